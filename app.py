@@ -1,0 +1,164 @@
+"""soporte: the Bolt app. `python app.py` runs the whole desk locally; see README.md."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.catalog import CatalogError
+from bot.config import ConfigError, load_settings
+from bot.runtime import Runtime, build_runtime, slack_client, utcnow
+from handlers import commands, triage, webhook
+
+log = logging.getLogger("soporte")
+
+
+def create_app(rt: Runtime) -> App:
+    """The Bolt app with every listener registered."""
+    app = App(
+        token=rt.settings.slack_bot_token,
+        signing_secret=rt.settings.slack_signing_secret,
+        client=slack_client(rt.settings),
+        process_before_response=False,
+    )
+    triage.register(app, rt)
+    commands.register(app, rt)
+    return app
+
+
+def create_wsgi(rt: Runtime, app: App | None = None) -> Any:
+    """WSGI entry: Slack at /slack/events, Zendesk at /zendesk/webhook, /healthz."""
+    slack = SlackRequestHandler(app or create_app(rt))
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/zendesk/webhook" and environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            headers = {
+                key[5:].replace("_", "-").lower(): value
+                for key, value in environ.items()
+                if key.startswith("HTTP_")
+            }
+            status, text = webhook.handle(rt, headers, body, utcnow())
+            start_response(
+                f"{status} {'OK' if status < 400 else 'Error'}",
+                [("Content-Type", "text/plain; charset=utf-8")],
+            )
+            return [text.encode()]
+        if path == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        return slack(environ, start_response)
+
+    return wsgi
+
+
+def wsgi_from_env() -> Any:
+    """For gunicorn: `gunicorn 'app:wsgi_from_env()'`."""
+    logging.basicConfig(level=logging.INFO)
+    return create_wsgi(build_runtime())
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug(format, *args)
+
+
+def serve_http(wsgi: Any, port: int, host: str = "0.0.0.0") -> WSGIServer:
+    """A threaded HTTP server for the WSGI app (local runs and tests; gunicorn in production)."""
+    return make_server(host, port, wsgi, _ThreadingWSGIServer, handler_class=_QuietHandler)
+
+
+def _start_embedded_redis(env: dict[str, str]) -> Any:
+    from bot.embedded_redis import EmbeddedRedis
+
+    server = EmbeddedRedis(Path(env.get("SOPORTE_DATA", ".soporte-data")) / "redis").start()
+    env["REDIS_URL"] = server.url
+    os.environ["REDIS_URL"] = server.url
+    log.info("embedded Redis (Valkey) at %s", server.url)
+    return server
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    env = dict(os.environ)
+    try:
+        settings = load_settings(env)
+        from bot.catalog import load_catalog
+
+        load_catalog(settings.catalog_path)
+    except (ConfigError, CatalogError) as exc:
+        print(f"soporte cannot start:\n{exc}", file=sys.stderr)
+        return 2
+    redis_server = None if settings.redis_url else _start_embedded_redis(env)
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rq.cli",
+                "worker",
+                "--with-scheduler",
+                "--url",
+                env["REDIS_URL"],
+                "soporte",
+            ],
+            env=env,
+        ),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rq.cli",
+                "cron",
+                "--url",
+                env["REDIS_URL"],
+                "workers/cron_config.py",
+            ],
+            env=env,
+        ),
+    ]
+    rt = build_runtime(env)
+    app = create_app(rt)
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("Socket Mode; Zendesk webhook on port %s", settings.port)
+            http = serve_http(create_wsgi(rt, app), settings.port)
+            import threading
+
+            threading.Thread(target=http.serve_forever, daemon=True).start()
+            SocketModeHandler(app, settings.slack_app_token).start()
+        else:
+            log.info("HTTP mode on port %s (/slack/events, /zendesk/webhook)", settings.port)
+            serve_http(create_wsgi(rt, app), settings.port).serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            child.send_signal(signal.SIGTERM)
+        for child in children:
+            child.wait(timeout=30)
+        if redis_server:
+            redis_server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions from case data to blocks and views."""

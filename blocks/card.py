@@ -1,0 +1,265 @@
+"""The ticket card in the agents' channel: what the ticket is, where the case stands, what next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from blocks import text as t
+from bot import ids
+from bot.catalog import Catalog
+from bot.context import ticket_value
+from bot.lifecycle import Event, State, Transition
+from bot.records import CaseRecord, Reply
+from bot.texts import DECISION_LABELS
+
+EXCERPT_CHARS = 600
+NO_SUBJECT = "(sin asunto)"
+
+EVENT_LABELS: dict[Event, str] = {
+    **DECISION_LABELS,
+    Event.TAKE_CASE: "Caso tomado",
+    Event.DIAGNOSE: "Diagnóstico",
+    Event.RESPOND_INITIAL: "Respuesta inicial",
+    Event.SEND_UPDATE: "Actualización",
+    Event.MARK_FIXED: "Corrección en el producto",
+    Event.PROPOSE_RESOLUTION: "Propuesta de resolución",
+    Event.USER_CONFIRMED: "Confirmación del usuario",
+    Event.WINDOW_EXPIRED: "Plazo de confirmación vencido",
+    Event.USER_REPLIED: "Respuesta del usuario",
+}
+
+STATE_LABELS: dict[State, str] = {
+    State.NEW: "Pendiente de triage",
+    State.SPAM: "Spam",
+    State.ESCALATED: "🆙 Escalado",
+    State.ASSIGNED: "🛠️ Asignado",
+    State.DIAGNOSED: "🔎 Diagnosticado",
+    State.IN_PROGRESS: "🔧 En curso",
+    State.FIXED: "🩹 Corregido en el producto",
+    State.AWAITING_CONFIRMATION: "✉️ Esperando confirmación",
+    State.RESOLVED: "✅ Resuelto",
+}
+
+_PROGRESS: dict[State, str] = {
+    State.ESCALATED: "🆙 Escalado por {who}: esperando que un mantenedor tome el caso",
+    State.ASSIGNED: "🛠️ Asignado a {who}",
+}
+
+# (action_id, button text, style) in the order the agent tries them.
+_TRIAGE_BUTTONS: tuple[tuple[str, str, str | None], ...] = (
+    (ids.ACTION_SPAM, "Spam", "danger"),
+    (ids.ACTION_WRONG_RECIPIENT, "Destinatario errado", None),
+    (ids.ACTION_PERSON, "Persona en la empresa", None),
+    (ids.ACTION_UNSUPPORTED, "Producto no soportado", None),
+    (ids.ACTION_INFORMATION, "Resolver con información", None),
+    (ids.ACTION_DOCUMENTED_ACTION, "Resolver con acción documentada", None),
+    (ids.ACTION_ESCALATE, "Escalar", "primary"),
+)
+
+_CONFIRMS: dict[str, ConfirmObject] = {
+    ids.ACTION_SPAM: ConfirmObject(
+        title="¿Marcar como spam?",
+        text="El ticket se cerrará como spam sin responder.",
+        confirm="Marcar como spam",
+        deny="Cancelar",
+        style="danger",
+    ),
+    ids.ACTION_WRONG_RECIPIENT: ConfirmObject(
+        title="¿Destinatario errado?",
+        text=(
+            "Se responderá al usuario que esta casilla es solo para soporte de productos "
+            "y luego el ticket se cerrará como spam."
+        ),
+        confirm="Responder y cerrar",
+        deny="Cancelar",
+    ),
+}
+
+
+def decision_label(event: Event | None) -> str:
+    """The Spanish name of a triage decision (or any other step) as the card shows it."""
+    if event is None:
+        return "sin decisión"
+    return EVENT_LABELS.get(event, event.value)
+
+
+def _reply_label(reply: Reply, record: CaseRecord) -> str:
+    try:
+        return decision_label(Event(reply.kind))
+    except ValueError:
+        return decision_label(record.case.decision) if record.case.decision else reply.kind
+
+
+def _last_step(record: CaseRecord) -> Transition | None:
+    return record.case.timeline[-1] if record.case.timeline else None
+
+
+def _by_on(step: Transition) -> str:
+    return f"{t.user_mention(step.actor)} el {t.slack_date(step.at)}"
+
+
+def status_text(record: CaseRecord) -> str:
+    """One mrkdwn line saying where the case stands, who moved it there and when."""
+    case = record.case
+    pending = record.pending_replies
+    if pending:
+        reply = pending[0]
+        who = t.user_mention(reply.author or case.decided_by)
+        return f"⏳ Enviando respuesta… (decisión: {_reply_label(reply, record)} por {who})"
+    step = _last_step(record)
+    if step is None:
+        return STATE_LABELS[State.NEW]
+    if case.state is State.NEW and step.event is Event.USER_REPLIED:
+        return "💬 El usuario respondió durante el plazo de cierre: el caso vuelve a triage"
+    if case.state is State.SPAM:
+        if case.decision is Event.WRONG_RECIPIENT:
+            return f"↩️ Destinatario errado: respondido y cerrado como spam por {_by_on(step)}"
+        return f"🚫 Spam — marcado por {_by_on(step)}"
+    if case.state is State.AWAITING_CONFIRMATION:
+        deadline = t.slack_date(case.window_deadline) if case.window_deadline else "(sin plazo)"
+        return (
+            f"✉️ {decision_label(step.event)} — respondido por {_by_on(step)}. "
+            f"Esperando confirmación del usuario hasta {deadline}"
+        )
+    if case.state is State.RESOLVED:
+        if step.event is Event.WINDOW_EXPIRED:
+            return "✅ Resuelto — plazo de confirmación vencido sin respuesta"
+        return f"✅ Resuelto — confirmado por el usuario (registrado por {_by_on(step)})"
+    if step.event is Event.USER_REPLIED:
+        return (
+            "💬 El usuario respondió durante el plazo de cierre: "
+            f"{STATE_LABELS[case.state]} (el caso vuelve a tus manos)"
+        )
+    template = _PROGRESS.get(case.state, "{state} — {step} por {who}")
+    return template.format(
+        state=STATE_LABELS[case.state], step=decision_label(step.event), who=_by_on(step)
+    )
+
+
+def _button(
+    action_id: str, label: str, value: str, style: str | None, confirm: ConfirmObject | None
+) -> ButtonElement:
+    return ButtonElement(
+        action_id=action_id,
+        text=PlainTextObject(text=t.truncate(label, t.BUTTON_TEXT_MAX), emoji=True),
+        value=value,
+        style=style,
+        confirm=confirm,
+    )
+
+
+def card_actions(record: CaseRecord) -> ActionsBlock | None:
+    """The buttons the case allows now; None while a reply is on its way or in a final state."""
+    if record.pending_replies:
+        return None
+    value = ticket_value(record.ticket_id)
+    state = record.case.state
+    if state is State.NEW:
+        buttons = [
+            _button(action_id, label, value, style, _CONFIRMS.get(action_id))
+            for action_id, label, style in _TRIAGE_BUTTONS
+        ]
+    elif state is State.AWAITING_CONFIRMATION:
+        confirm = ConfirmObject(
+            title="¿Caso resuelto?",
+            text="¿El usuario confirmó que el caso está resuelto?",
+            confirm="Sí, confirmó",
+            deny="Cancelar",
+        )
+        buttons = [
+            _button(ids.ACTION_USER_CONFIRMED, "Usuario confirmó", value, "primary", confirm)
+        ]
+    else:
+        return None
+    return ActionsBlock(block_id=ids.BLOCK_CARD_ACTIONS, elements=buttons)
+
+
+def _requester(record: CaseRecord) -> str:
+    ticket = record.ticket
+    name = t.escape_mrkdwn((ticket.requester_name or "").strip() or "(sin nombre)")
+    email = (ticket.requester_email or "").strip()
+    lines = [f"*Solicitante*\n{name}"]
+    if email:
+        lines.append(t.escape_mrkdwn(email))
+    return t.truncate_mrkdwn("\n".join(lines), t.SECTION_FIELD_MAX)
+
+
+def _organization(record: CaseRecord, catalog: Catalog) -> str:
+    ticket = record.ticket
+    name = ticket.organization_name
+    if not name and ticket.organization_id is not None:
+        org = catalog.organization(ticket.organization_id)
+        name = org.name if org else None
+    shown = t.escape_mrkdwn(name) if name else "Sin organización"
+    return t.truncate_mrkdwn(f"*Organización*\n{shown}", t.SECTION_FIELD_MAX)
+
+
+def _products(record: CaseRecord, catalog: Catalog) -> str:
+    products = catalog.products_for_organization(record.ticket.organization_id)
+    names = ", ".join(t.escape_mrkdwn(p.name) for p in products) or "ninguno registrado"
+    return t.truncate_mrkdwn(f"*Productos con soporte*\n{names}", t.SECTION_FIELD_MAX)
+
+
+def _excerpt(record: CaseRecord) -> str:
+    body = t.clean_body(record.ticket.excerpt or "")
+    if not body:
+        return "_(el ticket no trae texto)_"
+    shown = t.quote(t.escape_mrkdwn(t.truncate(body, EXCERPT_CHARS)))
+    return t.truncate_mrkdwn(shown, t.SECTION_TEXT_MAX)
+
+
+def card_fallback_text(record: CaseRecord) -> str:
+    """Notification text for the card: ticket number and subject only, escaped."""
+    subject = t.clean_body(record.ticket.subject or "").replace("\n", " ") or NO_SUBJECT
+    return t.truncate_mrkdwn(
+        f"Ticket #{record.ticket_id} · {t.escape_mrkdwn(subject)}", t.FALLBACK_TEXT_MAX
+    )
+
+
+def ticket_card(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
+    """The card for chat.postMessage / chat.update: `{"text": …, "blocks": […]}`."""
+    ticket = record.ticket
+    subject = t.clean_body(ticket.subject or "").replace("\n", " ") or NO_SUBJECT
+    received = f"{t.slack_date(ticket.created_at)} ({t.ago(ticket.created_at)})"
+    blocks: list[Block] = [
+        HeaderBlock(
+            text=PlainTextObject(
+                text=t.truncate(f"#{ticket.id} · {subject}", t.HEADER_TEXT_MAX), emoji=True
+            )
+        ),
+        SectionBlock(
+            fields=[
+                MarkdownTextObject(text=_requester(record)),
+                MarkdownTextObject(text=_organization(record, catalog)),
+                MarkdownTextObject(text=_products(record, catalog)),
+                MarkdownTextObject(text=f"*Recibido*\n{received}"),
+            ]
+        ),
+        SectionBlock(text=MarkdownTextObject(text=_excerpt(record))),
+    ]
+    if ticket.url:
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=t.link(ticket.url, "Abrir en Zendesk"))])
+        )
+    blocks.append(DividerBlock())
+    status = t.truncate_mrkdwn(status_text(record), t.SECTION_TEXT_MAX)
+    blocks.append(
+        SectionBlock(block_id=ids.BLOCK_CARD_STATUS, text=MarkdownTextObject(text=status))
+    )
+    actions = card_actions(record)
+    if actions is not None:
+        blocks.append(actions)
+    return {"text": card_fallback_text(record), "blocks": [b.to_dict() for b in blocks]}

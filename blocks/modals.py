@@ -1,0 +1,290 @@
+"""The modals a triage decision opens: the agent reviews or writes the reply, then sends it.
+
+Each modal carries `ModalContext(ticket_id, decision)` as private_metadata, where `decision`
+is the `bot.lifecycle.Event` value the submission will apply.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    OptionGroup,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from blocks import text as t
+from bot import ids, replies
+from bot.catalog import Catalog, Product
+from bot.context import ModalContext
+from bot.lifecycle import Event
+from bot.records import CaseRecord
+
+DEFAULT_WINDOW_TEXT = "7 días"
+MAX_OPTIONS = 100
+NO_PERSON_LABEL = "Nadie en particular (contacto general)"
+CHECKED_LABEL = "Verifiqué que el resultado es el esperado y resuelve el caso"
+
+
+def _plain(text: str, limit: int) -> PlainTextObject:
+    return PlainTextObject(text=t.truncate(text, limit), emoji=True)
+
+
+def _option(label: str, value: str, description: str = "") -> Option:
+    return Option(
+        value=value,
+        text=_plain(label, t.OPTION_TEXT_MAX),
+        description=_plain(description, t.OPTION_TEXT_MAX) if description else None,
+    )
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(
+        elements=[MarkdownTextObject(text=t.truncate_mrkdwn(text, t.CONTEXT_TEXT_MAX))]
+    )
+
+
+def _text_input(
+    block_id: str, label: str, initial: str = "", *, optional: bool = False, hint: str | None = None
+) -> InputBlock:
+    element = PlainTextInputElement(
+        action_id=block_id,
+        multiline=True,
+        max_length=t.INPUT_VALUE_MAX,
+        initial_value=t.truncate(initial, t.INPUT_VALUE_MAX) if initial else None,
+    )
+    return InputBlock(
+        block_id=block_id, label=_plain(label, 2000), element=element, optional=optional, hint=hint
+    )
+
+
+def _ticket_line(record: CaseRecord) -> ContextBlock:
+    ticket = record.ticket
+    subject = t.clean_body(ticket.subject or "").replace("\n", " ") or "(sin asunto)"
+    who = (ticket.requester_name or "").strip() or (ticket.requester_email or "") or "(sin nombre)"
+    line = f"Ticket *#{ticket.id}* · {t.escape_mrkdwn(subject)} · de {t.escape_mrkdwn(who)}"
+    return _context(line)
+
+
+def _window_note(window_text: str) -> ContextBlock:
+    return _context(
+        "Al enviar, la respuesta termina con la solicitud de confirmación al usuario y el aviso "
+        f"de que el caso se dará por resuelto si no responde en {t.escape_mrkdwn(window_text)}."
+    )
+
+
+def _modal(
+    callback_id: str, title: str, record: CaseRecord, decision: Event, blocks: list[Block]
+) -> dict[str, Any]:
+    view = View(
+        type="modal",
+        callback_id=callback_id,
+        title=_plain(title, 24),
+        submit=_plain("Enviar", 24),
+        close=_plain("Cancelar", 24),
+        private_metadata=ModalContext(record.ticket_id, decision.value).encode(),
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def _candidate_products(record: CaseRecord, catalog: Catalog) -> tuple[Product, ...]:
+    """The organisation's supported products, or every product when it has none."""
+    return catalog.products_for_organization(record.ticket.organization_id) or tuple(
+        catalog.products.values()
+    )
+
+
+def _org_name(record: CaseRecord, catalog: Catalog) -> str | None:
+    org = catalog.organization(record.ticket.organization_id)
+    return record.ticket.organization_name or (org.name if org else None)
+
+
+def wrong_recipient_modal(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
+    """Review the "wrong mailbox" reply; on submit it is sent and the ticket closed as spam."""
+    blocks: list[Block] = [
+        _ticket_line(record),
+        _text_input(
+            ids.BLOCK_REPLY, "Respuesta al usuario", replies.wrong_recipient(catalog, record.ticket)
+        ),
+        _context("Después de enviar la respuesta, el ticket se cierra como spam."),
+    ]
+    return _modal(
+        ids.VIEW_WRONG_RECIPIENT, "Destinatario errado", record, Event.WRONG_RECIPIENT, blocks
+    )
+
+
+def person_modal(
+    record: CaseRecord, catalog: Catalog, window_text: str = DEFAULT_WINDOW_TEXT
+) -> dict[str, Any]:
+    """Pick the person the user was looking for (or nobody: the general contact)."""
+    people = [p for p in catalog.people if len(p.email) <= 150][: MAX_OPTIONS - 1]
+    options = [_option(NO_PERSON_LABEL, ids.NO_PERSON_VALUE)]
+    options += [_option(f"{p.name} — {p.email}", p.email) for p in people]
+    select = StaticSelectElement(
+        action_id=ids.BLOCK_PERSON,
+        placeholder=_plain("Elige a la persona del directorio", 150),
+        options=options,
+    )
+    contact = t.escape_mrkdwn(catalog.general_contact)
+    blocks: list[Block] = [
+        _ticket_line(record),
+        InputBlock(
+            block_id=ids.BLOCK_PERSON,
+            label=_plain("¿A quién buscaba el usuario?", 2000),
+            element=select,
+        ),
+        _context(
+            "La respuesta le indica al usuario el correo directo de la persona elegida; "
+            f"con «{NO_PERSON_LABEL}» se le indica {contact}."
+        ),
+        _text_input(
+            ids.BLOCK_SUMMARY,
+            "Nota adicional para el usuario",
+            optional=True,
+            hint="Opcional: se agrega a la respuesta.",
+        ),
+        _window_note(window_text),
+    ]
+    return _modal(ids.VIEW_PERSON, "Persona en la empresa", record, Event.REFER_TO_PERSON, blocks)
+
+
+def unsupported_modal(
+    record: CaseRecord, catalog: Catalog, window_text: str = DEFAULT_WINDOW_TEXT
+) -> dict[str, Any]:
+    """Review the "not a product we maintain" reply, which lists the organisation's products."""
+    products = catalog.products_for_organization(record.ticket.organization_id)
+    org = t.escape_mrkdwn(_org_name(record, catalog) or "Sin organización")
+    names = ", ".join(t.escape_mrkdwn(p.name) for p in products) or "ninguno registrado"
+    blocks: list[Block] = [
+        _ticket_line(record),
+        _context(f"Productos con soporte para *{org}*: {names}"),
+        _text_input(
+            ids.BLOCK_REPLY,
+            "Respuesta al usuario",
+            replies.unsupported_product(catalog, record.ticket),
+        ),
+        _window_note(window_text),
+    ]
+    return _modal(
+        ids.VIEW_UNSUPPORTED, "Producto no soportado", record, Event.UNSUPPORTED_PRODUCT, blocks
+    )
+
+
+def information_modal(
+    record: CaseRecord, catalog: Catalog, window_text: str = DEFAULT_WINDOW_TEXT
+) -> dict[str, Any]:
+    """Pick the product and write the information; the prefill carries the docs link."""
+    products = _candidate_products(record, catalog)[:MAX_OPTIONS]
+    chosen = next((p for p in products if p.key == record.product), None)
+    if chosen is None and len(products) == 1:
+        chosen = products[0]
+    options = [_option(p.name, p.key) for p in products]
+    initial = next((o for o, p in zip(options, products, strict=True) if p is chosen), None)
+    blocks: list[Block] = [_ticket_line(record)]
+    if options:
+        select = StaticSelectElement(
+            action_id=ids.BLOCK_PRODUCT,
+            placeholder=_plain("Elige el producto", 150),
+            options=options,
+            initial_option=initial,
+        )
+        blocks.append(
+            InputBlock(block_id=ids.BLOCK_PRODUCT, label=_plain("Producto", 2000), element=select)
+        )
+        docs = "\n".join(
+            f"• {t.escape_mrkdwn(p.name)}: {t.link(p.docs_url, p.docs_url)}" for p in products
+        )
+        blocks.append(_context(f"Documentación:\n{docs}"))
+    prefill = replies.resolve_with_information(catalog, record.ticket, chosen)
+    blocks += [
+        _text_input(ids.BLOCK_REPLY, "Respuesta al usuario", prefill),
+        _window_note(window_text),
+    ]
+    return _modal(
+        ids.VIEW_INFORMATION,
+        "Resolver con información",
+        record,
+        Event.RESOLVE_WITH_INFORMATION,
+        blocks,
+    )
+
+
+def procedure_value(product_key: str, procedure_key: str) -> str:
+    """The option value of a documented procedure in the action modal."""
+    return f"{product_key}:{procedure_key}"
+
+
+def _procedure_select(products: tuple[Product, ...]) -> StaticSelectElement | None:
+    groups: list[OptionGroup] = []
+    for product in products:
+        if not product.procedures:
+            continue
+        options = [
+            _option(proc.title, procedure_value(product.key, proc.key), proc.description)
+            for proc in product.procedures[:MAX_OPTIONS]
+        ]
+        groups.append(
+            OptionGroup(label=t.truncate(product.name, t.OPTION_TEXT_MAX), options=options)
+        )
+    if not groups:
+        return None
+    groups = groups[:MAX_OPTIONS]
+    only = groups[0].options[0] if len(groups) == 1 and len(groups[0].options) == 1 else None
+    return StaticSelectElement(
+        action_id=ids.BLOCK_PROCEDURE,
+        placeholder=_plain("Elige el procedimiento", 150),
+        option_groups=groups,
+        initial_option=only,
+    )
+
+
+def action_modal(
+    record: CaseRecord, catalog: Catalog, window_text: str = DEFAULT_WINDOW_TEXT
+) -> dict[str, Any]:
+    """Pick the documented procedure carried out, confirm the result and summarise it."""
+    select = _procedure_select(_candidate_products(record, catalog))
+    blocks: list[Block] = [_ticket_line(record)]
+    if select is None:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=(
+                        "⚠️ No hay procedimientos documentados para los productos de este ticket. "
+                        "Si el caso requiere intervenir el producto, cancela y usa *Escalar*."
+                    )
+                )
+            )
+        )
+    else:
+        blocks.append(
+            InputBlock(
+                block_id=ids.BLOCK_PROCEDURE,
+                label=_plain("Procedimiento documentado", 2000),
+                element=select,
+            )
+        )
+    checkbox = CheckboxesElement(
+        action_id=ids.BLOCK_CHECKED,
+        options=[_option(CHECKED_LABEL, ids.CHECKED_VALUE)],
+    )
+    blocks += [
+        InputBlock(
+            block_id=ids.BLOCK_CHECKED, label=_plain("Verificación", 2000), element=checkbox
+        ),
+        _text_input(ids.BLOCK_SUMMARY, "Resumen de lo realizado (se envía al usuario)"),
+        _window_note(window_text),
+    ]
+    return _modal(
+        ids.VIEW_DOCUMENTED_ACTION, "Acción documentada", record, Event.RESOLVE_WITH_ACTION, blocks
+    )

@@ -1,0 +1,45 @@
+"""Every Block Kit action_id, callback_id and block_id the app uses, in one place."""
+
+from __future__ import annotations
+
+# Card buttons (triage chain, in the order the agent tries them).
+ACTION_SPAM = "triage_spam"
+ACTION_WRONG_RECIPIENT = "triage_wrong_recipient"
+ACTION_PERSON = "triage_person"
+ACTION_UNSUPPORTED = "triage_unsupported"
+ACTION_INFORMATION = "triage_information"
+ACTION_DOCUMENTED_ACTION = "triage_documented_action"
+ACTION_ESCALATE = "triage_escalate"
+ACTION_USER_CONFIRMED = "window_user_confirmed"
+
+TRIAGE_ACTIONS = (
+    ACTION_SPAM,
+    ACTION_WRONG_RECIPIENT,
+    ACTION_PERSON,
+    ACTION_UNSUPPORTED,
+    ACTION_INFORMATION,
+    ACTION_DOCUMENTED_ACTION,
+    ACTION_ESCALATE,
+)
+
+# Modals (callback_id).
+VIEW_WRONG_RECIPIENT = "modal_wrong_recipient"
+VIEW_PERSON = "modal_person"
+VIEW_UNSUPPORTED = "modal_unsupported"
+VIEW_INFORMATION = "modal_information"
+VIEW_DOCUMENTED_ACTION = "modal_documented_action"
+
+# Modal inputs: block_id and action_id share the name.
+BLOCK_REPLY = "reply"
+BLOCK_PERSON = "person"
+BLOCK_PRODUCT = "product"
+BLOCK_PROCEDURE = "procedure"
+BLOCK_CHECKED = "checked"
+BLOCK_SUMMARY = "summary"
+
+CHECKED_VALUE = "checked"
+NO_PERSON_VALUE = "__none__"
+
+# Card blocks.
+BLOCK_CARD_ACTIONS = "card_actions"
+BLOCK_CARD_STATUS = "card_status"

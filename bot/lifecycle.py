@@ -1,0 +1,231 @@
+"""The case state machine: the only place that decides whether a transition is legal.
+
+Pure by design: no Slack, Zendesk, Redis or RQ. Every transition returns a new `Case`
+with the step recorded in its timeline (who, when, why).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+
+class State(StrEnum):
+    NEW = "new"
+    SPAM = "spam"
+    ESCALATED = "escalated"
+    ASSIGNED = "assigned"
+    DIAGNOSED = "diagnosed"
+    IN_PROGRESS = "in_progress"
+    FIXED = "fixed"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    RESOLVED = "resolved"
+
+
+FINAL_STATES = frozenset({State.SPAM, State.RESOLVED})
+
+
+class Event(StrEnum):
+    MARK_SPAM = "mark_spam"
+    WRONG_RECIPIENT = "wrong_recipient"
+    REFER_TO_PERSON = "refer_to_person"
+    UNSUPPORTED_PRODUCT = "unsupported_product"
+    RESOLVE_WITH_INFORMATION = "resolve_with_information"
+    RESOLVE_WITH_ACTION = "resolve_with_action"
+    ESCALATE = "escalate"
+    TAKE_CASE = "take_case"
+    DIAGNOSE = "diagnose"
+    RESPOND_INITIAL = "respond_initial"
+    SEND_UPDATE = "send_update"
+    MARK_FIXED = "mark_fixed"
+    PROPOSE_RESOLUTION = "propose_resolution"
+    USER_CONFIRMED = "user_confirmed"
+    WINDOW_EXPIRED = "window_expired"
+    USER_REPLIED = "user_replied"
+    REOPENED = "reopened"
+
+
+TRIAGE_DECISIONS = (
+    Event.MARK_SPAM,
+    Event.WRONG_RECIPIENT,
+    Event.REFER_TO_PERSON,
+    Event.UNSUPPORTED_PRODUCT,
+    Event.RESOLVE_WITH_INFORMATION,
+    Event.RESOLVE_WITH_ACTION,
+    Event.ESCALATE,
+)
+
+_S, _E = State, Event
+# (from, event) -> to. Leaving the window goes back to IN_PROGRESS for escalated cases.
+_TRANSITIONS: dict[tuple[State, Event], State] = {
+    (_S.NEW, _E.MARK_SPAM): _S.SPAM,
+    (_S.NEW, _E.WRONG_RECIPIENT): _S.SPAM,
+    (_S.NEW, _E.REFER_TO_PERSON): _S.AWAITING_CONFIRMATION,
+    (_S.NEW, _E.UNSUPPORTED_PRODUCT): _S.AWAITING_CONFIRMATION,
+    (_S.NEW, _E.RESOLVE_WITH_INFORMATION): _S.AWAITING_CONFIRMATION,
+    (_S.NEW, _E.RESOLVE_WITH_ACTION): _S.AWAITING_CONFIRMATION,
+    (_S.NEW, _E.ESCALATE): _S.ESCALATED,
+    (_S.ESCALATED, _E.TAKE_CASE): _S.ASSIGNED,
+    (_S.ASSIGNED, _E.DIAGNOSE): _S.DIAGNOSED,
+    (_S.DIAGNOSED, _E.DIAGNOSE): _S.DIAGNOSED,
+    (_S.IN_PROGRESS, _E.DIAGNOSE): _S.IN_PROGRESS,
+    (_S.DIAGNOSED, _E.RESPOND_INITIAL): _S.IN_PROGRESS,
+    (_S.IN_PROGRESS, _E.SEND_UPDATE): _S.IN_PROGRESS,
+    (_S.FIXED, _E.SEND_UPDATE): _S.FIXED,
+    (_S.IN_PROGRESS, _E.MARK_FIXED): _S.FIXED,
+    (_S.FIXED, _E.PROPOSE_RESOLUTION): _S.AWAITING_CONFIRMATION,
+    (_S.IN_PROGRESS, _E.PROPOSE_RESOLUTION): _S.AWAITING_CONFIRMATION,
+    (_S.AWAITING_CONFIRMATION, _E.USER_CONFIRMED): _S.RESOLVED,
+    (_S.AWAITING_CONFIRMATION, _E.WINDOW_EXPIRED): _S.RESOLVED,
+    (_S.AWAITING_CONFIRMATION, _E.USER_REPLIED): _S.NEW,
+    (_S.AWAITING_CONFIRMATION, _E.REOPENED): _S.NEW,
+}
+
+
+class IllegalTransition(Exception):
+    """The event is not allowed from the case's current state (or its guard failed)."""
+
+    def __init__(self, case: Case, event: Event, reason: str) -> None:
+        super().__init__(f"ticket {case.ticket_id}: {event} not allowed in {case.state}: {reason}")
+        self.state = case.state
+        self.event = event
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Transition:
+    event: Event
+    from_state: State
+    to_state: State
+    actor: str
+    at: datetime
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event": self.event.value,
+            "from": self.from_state.value,
+            "to": self.to_state.value,
+            "actor": self.actor,
+            "at": self.at.isoformat(),
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Transition:
+        return cls(
+            event=Event(data["event"]),
+            from_state=State(data["from"]),
+            to_state=State(data["to"]),
+            actor=data["actor"],
+            at=datetime.fromisoformat(data["at"]),
+            reason=data.get("reason", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Case:
+    """A support case: one Zendesk ticket as the desk handles it."""
+
+    ticket_id: int
+    state: State = State.NEW
+    opened_at: datetime | None = None
+    window_deadline: datetime | None = None
+    window_generation: int = 0
+    decided_by: str | None = None
+    timeline: tuple[Transition, ...] = field(default_factory=tuple)
+
+    @property
+    def decision(self) -> Event | None:
+        """The triage decision taken on the card, if any."""
+        for step in self.timeline:
+            if step.event in TRIAGE_DECISIONS:
+                return step.event
+        return None
+
+    @property
+    def was_escalated(self) -> bool:
+        return any(step.event is Event.ESCALATE for step in self.timeline)
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ticket_id": self.ticket_id,
+            "state": self.state.value,
+            "opened_at": self.opened_at.isoformat() if self.opened_at else None,
+            "window_deadline": self.window_deadline.isoformat() if self.window_deadline else None,
+            "window_generation": self.window_generation,
+            "decided_by": self.decided_by,
+            "timeline": [step.to_dict() for step in self.timeline],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Case:
+        deadline = data.get("window_deadline")
+        opened = data.get("opened_at")
+        return cls(
+            ticket_id=int(data["ticket_id"]),
+            state=State(data["state"]),
+            opened_at=datetime.fromisoformat(opened) if opened else None,
+            window_deadline=datetime.fromisoformat(deadline) if deadline else None,
+            window_generation=int(data.get("window_generation", 0)),
+            decided_by=data.get("decided_by"),
+            timeline=tuple(Transition.from_dict(s) for s in data.get("timeline", [])),
+        )
+
+
+def allowed_events(state: State) -> frozenset[Event]:
+    """Events that are legal from `state`."""
+    return frozenset(event for (src, event) in _TRANSITIONS if src is state)
+
+
+def _target(case: Case, event: Event) -> State:
+    target = _TRANSITIONS.get((case.state, event))
+    if target is None:
+        raise IllegalTransition(case, event, "no such transition")
+    if event in (Event.USER_REPLIED, Event.REOPENED) and case.was_escalated:
+        return State.IN_PROGRESS
+    return target
+
+
+def apply(
+    case: Case,
+    event: Event,
+    actor: str,
+    at: datetime,
+    reason: str = "",
+    *,
+    window: timedelta | None = None,
+    window_generation: int | None = None,
+) -> Case:
+    """Return `case` after `event`, or raise `IllegalTransition`.
+
+    Entering AWAITING_CONFIRMATION needs `window` (the closing window's length).
+    WINDOW_EXPIRED needs the `window_generation` its timer was scheduled for, and is refused
+    before the deadline or for a window that has since been closed or reopened.
+    """
+    target = _target(case, event)
+    changes: dict[str, Any] = {"state": target}
+    if target is State.AWAITING_CONFIRMATION:
+        if window is None or window <= timedelta(0):
+            raise IllegalTransition(case, event, "the closing window needs a positive length")
+        changes["window_deadline"] = at + window
+        changes["window_generation"] = case.window_generation + 1
+    elif case.state is State.AWAITING_CONFIRMATION:
+        changes["window_deadline"] = None
+    if event is Event.WINDOW_EXPIRED:
+        if window_generation != case.window_generation:
+            raise IllegalTransition(case, event, "timer belongs to an earlier window")
+        if case.window_deadline is None or at < case.window_deadline:
+            raise IllegalTransition(case, event, "the closing window has not expired yet")
+    if event in TRIAGE_DECISIONS:
+        changes["decided_by"] = actor
+    step = Transition(event, case.state, target, actor, at, reason)
+    changes["timeline"] = (*case.timeline, step)
+    return dataclasses.replace(case, **changes)

@@ -1,0 +1,75 @@
+"""Compose the messages sent to the end user, from the catalogue's templates. Pure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.catalog import Catalog, Person, Procedure, Product
+from bot.records import Ticket
+
+
+def greeting_name(ticket: Ticket) -> str:
+    """How the reply addresses the requester: their name, or a neutral greeting."""
+    name = (ticket.requester_name or "").strip()
+    return name.split()[0] if name else "estimado/a"
+
+
+def window_days(window: timedelta) -> str:
+    """The closing window as the user reads it ("7 días", "1 día", "2 horas")."""
+    if window >= timedelta(days=1) and window % timedelta(days=1) == timedelta(0):
+        days = window // timedelta(days=1)
+        return f"{days} día" if days == 1 else f"{days} días"
+    hours = max(1, round(window / timedelta(hours=1)))
+    return f"{hours} hora" if hours == 1 else f"{hours} horas"
+
+
+def closing_window(catalog: Catalog, window: timedelta) -> str:
+    return catalog.templates.closing_window.format(days=window_days(window))
+
+
+def wrong_recipient(catalog: Catalog, ticket: Ticket) -> str:
+    return catalog.templates.wrong_recipient.format(requester=greeting_name(ticket))
+
+
+def refer_to_person(catalog: Catalog, ticket: Ticket, person: Person | None) -> str:
+    if person is None:
+        return catalog.templates.refer_to_general_contact.format(
+            requester=greeting_name(ticket), email=catalog.general_contact
+        )
+    return catalog.templates.refer_to_person.format(
+        requester=greeting_name(ticket), person=person.name, email=person.email
+    )
+
+
+def product_list(products: tuple[Product, ...]) -> str:
+    if not products:
+        return "• (su organización no tiene productos con soporte vigente)"
+    return "\n".join(f"• {p.name}: {p.docs_url}" for p in products)
+
+
+def unsupported_product(catalog: Catalog, ticket: Ticket) -> str:
+    products = catalog.products_for_organization(ticket.organization_id)
+    return catalog.templates.unsupported_product.format(
+        requester=greeting_name(ticket), products=product_list(products)
+    )
+
+
+def resolve_with_information(catalog: Catalog, ticket: Ticket, product: Product | None) -> str:
+    return catalog.templates.resolve_with_information.format(
+        requester=greeting_name(ticket),
+        product=product.name if product else "",
+        docs_url=product.docs_url if product else "",
+    )
+
+
+def resolve_with_action(
+    catalog: Catalog, ticket: Ticket, procedure: Procedure, summary: str
+) -> str:
+    return catalog.templates.resolve_with_action.format(
+        requester=greeting_name(ticket), procedure=procedure.title, summary=summary.strip()
+    )
+
+
+def with_closing_window(body: str, catalog: Catalog, window: timedelta) -> str:
+    """The reply as sent: the agent's text, then the confirmation request and the window."""
+    return f"{body.rstrip()}\n\n{closing_window(catalog, window)}"

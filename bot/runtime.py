@@ -1,0 +1,87 @@
+"""What a process needs to do the desk's work, built once from the environment."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+
+import redis
+from rq import Queue
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.case_store import CaseStore
+from bot.catalog import Catalog, load_catalog
+from bot.config import Settings, load_settings
+from bot.zendesk import ZendeskGateway
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "soporte"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    catalog: Catalog
+    redis: redis.Redis
+
+    @cached_property
+    def store(self) -> CaseStore:
+        return CaseStore(self.redis)
+
+    @cached_property
+    def queue(self) -> Queue:
+        return Queue(QUEUE_NAME, connection=self.redis)
+
+    @cached_property
+    def slack(self) -> WebClient:
+        return slack_client(self.settings)
+
+    @cached_property
+    def zendesk(self) -> ZendeskGateway:
+        s = self.settings
+        return ZendeskGateway(
+            s.zendesk_url, s.zendesk_email, s.zendesk_token, self.catalog.zendesk_agent_url
+        )
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """The Slack Web API client; it waits out 429s as long as Slack's Retry-After says."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=30,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=5)],
+    )
+
+
+_runtime: Runtime | None = None
+
+
+def build_runtime(env: dict[str, str] | None = None) -> Runtime:
+    env = dict(os.environ if env is None else env)
+    settings = load_settings(env)
+    catalog = load_catalog(settings.catalog_path)
+    if not settings.redis_url:
+        raise RuntimeError("REDIS_URL is not set (app.py starts an embedded Redis and sets it)")
+    return Runtime(settings, catalog, redis.Redis.from_url(settings.redis_url))
+
+
+def get_runtime() -> Runtime:
+    """The process-wide runtime (workers build it on first use)."""
+    global _runtime
+    if _runtime is None:
+        _runtime = build_runtime()
+    return _runtime
+
+
+def set_runtime(runtime: Runtime | None) -> None:
+    global _runtime
+    _runtime = runtime

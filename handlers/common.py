@@ -1,0 +1,41 @@
+"""What every listener does the same way: who clicked, may they, and how to tell them no."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot import texts
+from bot.runtime import Runtime
+from workers.queue import enqueue
+
+log = logging.getLogger("soporte.handlers")
+
+
+def tell(rt: Runtime, body: dict[str, Any], text: str) -> None:
+    """An ephemeral answer to the clicker, sent by a job (never inside the request)."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    user = body["user"]["id"]
+    if not channel:
+        log.info("no channel to answer %s in: %s", user, text)
+        return
+    enqueue(
+        rt.queue,
+        "workers.cards.notify_user",
+        channel,
+        user,
+        text,
+        job_id=f"notify-{body.get('trigger_id') or id(body)}",
+    )
+
+
+def refuse_non_agent(rt: Runtime, body: dict[str, Any], action: str) -> bool:
+    """True (and the clicker is told) when the clicker is not one of the desk's agents."""
+    user = body["user"]["id"]
+    if rt.catalog.is_agent(user):
+        return False
+    log.warning("refused %s by non-agent %s", action, user)
+    tell(rt, body, texts.NOT_AN_AGENT)
+    return True

@@ -1,0 +1,219 @@
+"""Listeners for the card's triage buttons and the decision modals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from blocks import modals
+from blocks.card import decision_label
+from bot import ids, texts
+from bot.context import BadContext, ModalContext, parse_ticket_value
+from bot.lifecycle import Event, IllegalTransition, State
+from bot.modal_input import ModalInput
+from bot.records import CaseRecord
+from bot.replies import refer_to_person, resolve_with_action, window_days
+from bot.runtime import Runtime, utcnow
+from bot.triage import CaseBusy, Decision, confirm_resolution, decide
+from handlers.common import log, refuse_non_agent, tell
+
+ModalBuilder = Callable[..., dict[str, Any]]
+
+MODAL_BUTTONS: dict[str, tuple[Event, ModalBuilder]] = {
+    ids.ACTION_WRONG_RECIPIENT: (Event.WRONG_RECIPIENT, modals.wrong_recipient_modal),
+    ids.ACTION_PERSON: (Event.REFER_TO_PERSON, modals.person_modal),
+    ids.ACTION_UNSUPPORTED: (Event.UNSUPPORTED_PRODUCT, modals.unsupported_modal),
+    ids.ACTION_INFORMATION: (Event.RESOLVE_WITH_INFORMATION, modals.information_modal),
+    ids.ACTION_DOCUMENTED_ACTION: (Event.RESOLVE_WITH_ACTION, modals.action_modal),
+}
+
+
+def _state_label(record: CaseRecord) -> str:
+    decision = record.case.decision
+    return decision_label(decision) if decision else record.case.state.value
+
+
+def _open_case(rt: Runtime, body: dict[str, Any], raw_value: str) -> CaseRecord | None:
+    """The case a button acts on, if it is still waiting for triage (else the clicker is told)."""
+    try:
+        ticket_id = parse_ticket_value(raw_value)
+    except BadContext:
+        log.warning("button with a bad value from %s", body["user"]["id"])
+        return None
+    record = rt.store.get(ticket_id)
+    if record is None:
+        tell(rt, body, texts.UNKNOWN_CASE.format(ticket_id=ticket_id))
+        return None
+    if record.pending_replies:
+        tell(rt, body, texts.CASE_BUSY.format(ticket_id=ticket_id))
+        return None
+    if record.case.state is not State.NEW:
+        tell(
+            rt, body, texts.already_decided(ticket_id, _state_label(record), record.case.decided_by)
+        )
+        return None
+    return record
+
+
+def _window_text(rt: Runtime) -> str:
+    return window_days(rt.settings.resolution_window)
+
+
+def _decide_or_tell(rt: Runtime, body: dict[str, Any], ticket_id: int, decision: Decision) -> None:
+    try:
+        decide(rt, ticket_id, decision, body["user"]["id"], utcnow())
+    except (IllegalTransition, CaseBusy):
+        record = rt.store.get(ticket_id)
+        by = record.case.decided_by if record else None
+        label = _state_label(record) if record else "?"
+        tell(rt, body, texts.already_decided(ticket_id, label, by))
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.action(ids.ACTION_SPAM)
+    def mark_spam(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        if refuse_non_agent(rt, body, "spam"):
+            return
+        record = _open_case(rt, body, action.get("value", ""))
+        if record:
+            _decide_or_tell(rt, body, record.ticket_id, Decision(Event.MARK_SPAM))
+
+    def open_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
+        ack()
+        if refuse_non_agent(rt, body, action["action_id"]):
+            return
+        record = _open_case(rt, body, action.get("value", ""))
+        if record is None:
+            return
+        _, builder = MODAL_BUTTONS[action["action_id"]]
+        if builder is modals.wrong_recipient_modal:
+            view = builder(record, rt.catalog)
+        else:
+            view = builder(record, rt.catalog, _window_text(rt))
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            tell(rt, body, "No pude abrir el formulario a tiempo; vuelve a presionar el botón.")
+
+    for action_id in MODAL_BUTTONS:
+        app.action(action_id)(open_modal)
+
+    @app.action(ids.ACTION_USER_CONFIRMED)
+    def user_confirmed(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        if refuse_non_agent(rt, body, "user_confirmed"):
+            return
+        try:
+            ticket_id = parse_ticket_value(action.get("value", ""))
+            confirm_resolution(rt, ticket_id, body["user"]["id"], utcnow())
+        except BadContext:
+            return
+        except (IllegalTransition, CaseBusy, KeyError):
+            tell(rt, body, "Este caso no está esperando confirmación; no se hizo nada.")
+
+    def submission(parse: Callable[[Runtime, ModalInput, CaseRecord], Decision]):
+        def handler(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+            form = ModalInput(view)
+            first_block = next(iter(form.values), ids.BLOCK_REPLY)
+            if not rt.catalog.is_agent(body["user"]["id"]):
+                log.warning("refused modal submission by non-agent %s", body["user"]["id"])
+                ack(response_action="errors", errors={first_block: texts.NOT_AN_AGENT})
+                return
+            try:
+                ctx = ModalContext.decode(view.get("private_metadata", ""))
+            except BadContext:
+                ack(response_action="errors", errors={first_block: "Formulario inválido."})
+                return
+            record = rt.store.get(ctx.ticket_id)
+            if record is None:
+                ack(
+                    response_action="errors",
+                    errors={first_block: texts.UNKNOWN_CASE.format(ticket_id=ctx.ticket_id)},
+                )
+                return
+            decision = parse(rt, form, record)
+            if not form.ok:
+                ack(response_action="errors", errors=form.errors)
+                return
+            try:
+                decide(rt, ctx.ticket_id, decision, body["user"]["id"], utcnow())
+            except (IllegalTransition, CaseBusy):
+                fresh = rt.store.get(ctx.ticket_id) or record
+                message = texts.already_decided(
+                    ctx.ticket_id, _state_label(fresh), fresh.case.decided_by
+                )
+                ack(response_action="errors", errors={first_block: message})
+                return
+            ack()
+
+        return handler
+
+    app.view(ids.VIEW_WRONG_RECIPIENT)(submission(_wrong_recipient))
+    app.view(ids.VIEW_PERSON)(submission(_person))
+    app.view(ids.VIEW_UNSUPPORTED)(submission(_unsupported))
+    app.view(ids.VIEW_INFORMATION)(submission(_information))
+    app.view(ids.VIEW_DOCUMENTED_ACTION)(submission(_documented_action))
+
+
+def _reply_text(form: ModalInput) -> str:
+    return form.text(ids.BLOCK_REPLY, required=True, what="la respuesta para el usuario")
+
+
+def _wrong_recipient(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decision:
+    return Decision(Event.WRONG_RECIPIENT, reply=_reply_text(form))
+
+
+def _person(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decision:
+    choice = form.selected(ids.BLOCK_PERSON, what="a la persona (o el contacto general)")
+    note = form.text(ids.BLOCK_SUMMARY, required=False, what="la nota")
+    person = None
+    if choice and choice != ids.NO_PERSON_VALUE:
+        person = rt.catalog.person(choice)
+        if person is None:
+            form.refuse(ids.BLOCK_PERSON, "Esa persona ya no está en el directorio.")
+    reply = refer_to_person(rt.catalog, record.ticket, person)
+    if note:
+        reply = f"{reply.rstrip()}\n\n{note}"
+    detail = f"Persona: {person.name} <{person.email}>" if person else "Contacto general"
+    return Decision(Event.REFER_TO_PERSON, reply=reply, detail=detail)
+
+
+def _unsupported(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decision:
+    return Decision(Event.UNSUPPORTED_PRODUCT, reply=_reply_text(form))
+
+
+def _information(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decision:
+    product = form.selected(ids.BLOCK_PRODUCT, what="el producto")
+    if product and rt.catalog.product(product) is None:
+        form.refuse(ids.BLOCK_PRODUCT, "Ese producto ya no está en el catálogo.")
+    reply = _reply_text(form)
+    return Decision(Event.RESOLVE_WITH_INFORMATION, reply=reply, product=product)
+
+
+def _documented_action(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decision:
+    choice = form.selected(ids.BLOCK_PROCEDURE, what="el procedimiento documentado que realizaste")
+    form.confirmed(
+        ids.BLOCK_CHECKED,
+        what="Confirma que verificaste el resultado antes de responder al usuario.",
+    )
+    summary = form.text(ids.BLOCK_SUMMARY, required=True, what="el resumen de lo realizado")
+    product_key, _, procedure_key = (choice or "").partition(":")
+    product = rt.catalog.product(product_key)
+    procedure = product.procedure(procedure_key) if product else None
+    if choice and procedure is None:
+        form.refuse(ids.BLOCK_PROCEDURE, "Ese procedimiento ya no está en el catálogo.")
+    if procedure is None:
+        return Decision(Event.RESOLVE_WITH_ACTION)
+    reply = resolve_with_action(rt.catalog, record.ticket, procedure, summary)
+    return Decision(
+        Event.RESOLVE_WITH_ACTION,
+        reply=reply,
+        product=product_key,
+        detail=f"Procedimiento: {procedure.title}. {summary}"[:500],
+    )

@@ -1,0 +1,77 @@
+"""Fixtures shared by every test: a real Redis for the session, fakes and a desk per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot.embedded_redis import EmbeddedRedis
+from bot.runtime import build_runtime, set_runtime
+from tests.fakes.slack_api import SlackFake
+from tests.fakes.zendesk_api import ZendeskFake
+from tests.harness import AGENT, OTHER_AGENT, SIGNING_SECRET, WEBHOOK_SECRET, Desk
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), persistent=False).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: EmbeddedRedis) -> str:
+    redis.Redis.from_url(redis_server.url).flushall()
+    return redis_server.url
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackFake]:
+    with SlackFake() as fake:
+        fake.add_user(AGENT, "ana.agente", real_name="Ana Agente")
+        fake.add_user(OTHER_AGENT, "beto.agente", real_name="Beto Agente")
+        yield fake
+
+
+@pytest.fixture
+def zendesk() -> Iterator[ZendeskFake]:
+    with ZendeskFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def desk_env(
+    redis_url: str, slack: SlackFake, zendesk: ZendeskFake, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    env = {
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url,
+        "ZENDESK_URL": zendesk.url,
+        "ZENDESK_EMAIL": "bot@example.com",
+        "ZENDESK_TOKEN": "zd-test-token",
+        "ZENDESK_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "REDIS_URL": redis_url,
+        "SOPORTE_CATALOG": str(ROOT / "catalog.example.toml"),
+        "RESOLUTION_WINDOW": "7d",
+        "INTAKE_START_TIME": "0",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    return env
+
+
+@pytest.fixture
+def desk(desk_env: dict[str, str], slack: SlackFake, zendesk: ZendeskFake) -> Iterator[Desk]:
+    rt = build_runtime(desk_env)
+    set_runtime(rt)
+    running = Desk(rt, slack, zendesk)
+    yield running
+    running.close()
+    set_runtime(None)

@@ -1,0 +1,238 @@
+"""The end-to-end harness: the real app, a real Redis, a real RQ worker, fake Slack and Zendesk.
+
+Requests into the app are signed exactly as Slack signs them; jobs run in a real RQ worker;
+the real slack_sdk and zenpy clients talk HTTP to the local fakes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+from rq import SimpleWorker
+from rq.registry import ScheduledJobRegistry
+
+from app import create_wsgi, serve_http
+from bot import ids
+from bot.records import CaseRecord
+from bot.runtime import Runtime
+from tests.fakes.slack_api import SlackFake
+from tests.fakes.zendesk_api import ZendeskFake, sign_webhook
+
+SIGNING_SECRET = "test-signing-secret"
+WEBHOOK_SECRET = "test-webhook-secret"
+AGENT = "U0AGENT001"
+OTHER_AGENT = "U0AGENT002"
+STRANGER = "U0STRANGER"
+AGENTS_CHANNEL = "C0AGENTS01"
+
+
+def slack_signature(secret: str, timestamp: str, body: str) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+class Desk:
+    """One running desk for a test: send it Slack and Zendesk traffic, run its jobs, look."""
+
+    def __init__(self, rt: Runtime, slack: SlackFake, zendesk: ZendeskFake) -> None:
+        self.rt = rt
+        self.slack = slack
+        self.zendesk = zendesk
+        self.server = serve_http(create_wsgi(rt), 0, host="127.0.0.1")
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+        self._triggers = 0
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- Slack traffic, signed ----------------------------------------------------------
+
+    def post_signed(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        secret: str = SIGNING_SECRET,
+        timestamp: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        sent = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": slack_signature(secret, ts, body),
+            **(headers or {}),
+        }
+        return requests.post(f"{self.url}/slack/events", data=body.encode(), headers=sent)
+
+    def _interactive(self, payload: dict[str, Any], **kwargs: Any) -> requests.Response:
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.post_signed(body, "application/x-www-form-urlencoded", **kwargs)
+
+    def _trigger(self) -> str:
+        self._triggers += 1
+        return f"{self._triggers}.0000.trigger"
+
+    def click(
+        self, action_id: str, ticket_id: int, user: str = AGENT, **kwargs: Any
+    ) -> requests.Response:
+        """Press a card button as `user` does in Slack."""
+        record = self.case(ticket_id)
+        ts = record.card.ts if record and record.card else "1.0"
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T0TEST", "domain": "test"},
+            "user": {"id": user, "username": user.lower(), "team_id": "T0TEST"},
+            "api_app_id": "A0SOPORTE",
+            "token": "legacy",
+            "trigger_id": self._trigger(),
+            "container": {"type": "message", "message_ts": ts, "channel_id": AGENTS_CHANNEL},
+            "channel": {"id": AGENTS_CHANNEL, "name": "soporte"},
+            "message": {"ts": ts, "text": "card"},
+            "response_url": self.slack.response_url(f"click-{self._triggers}"),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": ids.BLOCK_CARD_ACTIONS,
+                    "value": str(ticket_id),
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        return self._interactive(payload, **kwargs)
+
+    def opened_view(self, index: int = -1) -> dict[str, Any]:
+        return self.slack.calls_to("views.open")[index].params["view"]
+
+    def submit(
+        self,
+        view: dict[str, Any],
+        values: dict[str, dict[str, Any]],
+        user: str = AGENT,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Submit a modal the app opened, with `values` as {block_id: element state}."""
+        state = {block: {block: element} for block, element in values.items()}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": "T0TEST", "domain": "test"},
+            "user": {"id": user, "username": user.lower(), "team_id": "T0TEST"},
+            "api_app_id": "A0SOPORTE",
+            "token": "legacy",
+            "trigger_id": self._trigger(),
+            "view": {
+                "id": "V0TEST",
+                "type": "modal",
+                "callback_id": view["callback_id"],
+                "private_metadata": view.get("private_metadata", ""),
+                "state": {"values": state},
+                "hash": "h",
+            },
+        }
+        return self._interactive(payload, **kwargs)
+
+    def command(self, text: str, user: str = AGENT, **kwargs: Any) -> requests.Response:
+        body = urlencode(
+            {
+                "token": "legacy",
+                "team_id": "T0TEST",
+                "channel_id": AGENTS_CHANNEL,
+                "user_id": user,
+                "command": "/soporte",
+                "text": text,
+                "response_url": self.slack.response_url("command"),
+                "trigger_id": self._trigger(),
+            }
+        )
+        return self.post_signed(body, "application/x-www-form-urlencoded", **kwargs)
+
+    # --- Zendesk traffic -----------------------------------------------------------------
+
+    def webhook(self, payload: Any, *, secret: str = WEBHOOK_SECRET) -> requests.Response:
+        body = json.dumps(payload).encode()
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        headers = {
+            "Content-Type": "application/json",
+            "X-Zendesk-Webhook-Signature": sign_webhook(secret, body, stamp),
+            "X-Zendesk-Webhook-Signature-Timestamp": stamp,
+        }
+        return requests.post(f"{self.url}/zendesk/webhook", data=body, headers=headers)
+
+    def new_ticket(
+        self,
+        subject: str = "No puedo entrar a Pulso",
+        body: str = "Me sale error 500.",
+        org: str | None = "Municipalidad de Ejemplo",
+        name: str | None = "Ana Pérez",
+        email: str = "ana@example.com",
+        org_id: int | None = None,
+    ) -> int:
+        """A ticket as an end user creates it by e-mail."""
+        if org_id is None and org is not None:
+            org_id = self.zendesk.add_organization(org)
+        user = self.zendesk.add_user(name, email, organization_id=org_id)
+        return self.zendesk.add_ticket(subject, body, user)
+
+    # --- jobs ----------------------------------------------------------------------------
+
+    def run_jobs(self, horizon: float = 0.0, max_wait: float = 30.0) -> None:
+        """Run every queued job; also wait for scheduled ones due within `horizon` seconds."""
+        deadline = time.monotonic() + max_wait
+        registry = ScheduledJobRegistry(queue=self.rt.queue)
+        while True:
+            worker = SimpleWorker([self.rt.queue], connection=self.rt.redis)
+            worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+            due = registry.get_jobs_to_schedule(int(time.time() + horizon) + 1)
+            if not due and self.rt.queue.count == 0:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"jobs still pending after {max_wait}s: {due}")
+            if self.rt.queue.count == 0:
+                time.sleep(0.2)
+
+    def intake(self) -> None:
+        """One run of the periodic intake (as `rq cron` enqueues it), then its jobs."""
+        self.rt.queue.enqueue("workers.intake.poll_intake")
+        self.run_jobs()
+
+    # --- looking -------------------------------------------------------------------------
+
+    def case(self, ticket_id: int) -> CaseRecord | None:
+        return self.rt.store.get(ticket_id)
+
+    def cards(self) -> list[dict[str, Any]]:
+        return [m for m in self.slack.messages(AGENTS_CHANNEL) if not m.get("thread_ts")]
+
+    def card_of(self, ticket_id: int) -> dict[str, Any]:
+        record = self.case(ticket_id)
+        assert record and record.card, f"ticket {ticket_id} has no card"
+        message = self.slack.message(record.card.channel, record.card.ts)
+        assert message is not None
+        return message
+
+    def card_text(self, ticket_id: int) -> str:
+        return json.dumps(self.card_of(ticket_id).get("blocks"), ensure_ascii=False)
+
+    def thread(self, ticket_id: int) -> list[dict[str, Any]]:
+        record = self.case(ticket_id)
+        assert record and record.card
+        return [
+            m
+            for m in self.slack.messages(record.card.channel)
+            if m.get("thread_ts") == record.card.ts and m["ts"] != record.card.ts
+        ]
+
+    def ephemerals(self, user: str) -> list[str]:
+        return [e.get("text", "") for e in self.slack.ephemerals(user=user)]

@@ -1,0 +1,536 @@
+"""Block Kit builders: the ticket card and the triage modals."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from blocks import modals
+from blocks import text as t
+from blocks.card import card_fallback_text, ticket_card
+from bot import ids
+from bot.catalog import Catalog, load_catalog
+from bot.context import ModalContext
+from bot.lifecycle import Case, Event, State, apply
+from bot.records import CaseRecord, Reply, Ticket
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "catalog.example.toml"
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+WINDOW = timedelta(days=7)
+AGENT = "U0AGENT001"
+MULTI_ORG = 360000001  # Pulso + Portal de Transparencia
+SINGLE_ORG = 360000002  # Monitor Mercado Público only
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog(EXAMPLE)
+
+
+def make_ticket(**changes: Any) -> Ticket:
+    ticket = Ticket(
+        id=4321,
+        subject="No puedo entrar a Pulso",
+        requester_id=99,
+        requester_name="Ana Soto",
+        requester_email="ana.soto@muni.cl",
+        organization_id=MULTI_ORG,
+        organization_name="Municipalidad de Ejemplo",
+        excerpt="Hola, desde ayer no puedo iniciar sesión.",
+        created_at=NOW - timedelta(hours=3),
+        url="https://unholster.zendesk.com/agent/tickets/4321",
+    )
+    return dataclasses.replace(ticket, **changes)
+
+
+def make_record(*events: Event, ticket: Ticket | None = None, **changes: Any) -> CaseRecord:
+    """A record whose case went through `events` (one minute apart), all by AGENT."""
+    ticket = ticket or make_ticket()
+    case = Case(ticket.id, opened_at=ticket.created_at)
+    for i, event in enumerate(events):
+        at = NOW + timedelta(minutes=i)
+        if event is Event.WINDOW_EXPIRED:
+            at = case.window_deadline or at
+        case = apply(
+            case, event, AGENT, at, window=WINDOW, window_generation=case.window_generation
+        )
+    return CaseRecord(case=case, ticket=ticket, **changes)
+
+
+def card_texts(card: dict[str, Any]) -> Iterator[str]:
+    """Every text string in a card or view, wherever it sits."""
+
+    def walk(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    yield value
+                else:
+                    yield from walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+
+    return walk(card["blocks"])
+
+
+def block(card: dict[str, Any], block_id: str) -> dict[str, Any] | None:
+    return next((b for b in card["blocks"] if b.get("block_id") == block_id), None)
+
+
+def status(card: dict[str, Any]) -> str:
+    found = block(card, ids.BLOCK_CARD_STATUS)
+    assert found is not None
+    return found["text"]["text"]
+
+
+def assert_valid_blocks(blocks: list[dict[str, Any]]) -> None:
+    assert 0 < len(blocks) <= 50
+    for raw in blocks:
+        parsed = Block.parse(raw)
+        assert parsed is not None
+        parsed.validate_json()
+
+
+def assert_valid_view(view: dict[str, Any]) -> None:
+    View(**view).validate_json()
+    assert_valid_blocks(view["blocks"])
+    assert len(view["title"]["text"]) <= 24
+    assert view["submit"]["text"] == "Enviar"
+    assert view["close"]["text"] == "Cancelar"
+    for b in view["blocks"]:
+        element = b.get("element", {})
+        if element.get("type") == "plain_text_input":
+            assert element["max_length"] == 3000
+            assert len(element.get("initial_value", "")) <= 3000
+
+
+# --- text helpers -----------------------------------------------------------------------
+
+
+def test_escape_mrkdwn_neutralises_mentions_and_links() -> None:
+    assert t.escape_mrkdwn("<!channel> & <@U123>") == "&lt;!channel&gt; &amp; &lt;@U123&gt;"
+
+
+def test_truncate_keeps_short_text_and_marks_cuts() -> None:
+    assert t.truncate("hola", 10) == "hola"
+    assert t.truncate("x" * 20, 10) == "x" * 9 + "…"
+    assert len(t.truncate("x" * 20, 10)) == 10
+
+
+def test_truncate_mrkdwn_never_splits_an_entity_or_token() -> None:
+    cut = t.truncate_mrkdwn("ab &amp; cd", 6)
+    assert cut == "ab…"
+    token = t.user_mention("U0AGENT001")
+    cut = t.truncate_mrkdwn(f"por {token} fin", 10)
+    assert "<@" not in cut and len(cut) <= 10
+
+
+def test_quote_prefixes_every_line() -> None:
+    assert t.quote("uno\ndos") == "> uno\n> dos"
+
+
+def test_slack_date_tokens_treat_naive_as_utc() -> None:
+    naive = datetime(2026, 3, 2, 12, 0)
+    expected = f"<!date^{int(NOW.timestamp())}^{{date_short_pretty}} {{time}}|2026-03-02 12:00 UTC>"
+    assert t.slack_date(naive) == t.slack_date(NOW) == expected
+    assert t.ago(NOW).startswith(f"<!date^{int(NOW.timestamp())}^{{ago}}|")
+
+
+def test_user_mention_only_for_slack_user_ids() -> None:
+    assert t.user_mention("U0AGENT001") == "<@U0AGENT001>"
+    assert t.user_mention("W123ABC") == "<@W123ABC>"
+    assert t.user_mention("<!here>") == "&lt;!here&gt;"
+    assert t.user_mention("system") == "system"
+
+
+# --- the card -------------------------------------------------------------------------
+
+
+def test_new_card_offers_the_triage_chain_in_order(catalog: Catalog) -> None:
+    card = ticket_card(make_record(), catalog)
+    actions = block(card, ids.BLOCK_CARD_ACTIONS)
+    assert actions is not None
+    buttons = actions["elements"]
+    assert [b["action_id"] for b in buttons] == list(ids.TRIAGE_ACTIONS)
+    assert [b["text"]["text"] for b in buttons] == [
+        "Spam",
+        "Destinatario errado",
+        "Persona en la empresa",
+        "Producto no soportado",
+        "Resolver con información",
+        "Resolver con acción documentada",
+        "Escalar",
+    ]
+    assert {b["value"] for b in buttons} == {"4321"}
+    assert buttons[0]["style"] == "danger" and buttons[-1]["style"] == "primary"
+    assert buttons[0]["confirm"]["title"]["text"] == "¿Marcar como spam?"
+    assert "sin responder" in buttons[0]["confirm"]["text"]["text"]
+    assert "spam" in buttons[1]["confirm"]["text"]["text"]
+    assert "responderá" in buttons[1]["confirm"]["text"]["text"]
+    assert all("confirm" not in b for b in buttons[2:])
+    assert status(card) == "Pendiente de triage"
+    assert_valid_blocks(card["blocks"])
+
+
+def test_card_shows_the_ticket(catalog: Catalog) -> None:
+    record = make_record()
+    card = ticket_card(record, catalog)
+    assert card["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "#4321 · No puedo entrar a Pulso", "emoji": True},
+    }
+    body = "\n".join(card_texts(card))
+    for expected in (
+        "Ana Soto",
+        "ana.soto@muni.cl",
+        "Municipalidad de Ejemplo",
+        "Pulso, Portal de Transparencia",
+        t.slack_date(record.ticket.created_at),
+        t.ago(record.ticket.created_at),
+        "<https://unholster.zendesk.com/agent/tickets/4321|Abrir en Zendesk>",
+        "> Hola, desde ayer no puedo iniciar sesión.",
+    ):
+        assert expected in body
+    assert card["text"] == "Ticket #4321 · No puedo entrar a Pulso"
+
+
+def test_card_without_name_organisation_or_subject(catalog: Catalog) -> None:
+    ticket = make_ticket(
+        subject="", requester_name=None, organization_id=None, organization_name=None, excerpt=""
+    )
+    card = ticket_card(make_record(ticket=ticket), catalog)
+    body = "\n".join(card_texts(card))
+    assert card["blocks"][0]["text"]["text"] == "#4321 · (sin asunto)"
+    assert "(sin nombre)" in body
+    assert "Sin organización" in body
+    assert "ninguno registrado" in body
+    assert_valid_blocks(card["blocks"])
+
+
+def test_card_org_name_comes_from_the_catalogue_when_the_ticket_lacks_it(
+    catalog: Catalog,
+) -> None:
+    ticket = make_ticket(organization_id=SINGLE_ORG, organization_name=None)
+    body = "\n".join(card_texts(ticket_card(make_record(ticket=ticket), catalog)))
+    assert "Ministerio de Ejemplo" in body
+    assert "Monitor Mercado Público" in body
+
+
+def test_huge_html_excerpt_is_cut_to_slack_limits(catalog: Catalog) -> None:
+    html = "<div><p>Hola & <b>chao</b></p></div>\n" * 1400
+    ticket = make_ticket(subject="S" * 400, excerpt=html[:50_000])
+    card = ticket_card(make_record(ticket=ticket), catalog)
+    assert_valid_blocks(card["blocks"])
+    assert len(card["blocks"][0]["text"]["text"]) <= 150
+    assert card["blocks"][0]["text"]["text"].endswith("…")
+    assert all(len(text) <= 3000 for text in card_texts(card))
+    excerpt = card["blocks"][2]["text"]["text"]
+    assert excerpt.startswith("> &lt;div&gt;&lt;p&gt;Hola &amp;")
+    assert excerpt.endswith("…")
+    assert "<div>" not in excerpt
+    assert len(card["text"]) <= 200
+
+
+def test_mentions_in_user_text_never_ping(catalog: Catalog) -> None:
+    ticket = make_ticket(
+        subject="<!here> urgente",
+        requester_name="<@U999> <!everyone>",
+        excerpt="Aviso a <!channel> y a <@U123> y <https://evil.example|aquí>",
+    )
+    card = ticket_card(make_record(ticket=ticket), catalog)
+    body = "\n".join(card_texts(card))
+    assert "&lt;!channel&gt;" in body and "&lt;@U123&gt;" in body
+    for raw in ("<!channel>", "<@U123>", "<@U999>", "<!everyone>", "<https://evil"):
+        assert raw not in body
+    assert "<!here>" not in card["text"]
+
+
+def test_pending_reply_hides_the_buttons(catalog: Catalog) -> None:
+    reply = Reply("r1", Event.REFER_TO_PERSON.value, "Hola", AGENT, NOW)
+    record = make_record(Event.REFER_TO_PERSON, replies=(reply,))
+    card = ticket_card(record, catalog)
+    assert block(card, ids.BLOCK_CARD_ACTIONS) is None
+    assert (
+        status(card) == "⏳ Enviando respuesta… (decisión: Persona en la empresa por <@U0AGENT001>)"
+    )
+
+    sent = dataclasses.replace(reply, sent_at=NOW + timedelta(seconds=5))
+    card = ticket_card(dataclasses.replace(record, replies=(sent,)), catalog)
+    actions = block(card, ids.BLOCK_CARD_ACTIONS)
+    assert actions is not None
+    assert [b["action_id"] for b in actions["elements"]] == [ids.ACTION_USER_CONFIRMED]
+
+
+def test_spam_status(catalog: Catalog) -> None:
+    card = ticket_card(make_record(Event.MARK_SPAM), catalog)
+    assert status(card) == f"🚫 Spam — marcado por <@{AGENT}> el {t.slack_date(NOW)}"
+    assert block(card, ids.BLOCK_CARD_ACTIONS) is None
+
+
+def test_wrong_recipient_status(catalog: Catalog) -> None:
+    card = ticket_card(make_record(Event.WRONG_RECIPIENT), catalog)
+    assert status(card) == (
+        f"↩️ Destinatario errado: respondido y cerrado como spam por <@{AGENT}> "
+        f"el {t.slack_date(NOW)}"
+    )
+    assert block(card, ids.BLOCK_CARD_ACTIONS) is None
+
+
+@pytest.mark.parametrize(
+    ("event", "label"),
+    [
+        (Event.REFER_TO_PERSON, "Persona en la empresa"),
+        (Event.UNSUPPORTED_PRODUCT, "Producto no soportado"),
+        (Event.RESOLVE_WITH_INFORMATION, "Resolver con información"),
+        (Event.RESOLVE_WITH_ACTION, "Resolver con acción documentada"),
+    ],
+)
+def test_awaiting_confirmation_status_and_button(
+    catalog: Catalog, event: Event, label: str
+) -> None:
+    record = make_record(event)
+    assert record.case.state is State.AWAITING_CONFIRMATION
+    card = ticket_card(record, catalog)
+    assert status(card) == (
+        f"✉️ {label} — respondido por <@{AGENT}> el {t.slack_date(NOW)}. "
+        f"Esperando confirmación del usuario hasta {t.slack_date(NOW + WINDOW)}"
+    )
+    actions = block(card, ids.BLOCK_CARD_ACTIONS)
+    assert actions is not None
+    (button,) = actions["elements"]
+    assert button["action_id"] == ids.ACTION_USER_CONFIRMED
+    assert button["text"]["text"] == "Usuario confirmó"
+    assert button["style"] == "primary"
+    assert button["value"] == "4321"
+    assert button["confirm"]["text"]["text"] == "¿El usuario confirmó que el caso está resuelto?"
+    assert_valid_blocks(card["blocks"])
+
+
+def test_resolved_by_confirmation(catalog: Catalog) -> None:
+    card = ticket_card(make_record(Event.RESOLVE_WITH_INFORMATION, Event.USER_CONFIRMED), catalog)
+    confirmed_at = NOW + timedelta(minutes=1)
+    assert status(card) == (
+        "✅ Resuelto — confirmado por el usuario "
+        f"(registrado por <@{AGENT}> el {t.slack_date(confirmed_at)})"
+    )
+    assert block(card, ids.BLOCK_CARD_ACTIONS) is None
+
+
+def test_resolved_by_expiry(catalog: Catalog) -> None:
+    card = ticket_card(make_record(Event.RESOLVE_WITH_ACTION, Event.WINDOW_EXPIRED), catalog)
+    assert status(card) == "✅ Resuelto — plazo de confirmación vencido sin respuesta"
+    assert block(card, ids.BLOCK_CARD_ACTIONS) is None
+
+
+def test_user_reply_in_the_window_brings_the_buttons_back(catalog: Catalog) -> None:
+    record = make_record(Event.UNSUPPORTED_PRODUCT, Event.USER_REPLIED)
+    assert record.case.state is State.NEW
+    card = ticket_card(record, catalog)
+    assert status(card) == (
+        "💬 El usuario respondió durante el plazo de cierre: el caso vuelve a triage"
+    )
+    actions = block(card, ids.BLOCK_CARD_ACTIONS)
+    assert actions is not None
+    assert [b["action_id"] for b in actions["elements"]] == list(ids.TRIAGE_ACTIONS)
+
+
+@pytest.mark.parametrize(
+    ("events", "prefix"),
+    [
+        ((Event.ESCALATE,), "🆙 Escalado por <@U0AGENT001> el "),
+        ((Event.ESCALATE, Event.TAKE_CASE), "🛠️ Asignado a <@U0AGENT001> el "),
+        ((Event.ESCALATE, Event.TAKE_CASE, Event.DIAGNOSE), "🔎 Diagnosticado — Diagnóstico por "),
+    ],
+)
+def test_escalation_states_are_a_generic_line(
+    catalog: Catalog, events: tuple[Event, ...], prefix: str
+) -> None:
+    card = ticket_card(make_record(*events), catalog)
+    assert status(card).startswith(prefix)
+    assert block(card, ids.BLOCK_CARD_ACTIONS) is None
+
+
+def test_fallback_text_is_short_and_escaped() -> None:
+    record = make_record(ticket=make_ticket(subject="<!channel> " + "x" * 500, excerpt="secreto"))
+    text = card_fallback_text(record)
+    assert text.startswith("Ticket #4321 · &lt;!channel&gt; x")
+    assert len(text) <= 200
+    assert "secreto" not in text
+
+
+# --- modals ---------------------------------------------------------------------------
+
+
+def input_block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    found = next((b for b in view["blocks"] if b.get("block_id") == block_id), None)
+    assert found is not None, f"no block {block_id}"
+    assert found["type"] == "input"
+    assert found["element"]["action_id"] == block_id
+    return found
+
+
+def context_text(view: dict[str, Any]) -> str:
+    return "\n".join(
+        e["text"] for b in view["blocks"] if b["type"] == "context" for e in b["elements"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("build", "callback_id", "decision"),
+    [
+        (modals.person_modal, ids.VIEW_PERSON, Event.REFER_TO_PERSON),
+        (modals.unsupported_modal, ids.VIEW_UNSUPPORTED, Event.UNSUPPORTED_PRODUCT),
+        (modals.information_modal, ids.VIEW_INFORMATION, Event.RESOLVE_WITH_INFORMATION),
+        (modals.action_modal, ids.VIEW_DOCUMENTED_ACTION, Event.RESOLVE_WITH_ACTION),
+    ],
+)
+@pytest.mark.parametrize("org", [MULTI_ORG, SINGLE_ORG, None, 999])
+def test_window_modals_are_valid_and_carry_their_context(
+    catalog: Catalog, build: Any, callback_id: str, decision: Event, org: int | None
+) -> None:
+    record = make_record(ticket=make_ticket(organization_id=org, organization_name=None))
+    view = build(record, catalog, "2 horas")
+    assert_valid_view(view)
+    assert view["type"] == "modal"
+    assert view["callback_id"] == callback_id
+    assert ModalContext.decode(view["private_metadata"]) == ModalContext(4321, decision.value)
+    notes = context_text(view)
+    assert "#4321" in notes
+    assert "2 horas" in notes and "confirmación" in notes
+
+
+def test_wrong_recipient_modal(catalog: Catalog) -> None:
+    view = modals.wrong_recipient_modal(make_record(), catalog)
+    assert_valid_view(view)
+    assert view["callback_id"] == ids.VIEW_WRONG_RECIPIENT
+    assert ModalContext.decode(view["private_metadata"]).decision == Event.WRONG_RECIPIENT.value
+    reply = input_block(view, ids.BLOCK_REPLY)["element"]["initial_value"]
+    assert reply.startswith("Hola Ana:")
+    assert "spam" in context_text(view)
+
+
+def test_person_modal_lists_the_directory_and_the_general_contact(catalog: Catalog) -> None:
+    view = modals.person_modal(make_record(), catalog)
+    person = input_block(view, ids.BLOCK_PERSON)
+    assert person.get("optional") is not True
+    options = person["element"]["options"]
+    assert options[0] == {
+        "text": {
+            "type": "plain_text",
+            "text": "Nadie en particular (contacto general)",
+            "emoji": True,
+        },
+        "value": ids.NO_PERSON_VALUE,
+    }
+    assert [(o["text"]["text"], o["value"]) for o in options[1:]] == [
+        (f"{p.name} — {p.email}", p.email) for p in catalog.people
+    ]
+    note = input_block(view, ids.BLOCK_SUMMARY)
+    assert note["optional"] is True
+    assert note["label"]["text"] == "Nota adicional para el usuario"
+    assert note["element"]["multiline"] is True
+    assert catalog.general_contact in context_text(view)
+    assert "7 días" in context_text(view)
+
+
+def test_unsupported_modal_lists_the_organisations_products(catalog: Catalog) -> None:
+    view = modals.unsupported_modal(make_record(), catalog)
+    reply = input_block(view, ids.BLOCK_REPLY)
+    assert reply.get("optional") is not True
+    prefill = reply["element"]["initial_value"]
+    assert "• Pulso: https://docs.unholster.com/pulso" in prefill
+    assert "• Portal de Transparencia: https://docs.unholster.com/portal-transparencia" in prefill
+    assert "Monitor Mercado Público" not in prefill
+    assert "Pulso, Portal de Transparencia" in context_text(view)
+
+
+def test_unsupported_modal_for_an_organisation_without_products(catalog: Catalog) -> None:
+    record = make_record(ticket=make_ticket(organization_id=None, organization_name=None))
+    view = modals.unsupported_modal(record, catalog)
+    assert "Sin organización" in context_text(view)
+    assert "ninguno registrado" in context_text(view)
+
+
+def test_information_modal_with_one_product_preselects_it(catalog: Catalog) -> None:
+    ticket = make_ticket(organization_id=SINGLE_ORG, organization_name="Ministerio de Ejemplo")
+    view = modals.information_modal(make_record(ticket=ticket), catalog)
+    product = input_block(view, ids.BLOCK_PRODUCT)["element"]
+    assert [o["value"] for o in product["options"]] == ["mercado-publico"]
+    assert product["initial_option"]["value"] == "mercado-publico"
+    prefill = input_block(view, ids.BLOCK_REPLY)["element"]["initial_value"]
+    assert "https://docs.unholster.com/mercado-publico" in prefill
+    assert "Monitor Mercado Público" in prefill
+
+
+def test_information_modal_uses_the_records_product(catalog: Catalog) -> None:
+    view = modals.information_modal(make_record(product="portal-transparencia"), catalog)
+    product = input_block(view, ids.BLOCK_PRODUCT)["element"]
+    assert [o["value"] for o in product["options"]] == ["pulso", "portal-transparencia"]
+    assert product["initial_option"]["value"] == "portal-transparencia"
+    prefill = input_block(view, ids.BLOCK_REPLY)["element"]["initial_value"]
+    assert "https://docs.unholster.com/portal-transparencia" in prefill
+    assert "https://docs.unholster.com/pulso" in context_text(view)
+
+
+def test_information_modal_offers_every_product_without_organisation(catalog: Catalog) -> None:
+    record = make_record(ticket=make_ticket(organization_id=None, organization_name=None))
+    view = modals.information_modal(record, catalog)
+    product = input_block(view, ids.BLOCK_PRODUCT)["element"]
+    assert [o["value"] for o in product["options"]] == list(catalog.products)
+    assert "initial_option" not in product
+
+
+def test_action_modal_groups_procedures_by_product(catalog: Catalog) -> None:
+    view = modals.action_modal(make_record(), catalog)
+    select = input_block(view, ids.BLOCK_PROCEDURE)["element"]
+    groups = select["option_groups"]
+    assert [g["label"]["text"] for g in groups] == ["Pulso", "Portal de Transparencia"]
+    values = [o["value"] for g in groups for o in g["options"]]
+    assert values == [
+        "pulso:reset-password",
+        "pulso:unlock-account",
+        "portal-transparencia:republish-report",
+        "portal-transparencia:grant-editor",
+    ]
+    assert all(len(o["description"]["text"]) <= 75 for g in groups for o in g["options"])
+    checked = input_block(view, ids.BLOCK_CHECKED)["element"]
+    assert checked["type"] == "checkboxes"
+    assert checked["options"] == [
+        {
+            "text": {
+                "type": "plain_text",
+                "text": "Verifiqué que el resultado es el esperado y resuelve el caso",
+                "emoji": True,
+            },
+            "value": ids.CHECKED_VALUE,
+        }
+    ]
+    summary = input_block(view, ids.BLOCK_SUMMARY)
+    assert summary.get("optional") is not True
+    assert summary["label"]["text"] == "Resumen de lo realizado (se envía al usuario)"
+
+
+def test_action_modal_without_organisation_offers_every_products_procedures(
+    catalog: Catalog,
+) -> None:
+    record = make_record(ticket=make_ticket(organization_id=None, organization_name=None))
+    view = modals.action_modal(record, catalog)
+    groups = input_block(view, ids.BLOCK_PROCEDURE)["element"]["option_groups"]
+    assert [g["label"]["text"] for g in groups] == [p.name for p in catalog.products.values()]
+
+
+def test_modal_text_from_the_ticket_is_escaped_and_prefills_fit(catalog: Catalog) -> None:
+    ticket = make_ticket(subject="<!channel> " + "y" * 4000, requester_name="<@U1> " + "n" * 5000)
+    view = modals.unsupported_modal(make_record(ticket=ticket), catalog)
+    assert_valid_view(view)
+    notes = context_text(view)
+    assert "&lt;!channel&gt;" in notes and "<!channel>" not in notes
+    assert all(len(text) <= 3000 for text in card_texts(view))

@@ -1,0 +1,52 @@
+"""How the desk hands work to RQ: job ids, retries, timeouts."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from redis.client import Pipeline
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+# Slack and Zendesk outages are retried for about an hour before a job is left as failed.
+RETRY = Retry(max=10, interval=[1, 3, 10, 30, 60, 120, 300, 600, 900, 1200])
+JOB_TIMEOUT = 600
+
+
+def enqueue(
+    queue: Queue,
+    func: str,
+    *args: Any,
+    job_id: str,
+    pipeline: Pipeline | None = None,
+    at: datetime | None = None,
+) -> Job:
+    """Enqueue `func` (dotted path) now or `at` a time, retried on failure."""
+    options: dict[str, Any] = {
+        "job_id": job_id,
+        "retry": RETRY,
+        "job_timeout": JOB_TIMEOUT,
+        "result_ttl": 86400,
+        "failure_ttl": 30 * 86400,
+        "pipeline": pipeline,
+    }
+    if at is not None:
+        return queue.enqueue_at(at, func, *args, **options)
+    return queue.enqueue(func, *args, **options)
+
+
+def job_pending(queue: Queue, job_id: str) -> bool:
+    """Whether a job with this id is still waiting, scheduled or running."""
+    try:
+        job = Job.fetch(job_id, connection=queue.connection)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in {"queued", "scheduled", "started", "deferred"}
+
+
+def cancel(queue: Queue, job_id: str) -> None:
+    with contextlib.suppress(NoSuchJobError):
+        Job.fetch(job_id, connection=queue.connection).cancel()
