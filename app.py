@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
 import os
 import signal
 import subprocess
@@ -23,13 +24,13 @@ from handlers import commands, triage, webhook
 log = logging.getLogger("soporte")
 
 
-def create_app(rt: Runtime) -> App:
+def create_app(rt: Runtime, listener_executor: Executor | None = None) -> App:
     """The Bolt app with every listener registered."""
     app = App(
-        token=rt.settings.slack_bot_token,
         signing_secret=rt.settings.slack_signing_secret,
         client=slack_client(rt.settings),
         process_before_response=False,
+        listener_executor=listener_executor or ThreadPoolExecutor(max_workers=16),
     )
     triage.register(app, rt)
     commands.register(app, rt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from bot import texts
@@ -27,7 +28,7 @@ def tell(rt: Runtime, body: dict[str, Any], text: str) -> None:
         channel,
         user,
         text,
-        job_id=f"notify-{body.get('trigger_id') or id(body)}",
+        job_id=f"notify-{uuid.uuid4().hex}",
     )
 
 

@@ -48,13 +48,13 @@ def _open_case(rt: Runtime, body: dict[str, Any], raw_value: str) -> CaseRecord 
     if record is None:
         tell(rt, body, texts.UNKNOWN_CASE.format(ticket_id=ticket_id))
         return None
-    if record.pending_replies:
-        tell(rt, body, texts.CASE_BUSY.format(ticket_id=ticket_id))
-        return None
     if record.case.state is not State.NEW:
         tell(
             rt, body, texts.already_decided(ticket_id, _state_label(record), record.case.decided_by)
         )
+        return None
+    if record.pending_replies:
+        tell(rt, body, texts.CASE_BUSY.format(ticket_id=ticket_id))
         return None
     return record
 

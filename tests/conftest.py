@@ -68,7 +68,13 @@ def desk_env(
 
 
 @pytest.fixture
-def desk(desk_env: dict[str, str], slack: SlackFake, zendesk: ZendeskFake) -> Iterator[Desk]:
+def desk(
+    request: pytest.FixtureRequest, desk_env: dict[str, str], slack: SlackFake, zendesk: ZendeskFake
+) -> Iterator[Desk]:
+    """The running desk; `@pytest.mark.window("2s")` shortens the closing window."""
+    marker = request.node.get_closest_marker("window")
+    if marker:
+        desk_env = {**desk_env, "RESOLUTION_WINDOW": marker.args[0]}
     rt = build_runtime(desk_env)
     set_runtime(rt)
     running = Desk(rt, slack, zendesk)

@@ -11,6 +11,7 @@ import hmac
 import json
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ import requests
 from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
-from app import create_wsgi, serve_http
+from app import create_app, create_wsgi, serve_http
 from bot import ids
 from bot.records import CaseRecord
 from bot.runtime import Runtime
@@ -39,6 +40,23 @@ def slack_signature(secret: str, timestamp: str, body: str) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
+class TrackingExecutor(ThreadPoolExecutor):
+    """Bolt's listener executor, able to tell when every listener has finished."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=8)
+        self._futures: list[Future[Any]] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        self._futures.append(future)
+        return future
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        wait(list(self._futures), timeout=timeout)
+        self._futures = [f for f in self._futures if not f.done()]
+
+
 class Desk:
     """One running desk for a test: send it Slack and Zendesk traffic, run its jobs, look."""
 
@@ -46,7 +64,9 @@ class Desk:
         self.rt = rt
         self.slack = slack
         self.zendesk = zendesk
-        self.server = serve_http(create_wsgi(rt), 0, host="127.0.0.1")
+        self.listeners = TrackingExecutor()
+        app = create_app(rt, listener_executor=self.listeners)
+        self.server = serve_http(create_wsgi(rt, app), 0, host="127.0.0.1")
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
@@ -55,6 +75,7 @@ class Desk:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        self.listeners.shutdown(wait=True)
 
     # --- Slack traffic, signed ----------------------------------------------------------
 
@@ -74,7 +95,9 @@ class Desk:
             "X-Slack-Signature": slack_signature(secret, ts, body),
             **(headers or {}),
         }
-        return requests.post(f"{self.url}/slack/events", data=body.encode(), headers=sent)
+        response = requests.post(f"{self.url}/slack/events", data=body.encode(), headers=sent)
+        self.listeners.wait_idle()
+        return response
 
     def _interactive(self, payload: dict[str, Any], **kwargs: Any) -> requests.Response:
         body = urlencode({"payload": json.dumps(payload)})
@@ -194,7 +217,7 @@ class Desk:
         while True:
             worker = SimpleWorker([self.rt.queue], connection=self.rt.redis)
             worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
-            due = registry.get_jobs_to_schedule(int(time.time() + horizon) + 1)
+            due = registry.get_jobs_to_schedule(int(time.time() + horizon))
             if not due and self.rt.queue.count == 0:
                 return
             if time.monotonic() > deadline:

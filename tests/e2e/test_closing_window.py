@@ -1,0 +1,145 @@
+"""The closing window: resolved only on the user's confirmation or when the window expires."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot import ids
+from bot.lifecycle import State
+from tests.harness import STRANGER
+
+WINDOW = "2s"
+
+
+def text_value(text: str) -> dict:
+    return {"type": "plain_text_input", "value": text}
+
+
+def open_window(desk) -> int:
+    """A ticket answered as 'producto no soportado': its closing window is running."""
+    org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
+    tid = desk.new_ticket(org_id=org)
+    desk.intake()
+    desk.click(ids.ACTION_UNSUPPORTED, tid)
+    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("No es un producto nuestro.")})
+    desk.run_jobs()
+    assert desk.zendesk.ticket(tid)["status"] == "pending"
+    assert desk.case(tid).case.state is State.AWAITING_CONFIRMATION
+    return tid
+
+
+def wait_past_deadline(desk, tid: int) -> None:
+    deadline = desk.case(tid).case.window_deadline
+    time.sleep(max(0.0, deadline.timestamp() - time.time()) + 0.3)
+
+
+@pytest.mark.window(WINDOW)
+def test_expiry_without_answer_resolves(desk):
+    tid = open_window(desk)
+    desk.run_jobs()
+    assert desk.zendesk.ticket(tid)["status"] == "pending", "resolved before its time"
+    wait_past_deadline(desk, tid)
+    desk.run_jobs()
+    assert desk.zendesk.ticket(tid)["status"] == "solved"
+    assert desk.case(tid).case.state is State.RESOLVED
+    assert any("venció el plazo" in n["body"] for n in desk.zendesk.internal_notes(tid))
+    assert "plazo" in desk.card_text(tid).lower()
+    assert any("resuelto" in m["text"].lower() for m in desk.thread(tid))
+
+
+def test_user_confirmed_button_resolves(desk):
+    tid = open_window(desk)
+    desk.click(ids.ACTION_USER_CONFIRMED, tid)
+    desk.run_jobs()
+    assert desk.case(tid).case.state is State.RESOLVED
+    assert desk.zendesk.ticket(tid)["status"] == "solved"
+    assert any("confirmó" in n["body"] for n in desk.zendesk.internal_notes(tid))
+    assert ids.ACTION_USER_CONFIRMED not in desk.card_text(tid)
+    assert f"window-{tid}-1" not in desk.rt.queue.scheduled_job_registry.get_job_ids()
+
+
+@pytest.mark.window(WINDOW)
+def test_user_reply_in_window_stops_the_clock(desk):
+    tid = open_window(desk)
+    desk.zendesk.add_user_comment(tid, "Sigue sin funcionar, ¿me pueden ayudar?")
+    desk.intake()
+    record = desk.case(tid)
+    assert record.case.state is State.NEW
+    assert record.case.window_deadline is None
+    assert any("Sigue sin funcionar" in m["text"] for m in desk.thread(tid))
+    assert ids.ACTION_SPAM in desk.card_text(tid), "triage buttons are back"
+    wait_past_deadline_seconds = 2.5
+    time.sleep(wait_past_deadline_seconds)
+    desk.run_jobs()
+    assert desk.case(tid).case.state is State.NEW
+    assert desk.zendesk.ticket(tid)["status"] == "open"
+
+
+@pytest.mark.window(WINDOW)
+def test_user_reply_reported_by_webhook_stops_the_clock(desk):
+    tid = open_window(desk)
+    desk.zendesk.add_user_comment(tid, "No me sirvió.")
+    assert desk.webhook({"ticket_id": str(tid)}).status_code == 202
+    desk.run_jobs()
+    assert desk.case(tid).case.state is State.NEW
+    time.sleep(2.5)
+    desk.run_jobs()
+    assert desk.case(tid).case.state is State.NEW
+    assert desk.zendesk.ticket(tid)["status"] == "open"
+
+
+@pytest.mark.window(WINDOW)
+def test_reply_unseen_by_intake_still_stops_expiry(desk):
+    """The expiry job itself re-reads the ticket: a reply nobody relayed yet still counts."""
+    tid = open_window(desk)
+    desk.zendesk.add_user_comment(tid, "Todavía falla.")
+    wait_past_deadline(desk, tid)
+    desk.run_jobs()
+    assert desk.case(tid).case.state is State.NEW
+    assert desk.zendesk.ticket(tid)["status"] == "open"
+
+
+@pytest.mark.window(WINDOW)
+def test_agent_reopening_ticket_in_zendesk_stops_expiry(desk):
+    tid = open_window(desk)
+    desk.zendesk.set_ticket(tid, status="open")
+    wait_past_deadline(desk, tid)
+    desk.run_jobs()
+    assert desk.case(tid).case.state is State.NEW
+    assert desk.zendesk.ticket(tid)["status"] == "open"
+
+
+@pytest.mark.window(WINDOW)
+def test_expiry_conflict_rereads_and_decides_again(desk):
+    tid = open_window(desk)
+    desk.zendesk.fail_next(f"/tickets/{tid}", method="PUT", status=409)
+    wait_past_deadline(desk, tid)
+    desk.run_jobs()
+    assert desk.case(tid).case.state is State.RESOLVED
+    assert desk.zendesk.ticket(tid)["status"] == "solved"
+
+
+def test_ways_a_case_cannot_be_resolved(desk):
+    """Only confirmation or expiry resolve: every other path leaves the case unresolved."""
+    org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
+    tid = desk.new_ticket(org_id=org)
+    desk.intake()
+    desk.click(ids.ACTION_USER_CONFIRMED, tid)  # confirmation before any reply
+    desk.run_jobs()
+    assert desk.case(tid).case.state is State.NEW
+    tid2 = open_window(desk)
+    desk.click(ids.ACTION_USER_CONFIRMED, tid2, STRANGER)  # not an agent
+    desk.rt.queue.enqueue("workers.timers.expire_window", tid2, 1)  # timer fired early
+    desk.rt.queue.enqueue("workers.timers.expire_window", tid2, 7)  # timer of another window
+    desk.rt.queue.enqueue("workers.timers.solve_ticket", tid2, 2)  # solve without confirmation
+    desk.run_jobs()
+    assert desk.case(tid2).case.state is State.AWAITING_CONFIRMATION
+    assert desk.zendesk.ticket(tid2)["status"] == "pending"
+    assert desk.case(tid).case.state is State.NEW
+    assert desk.zendesk.ticket(tid)["status"] != "solved"
+    desk.click(ids.ACTION_SPAM, tid)
+    desk.run_jobs()
+    assert desk.case(tid).case.state is State.SPAM
+    assert desk.zendesk.ticket(tid)["status"] != "solved"

@@ -1,0 +1,241 @@
+"""Each of the six non-escalation decisions, from the card button to what the user receives."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot import ids
+from bot.lifecycle import State
+from tests.harness import AGENT, OTHER_AGENT
+
+MUNICIPALIDAD = 360000001  # supports Pulso and Portal de Transparencia in catalog.example.toml
+
+
+@pytest.fixture
+def ticket(desk) -> int:
+    org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
+    assert org == MUNICIPALIDAD
+    tid = desk.new_ticket(org_id=org, name="Ana Pérez", email="ana@example.com")
+    desk.intake()
+    return tid
+
+
+def text_value(text: str) -> dict:
+    return {"type": "plain_text_input", "value": text}
+
+
+def option(value: str) -> dict:
+    return {"type": "static_select", "selected_option": {"value": value}}
+
+
+def user_messages(desk, tid: int) -> list[str]:
+    """What the end user received: public comments after their own first message."""
+    return [c["body"] for c in desk.zendesk.public_comments(tid)[1:]]
+
+
+def assert_closing_window(desk, tid: int) -> None:
+    ticket = desk.zendesk.ticket(tid)
+    assert ticket["status"] == "pending"
+    [body] = user_messages(desk, tid)
+    assert "7 días" in body and "confirm" in body.lower()
+    record = desk.case(tid)
+    assert record.case.state is State.AWAITING_CONFIRMATION
+    assert record.case.window_deadline is not None
+    assert any("[soporte]" in n["body"] for n in desk.zendesk.internal_notes(tid))
+    jobs = desk.rt.queue.scheduled_job_registry.get_job_ids()
+    assert f"window-{tid}-1" in jobs
+
+
+def test_spam_closes_without_reply_and_card_shows_it(desk, ticket):
+    desk.click(ids.ACTION_SPAM, ticket)
+    desk.run_jobs()
+    assert user_messages(desk, ticket) == []
+    zd = desk.zendesk.ticket(ticket)
+    assert zd["status"] == "closed" and "spam" in zd["tags"]
+    card = desk.card_text(ticket)
+    assert "Spam" in card and f"<@{AGENT}>" in card
+    assert ids.ACTION_SPAM not in card
+    assert desk.zendesk.user(zd["requester_id"]).get("suspended") in (None, False)
+
+
+def test_wrong_recipient_replies_then_closes_as_spam(desk, ticket):
+    desk.click(ids.ACTION_WRONG_RECIPIENT, ticket)
+    view = desk.opened_view()
+    prefill = json.dumps(view, ensure_ascii=False)
+    assert "soporte" in prefill.lower()
+    desk.submit(view, {ids.BLOCK_REPLY: text_value("Esta casilla es solo para soporte.")})
+    desk.run_jobs()
+    assert user_messages(desk, ticket) == ["Esta casilla es solo para soporte."]
+    zd = desk.zendesk.ticket(ticket)
+    assert zd["status"] == "closed" and "spam" in zd["tags"]
+    assert desk.case(ticket).case.state is State.SPAM
+    assert "Destinatario errado" in desk.card_text(ticket)
+
+
+def test_person_in_company_gives_their_email(desk, ticket):
+    desk.click(ids.ACTION_PERSON, ticket)
+    view = desk.opened_view()
+    desk.submit(
+        view,
+        {
+            ids.BLOCK_PERSON: option("maria.gonzalez@unholster.com"),
+            ids.BLOCK_SUMMARY: text_value(""),
+        },
+    )
+    desk.run_jobs()
+    [body] = user_messages(desk, ticket)
+    assert "maria.gonzalez@unholster.com" in body and "María González" in body
+    assert_closing_window(desk, ticket)
+
+
+def test_person_unknown_refers_to_general_contact(desk, ticket):
+    desk.click(ids.ACTION_PERSON, ticket)
+    desk.submit(desk.opened_view(), {ids.BLOCK_PERSON: option(ids.NO_PERSON_VALUE)})
+    desk.run_jobs()
+    [body] = user_messages(desk, ticket)
+    assert "contacto@unholster.com" in body
+    assert_closing_window(desk, ticket)
+
+
+def test_unsupported_product_lists_the_organisations_products(desk, ticket):
+    desk.click(ids.ACTION_UNSUPPORTED, ticket)
+    view = desk.opened_view()
+    [reply_block] = [b for b in view["blocks"] if b.get("block_id") == ids.BLOCK_REPLY]
+    prefill = reply_block["element"]["initial_value"]
+    assert "Pulso" in prefill and "Portal" in prefill and "Mercado" not in prefill
+    desk.submit(view, {ids.BLOCK_REPLY: text_value(prefill)})
+    desk.run_jobs()
+    [body] = user_messages(desk, ticket)
+    assert "Pulso" in body and "Mercado" not in body
+    assert_closing_window(desk, ticket)
+
+
+def test_resolve_with_information_sends_the_edited_text(desk, ticket):
+    desk.click(ids.ACTION_INFORMATION, ticket)
+    view = desk.opened_view()
+    assert "docs.unholster.com" in json.dumps(view)
+    desk.submit(
+        view,
+        {
+            ids.BLOCK_PRODUCT: option("pulso"),
+            ids.BLOCK_REPLY: text_value("Vea https://docs.unholster.com/pulso"),
+        },
+    )
+    desk.run_jobs()
+    [body] = user_messages(desk, ticket)
+    assert body.startswith("Vea https://docs.unholster.com/pulso")
+    assert desk.case(ticket).product == "pulso"
+    assert_closing_window(desk, ticket)
+    card = desk.card_text(ticket)
+    assert "Resolver con información" in card and ids.ACTION_USER_CONFIRMED in card
+
+
+def test_resolve_with_documented_action_carries_the_summary(desk, ticket):
+    desk.click(ids.ACTION_DOCUMENTED_ACTION, ticket)
+    view = desk.opened_view()
+    desk.submit(
+        view,
+        {
+            ids.BLOCK_PROCEDURE: option("pulso:reset-password"),
+            ids.BLOCK_CHECKED: {
+                "type": "checkboxes",
+                "selected_options": [{"value": ids.CHECKED_VALUE}],
+            },
+            ids.BLOCK_SUMMARY: text_value("Restablecí su contraseña; ya puede ingresar."),
+        },
+    )
+    desk.run_jobs()
+    [body] = user_messages(desk, ticket)
+    assert "Restablecí su contraseña" in body and "Restablecer contraseña" in body
+    assert_closing_window(desk, ticket)
+
+
+@pytest.mark.parametrize(
+    ("action", "values", "field"),
+    [
+        (
+            ids.ACTION_INFORMATION,
+            {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_REPLY: text_value("   ")},
+            ids.BLOCK_REPLY,
+        ),
+        (ids.ACTION_INFORMATION, {ids.BLOCK_REPLY: text_value("hola")}, ids.BLOCK_PRODUCT),
+        (ids.ACTION_UNSUPPORTED, {ids.BLOCK_REPLY: text_value("x" * 3001)}, ids.BLOCK_REPLY),
+        (ids.ACTION_PERSON, {}, ids.BLOCK_PERSON),
+        (
+            ids.ACTION_DOCUMENTED_ACTION,
+            {
+                ids.BLOCK_PROCEDURE: option("pulso:reset-password"),
+                ids.BLOCK_CHECKED: {"type": "checkboxes", "selected_options": []},
+                ids.BLOCK_SUMMARY: text_value("hecho"),
+            },
+            ids.BLOCK_CHECKED,
+        ),
+        (
+            ids.ACTION_DOCUMENTED_ACTION,
+            {
+                ids.BLOCK_CHECKED: {
+                    "type": "checkboxes",
+                    "selected_options": [{"value": ids.CHECKED_VALUE}],
+                },
+                ids.BLOCK_SUMMARY: text_value("hecho"),
+            },
+            ids.BLOCK_PROCEDURE,
+        ),
+    ],
+)
+def test_modal_refuses_bad_input_inline_and_sends_nothing(desk, ticket, action, values, field):
+    desk.click(action, ticket)
+    response = desk.submit(desk.opened_view(), values)
+    answer = response.json()
+    assert answer["response_action"] == "errors"
+    assert field in answer["errors"]
+    desk.run_jobs()
+    assert user_messages(desk, ticket) == []
+    assert desk.case(ticket).case.state is State.NEW
+
+
+def test_double_submit_sends_one_reply(desk, ticket):
+    desk.click(ids.ACTION_UNSUPPORTED, ticket)
+    view = desk.opened_view()
+    first = desk.submit(view, {ids.BLOCK_REPLY: text_value("No es nuestro producto.")})
+    second = desk.submit(view, {ids.BLOCK_REPLY: text_value("No es nuestro producto.")})
+    assert first.status_code == 200 and not first.content
+    assert second.json()["response_action"] == "errors"
+    desk.run_jobs()
+    assert len(user_messages(desk, ticket)) == 1
+
+
+def test_two_agents_two_buttons_one_decision(desk, ticket):
+    desk.click(ids.ACTION_UNSUPPORTED, ticket, AGENT)
+    view = desk.opened_view()
+    desk.submit(view, {ids.BLOCK_REPLY: text_value("No es nuestro producto.")}, user=AGENT)
+    desk.click(ids.ACTION_SPAM, ticket, OTHER_AGENT)
+    desk.run_jobs()
+    assert desk.case(ticket).case.state is State.AWAITING_CONFIRMATION
+    assert desk.zendesk.ticket(ticket)["status"] == "pending"
+    told = desk.ephemerals(OTHER_AGENT)
+    assert told and "ya fue atendido" in told[-1] and AGENT in told[-1]
+
+
+def test_reply_job_retried_after_lost_response_posts_once(desk, ticket):
+    desk.zendesk.drop_after_accept("/tickets/", method="PUT")
+    desk.click(ids.ACTION_UNSUPPORTED, ticket)
+    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("No es nuestro producto.")})
+    desk.run_jobs(horizon=3)
+    assert user_messages(desk, ticket) == [
+        m for m in user_messages(desk, ticket) if "No es nuestro producto." in m
+    ]
+    assert len(user_messages(desk, ticket)) == 1
+    assert desk.case(ticket).replies[-1].sent_at is not None
+
+
+def test_zendesk_429_and_500_on_reply_are_retried_and_sent_once(desk, ticket):
+    desk.zendesk.fail_next("/tickets/", method="PUT", status=429, retry_after=1)
+    desk.zendesk.fail_next("/tickets/", method="PUT", status=500)
+    desk.click(ids.ACTION_UNSUPPORTED, ticket)
+    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("No es nuestro producto.")})
+    desk.run_jobs(horizon=3)
+    assert len(user_messages(desk, ticket)) == 1
+    assert desk.zendesk.ticket(ticket)["status"] == "pending"
