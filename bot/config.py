@@ -44,7 +44,7 @@ class Settings:
     zendesk_email: str = ""
     zendesk_token: str = field(default="", repr=False)
     zendesk_webhook_secret: str | None = field(default=None, repr=False)
-    redis_url: str | None = None
+    redis_url: str | None = field(default=None, repr=False)
     catalog_path: str = "catalog.example.toml"
     port: int = 3000
     resolution_window: timedelta = timedelta(days=7)

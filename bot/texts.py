@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from blocks.text import escape_mrkdwn, quote
 from bot.lifecycle import Event
 
 DECISION_LABELS: dict[Event, str] = {
@@ -56,7 +57,7 @@ def resolved_by_expiry_note(days: str) -> str:
 def user_replied_thread(excerpt: str) -> str:
     return (
         "💬 *El usuario respondió durante el plazo de cierre.* El plazo se detuvo y el caso "
-        f"vuelve a tus manos.\n>{excerpt}"
+        f"vuelve a tus manos.\n{_quoted(excerpt)}"
     )
 
 
@@ -68,7 +69,7 @@ def reopened_thread(status: str) -> str:
 
 
 def user_comment_thread(excerpt: str) -> str:
-    return f"💬 *Nuevo mensaje del usuario:*\n>{excerpt}"
+    return f"💬 *Nuevo mensaje del usuario:*\n{_quoted(excerpt)}"
 
 
 def resolved_thread(by_expiry: bool) -> str:
@@ -77,5 +78,6 @@ def resolved_thread(by_expiry: bool) -> str:
     return "✅ Caso resuelto: el usuario confirmó."
 
 
-def reply_sent_thread(label: str, body: str) -> str:
-    return f"✉️ Respuesta enviada al usuario ({label}):\n>{body}"
+def _quoted(user_text: str) -> str:
+    """The end user's words, quoted and escaped so they can never ping or link anyone."""
+    return quote(escape_mrkdwn(user_text))

@@ -53,8 +53,8 @@ def ticket_id_of(payload: Any) -> int | None:
         else None,
     ]
     for value in candidates:
-        if isinstance(value, int | str) and str(value).isdigit() and int(value) > 0:
-            return int(value)
+        if isinstance(value, int | str) and str(value).isascii() and str(value).isdigit():
+            return int(value) or None
     return None
 
 

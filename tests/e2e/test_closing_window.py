@@ -63,12 +63,13 @@ def test_user_confirmed_button_resolves(desk):
 @pytest.mark.window(WINDOW)
 def test_user_reply_in_window_stops_the_clock(desk):
     tid = open_window(desk)
-    desk.zendesk.add_user_comment(tid, "Sigue sin funcionar, ¿me pueden ayudar?")
+    desk.zendesk.add_user_comment(tid, "Sigue sin funcionar <!channel>, ¿me pueden ayudar?")
     desk.intake()
     record = desk.case(tid)
     assert record.case.state is State.NEW
     assert record.case.window_deadline is None
     assert any("Sigue sin funcionar" in m["text"] for m in desk.thread(tid))
+    assert all("<!channel>" not in m["text"] for m in desk.thread(tid)), "user text must not ping"
     assert ids.ACTION_SPAM in desk.card_text(tid), "triage buttons are back"
     wait_past_deadline_seconds = 2.5
     time.sleep(wait_past_deadline_seconds)
