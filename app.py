@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor, ThreadPoolExecutor
 import os
 import signal
 import subprocess
 import sys
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -19,7 +19,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from bot.catalog import CatalogError
 from bot.config import ConfigError, load_settings
 from bot.runtime import Runtime, build_runtime, slack_client, utcnow
-from handlers import commands, triage, webhook
+from handlers import commands, escalation, triage, webhook
 
 log = logging.getLogger("soporte")
 
@@ -33,6 +33,7 @@ def create_app(rt: Runtime, listener_executor: Executor | None = None) -> App:
         listener_executor=listener_executor or ThreadPoolExecutor(max_workers=16),
     )
     triage.register(app, rt)
+    escalation.register(app, rt)
     commands.register(app, rt)
     return app
 

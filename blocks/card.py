@@ -18,11 +18,12 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import text as t
+from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text, thread_url
 from bot import ids
 from bot.catalog import Catalog
 from bot.context import ticket_value
-from bot.lifecycle import Event, State, Transition
-from bot.records import CaseRecord, Reply
+from bot.lifecycle import Event, State, Transition, allowed_events
+from bot.records import CaseRecord, Escalation, Reply
 from bot.texts import DECISION_LABELS
 
 EXCERPT_CHARS = 600
@@ -57,6 +58,18 @@ _PROGRESS: dict[State, str] = {
     State.ESCALATED: "🆙 Escalado por {who}: esperando que un mantenedor tome el caso",
     State.ASSIGNED: "🛠️ Asignado a {who}",
 }
+
+# Status of an escalated case whose escalation the card knows (`record.escalation`).
+_ESCALATED_STATUS: dict[State, str] = {
+    State.ESCALATED: "🆙 Escalado a {channel} — esperando mantenedor",
+    State.ASSIGNED: "🛠️ Caso tomado por {maintainer} — esperando su diagnóstico",
+    State.DIAGNOSED: "🔎 Diagnóstico recibido — envía la respuesta inicial al usuario",
+    State.IN_PROGRESS: "🔧 En curso con {maintainer} — mantén al usuario informado",
+    State.FIXED: "🩹 Corregido en el producto — propón la resolución al usuario",
+}
+
+DIAGNOSIS_CHARS_ON_CARD = 1200
+FIX_NOTE_CHARS_ON_CARD = 600
 
 # (action_id, button text, style) in the order the agent tries them.
 _TRIAGE_BUTTONS: tuple[tuple[str, str, str | None], ...] = (
@@ -111,7 +124,20 @@ def _by_on(step: Transition) -> str:
     return f"{t.user_mention(step.actor)} el {t.slack_date(step.at)}"
 
 
-def status_text(record: CaseRecord) -> str:
+def _escalation_channel(escalation: Escalation, catalog: Catalog | None) -> str | None:
+    if escalation.channel:
+        return escalation.channel
+    product = catalog.product(escalation.product) if catalog else None
+    return product.channel if product else None
+
+
+def _channel_mention(channel: str | None, escalation: Escalation) -> str:
+    if channel:
+        return f"<#{channel}>"
+    return f"el canal de {t.escape_mrkdwn(escalation.product)}"
+
+
+def status_text(record: CaseRecord, catalog: Catalog | None = None) -> str:
     """One mrkdwn line saying where the case stands, who moved it there and when."""
     case = record.case
     pending = record.pending_replies
@@ -143,6 +169,16 @@ def status_text(record: CaseRecord) -> str:
             "💬 El usuario respondió durante el plazo de cierre: "
             f"{STATE_LABELS[case.state]} (el caso vuelve a tus manos)"
         )
+    escalation = record.escalation
+    if escalation is not None and case.state in _ESCALATED_STATUS:
+        channel = _escalation_channel(escalation, catalog)
+        line = _ESCALATED_STATUS[case.state].format(
+            channel=_channel_mention(channel, escalation),
+            maintainer=t.user_mention(escalation.maintainer),
+        )
+        if case.state is State.IN_PROGRESS and escalation.last_user_update:
+            line += f" (última comunicación: {t.slack_date(escalation.last_user_update)})"
+        return line
     template = _PROGRESS.get(case.state, "{state} — {step} por {who}")
     return template.format(
         state=STATE_LABELS[case.state], step=decision_label(step.event), who=_by_on(step)
@@ -161,13 +197,34 @@ def _button(
     )
 
 
+def _escalated_buttons(record: CaseRecord, value: str) -> list[ButtonElement]:
+    """The agent's buttons while the maintainers work: answer the user, propose resolution."""
+    state = record.case.state
+    allowed = allowed_events(state)
+    buttons: list[ButtonElement] = []
+    if Event.RESPOND_INITIAL in allowed:
+        buttons.append(_button(ids.ACTION_RESPOND, "Responder al usuario", value, "primary", None))
+    elif Event.SEND_UPDATE in allowed:
+        buttons.append(_button(ids.ACTION_RESPOND, "Enviar actualización", value, None, None))
+    if Event.PROPOSE_RESOLUTION in allowed:
+        style = "primary" if state is State.FIXED else None
+        buttons.append(
+            _button(ids.ACTION_PROPOSE_RESOLUTION, "Proponer resolución", value, style, None)
+        )
+    return buttons
+
+
 def card_actions(record: CaseRecord) -> ActionsBlock | None:
     """The buttons the case allows now; None while a reply is on its way or in a final state."""
     if record.pending_replies:
         return None
     value = ticket_value(record.ticket_id)
     state = record.case.state
-    if state is State.NEW:
+    if record.escalation is not None and state not in (State.NEW, State.AWAITING_CONFIRMATION):
+        buttons = _escalated_buttons(record, value)
+        if not buttons:
+            return None
+    elif state is State.NEW:
         buttons = [
             _button(action_id, label, value, style, _CONFIRMS.get(action_id))
             for action_id, label, style in _TRIAGE_BUTTONS
@@ -213,12 +270,48 @@ def _products(record: CaseRecord, catalog: Catalog) -> str:
     return t.truncate_mrkdwn(f"*Productos con soporte*\n{names}", t.SECTION_FIELD_MAX)
 
 
-def _excerpt(record: CaseRecord) -> str:
+def _excerpt(record: CaseRecord, limit: int = EXCERPT_CHARS) -> str:
     body = t.clean_body(record.ticket.excerpt or "")
     if not body:
         return "_(el ticket no trae texto)_"
-    shown = t.quote(t.escape_mrkdwn(t.truncate(body, EXCERPT_CHARS)))
+    shown = t.quote(t.escape_mrkdwn(t.truncate(body, limit)))
     return t.truncate_mrkdwn(shown, t.SECTION_TEXT_MAX)
+
+
+def fix_line(record: CaseRecord, limit: int) -> str:
+    """The maintainer's fix note: "✅ Corregido: …", or "earlier fix" once the user said
+    the problem persists and the case went back to work."""
+    escalation = record.escalation
+    note = t.clean_body(escalation.fix_note or "") if escalation else ""
+    shown = t.escape_mrkdwn(t.truncate(note.replace("\n", " "), limit))
+    if record.case.state is State.IN_PROGRESS:
+        return f"↩️ Corrección anterior (el problema persistió): {shown}"
+    return f"✅ Corregido: {shown}"
+
+
+def escalation_summary(record: CaseRecord, catalog: Catalog) -> str | None:
+    """The card's escalation lines: thread, maintainer, latest diagnosis, fix, tracker."""
+    escalation = record.escalation
+    if escalation is None:
+        return None
+    channel = _escalation_channel(escalation, catalog)
+    where = _channel_mention(channel, escalation)
+    if channel and escalation.ts:
+        where += " · " + t.link(thread_url(channel, escalation.ts), "Ver hilo del escalamiento")
+    elif record.case.state is State.ESCALATED:
+        where += " (publicando el escalamiento…)"
+    lines = [f"🧵 Escalamiento en {where}"]
+    maintainer = t.user_mention(escalation.maintainer) if escalation.maintainer else "sin asignar"
+    lines.append(f"🛠️ Mantenedor: {maintainer}")
+    diagnosis = escalation.diagnosis
+    if diagnosis is not None:
+        echo = diagnosis_estimate_echo(diagnosis, catalog.tz)
+        lines.append(diagnosis_text(diagnosis, echo, DIAGNOSIS_CHARS_ON_CARD))
+    if escalation.fix_note:
+        lines.append(fix_line(record, FIX_NOTE_CHARS_ON_CARD))
+    if escalation.tracker_url:
+        lines.append(f"📌 {t.link(escalation.tracker_url, 'Ver en el tracker')}")
+    return t.truncate_mrkdwn("\n".join(lines), t.SECTION_TEXT_MAX)
 
 
 def card_fallback_text(record: CaseRecord) -> str:
@@ -255,10 +348,13 @@ def ticket_card(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
             ContextBlock(elements=[MarkdownTextObject(text=t.link(ticket.url, "Abrir en Zendesk"))])
         )
     blocks.append(DividerBlock())
-    status = t.truncate_mrkdwn(status_text(record), t.SECTION_TEXT_MAX)
+    status = t.truncate_mrkdwn(status_text(record, catalog), t.SECTION_TEXT_MAX)
     blocks.append(
         SectionBlock(block_id=ids.BLOCK_CARD_STATUS, text=MarkdownTextObject(text=status))
     )
+    summary = escalation_summary(record, catalog)
+    if summary:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=summary)))
     actions = card_actions(record)
     if actions is not None:
         blocks.append(actions)

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.catalog_locate import CatalogError, TableReader, TomlPath, field_name, syntax_error
+from bot.trackers import tracker_kinds
 
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
 USER_ID = re.compile(r"[UW][A-Z0-9]{6,}")
@@ -23,6 +24,7 @@ SLUG = re.compile(r"[a-z0-9_-]+")
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
+TRACKER_LABEL = re.compile(r"[^,\s](?:[^,\n]{0,48}[^,\s])?")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,15 @@ class Procedure:
 
 
 @dataclass(frozen=True)
+class Tracker:
+    """The product's development queue, where escalated requirements are filed."""
+
+    kind: str
+    repo: str
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Product:
     key: str
     name: str
@@ -40,6 +51,7 @@ class Product:
     maintainers: tuple[str, ...]
     docs_url: str
     procedures: tuple[Procedure, ...]
+    tracker: Tracker | None = None
 
     def procedure(self, key: str) -> Procedure | None:
         return next((p for p in self.procedures if p.key == key), None)
@@ -273,7 +285,9 @@ def _products(r: TableReader, data: dict[str, Any], agents_channel: str) -> dict
         table = r.get(data, ("products",), key, dict)
         if not SLUG.fullmatch(key):
             raise r.error(path, "product keys may only use a-z, 0-9, '-' and '_'")
-        r.keys(table, path, ("name", "channel", "docs_url"), ("maintainers", "procedures"))
+        r.keys(
+            table, path, ("name", "channel", "docs_url"), ("maintainers", "procedures", "tracker")
+        )
         name = r.text(table, path, "name")
         channel = r.matching(table, path, "channel", CHANNEL_ID, "a Slack channel id")
         if channel == agents_channel:
@@ -288,8 +302,24 @@ def _products(r: TableReader, data: dict[str, Any], agents_channel: str) -> dict
             maintainers=r.id_list(table, path, "maintainers", USER_ID, "a Slack user id"),
             docs_url=r.url(table, path, "docs_url"),
             procedures=_procedures(r, r.get(table, path, "procedures", list, []), path),
+            tracker=_tracker(r, r.get(table, path, "tracker", dict, None), path),
         )
     return products
+
+
+def _tracker(r: TableReader, data: dict[str, Any] | None, product: TomlPath) -> Tracker | None:
+    if data is None:
+        return None
+    path: TomlPath = (*product, "tracker")
+    r.keys(data, path, ("kind", "repo"), ("labels",))
+    kind = r.get(data, path, "kind", str)
+    spec = tracker_kinds().get(kind)
+    if spec is None:
+        known = ", ".join(sorted(tracker_kinds()))
+        raise r.error((*path, "kind"), f"unknown tracker kind {kind!r}; known kinds: {known}")
+    repo = r.matching(data, path, "repo", spec.repo, spec.repo_hint)
+    what = "a label (1-50 characters, no commas)"
+    return Tracker(kind, repo, r.id_list(data, path, "labels", TRACKER_LABEL, what))
 
 
 def _procedures(r: TableReader, items: list[Any], product: TomlPath) -> tuple[Procedure, ...]:

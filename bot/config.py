@@ -48,8 +48,10 @@ class Settings:
     catalog_path: str = "catalog.example.toml"
     port: int = 3000
     resolution_window: timedelta = timedelta(days=7)
-    intake_interval: int = 60
     intake_start: int | None = None
+    unclaimed_reminder: timedelta = timedelta(hours=2)
+    diagnosis_reminder: timedelta = timedelta(hours=4)
+    update_reminder: timedelta = timedelta(days=3)
 
     @property
     def socket_mode(self) -> bool:
@@ -91,9 +93,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         redis_url=env.get("REDIS_URL") or None,
         catalog_path=env.get("SOPORTE_CATALOG") or "catalog.example.toml",
         port=int(port),
-        resolution_window=parse_duration(env.get("RESOLUTION_WINDOW", "7d"), "RESOLUTION_WINDOW"),
-        intake_interval=int(
-            parse_duration(env.get("INTAKE_INTERVAL", "60s"), "INTAKE_INTERVAL").total_seconds()
-        ),
+        resolution_window=_duration(env, "RESOLUTION_WINDOW", "7d"),
         intake_start=int(start) if start and start.isdigit() else None,
+        unclaimed_reminder=_duration(env, "REMIND_UNCLAIMED_AFTER", "2h"),
+        diagnosis_reminder=_duration(env, "REMIND_DIAGNOSIS_AFTER", "4h"),
+        update_reminder=_duration(env, "REMIND_USER_UPDATE_AFTER", "3d"),
     )
+
+
+def _duration(env: Mapping[str, str], name: str, default: str) -> timedelta:
+    return parse_duration(env.get(name) or default, name)

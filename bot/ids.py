@@ -43,3 +43,31 @@ NO_PERSON_VALUE = "__none__"
 # Card blocks.
 BLOCK_CARD_ACTIONS = "card_actions"
 BLOCK_CARD_STATUS = "card_status"
+
+# Escalation (issue: product-channel threads).
+ACTION_TAKE_CASE = "escalation_take_case"
+ACTION_DIAGNOSE = "escalation_diagnose"
+ACTION_MARK_FIXED = "escalation_mark_fixed"
+ACTION_RESPOND = "card_respond_to_user"
+ACTION_PROPOSE_RESOLUTION = "card_propose_resolution"
+
+VIEW_ESCALATE = "modal_escalate"
+VIEW_DIAGNOSIS = "modal_diagnosis"
+VIEW_RESPONSE = "modal_response"
+VIEW_FIXED = "modal_fixed"
+VIEW_RESOLUTION = "modal_resolution"
+
+BLOCK_NOTES = "notes"
+BLOCK_DIAGNOSIS = "diagnosis"
+BLOCK_CERTAINTY = "certainty"
+BLOCK_ESTIMATE = "estimate"
+BLOCK_CONFIDENCE = "confidence"
+BLOCK_REQUIRED_INFO = "required_info"
+BLOCK_USEFUL_INFO = "useful_info"
+BLOCK_PLAIN_DIAGNOSIS = "plain_diagnosis"
+BLOCK_EXPECTED_DATE = "expected_date"
+BLOCK_WORKAROUND = "workaround"
+BLOCK_FIX_NOTE = "fix_note"
+
+LEVELS = ("alta", "media", "baja")
+BLOCK_ESCALATION_ACTIONS = "escalation_actions"

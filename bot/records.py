@@ -59,19 +59,102 @@ class Reply:
             "body": self.body,
             "author": self.author,
             "queued_at": self.queued_at.isoformat(),
-            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "sent_at": _iso(self.sent_at),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reply:
-        sent = data.get("sent_at")
         return cls(
             reply_id=data["reply_id"],
             kind=data["kind"],
             body=data["body"],
             author=data["author"],
             queued_at=datetime.fromisoformat(data["queued_at"]),
-            sent_at=datetime.fromisoformat(sent) if sent else None,
+            sent_at=_dt(data.get("sent_at")),
+        )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What the Mantenedor found: the four answers of the escalation process."""
+
+    summary: str
+    certainty: str
+    estimate_text: str
+    estimate_at: datetime
+    confidence: str
+    author: str
+    at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["estimate_at"] = self.estimate_at.isoformat()
+        data["at"] = self.at.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Diagnosis:
+        return cls(
+            **{
+                **data,
+                "estimate_at": datetime.fromisoformat(data["estimate_at"]),
+                "at": datetime.fromisoformat(data["at"]),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """The case's thread in the product channel and what the maintainers did there."""
+
+    product: str
+    notes: str
+    channel: str | None = None
+    ts: str | None = None
+    maintainer: str | None = None
+    tracker_url: str | None = None
+    fix_note: str | None = None
+    last_user_update: datetime | None = None
+    diagnoses: tuple[Diagnosis, ...] = field(default_factory=tuple)
+
+    @property
+    def diagnosis(self) -> Diagnosis | None:
+        """The latest diagnosis (earlier revisions stay in `diagnoses`)."""
+        return self.diagnoses[-1] if self.diagnoses else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "product": self.product,
+            "notes": self.notes,
+            "channel": self.channel,
+            "ts": self.ts,
+            "maintainer": self.maintainer,
+            "tracker_url": self.tracker_url,
+            "fix_note": self.fix_note,
+            "last_user_update": _iso(self.last_user_update),
+            "diagnoses": [d.to_dict() for d in self.diagnoses],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Escalation:
+        return cls(
+            product=data["product"],
+            notes=data.get("notes", ""),
+            channel=data.get("channel"),
+            ts=data.get("ts"),
+            maintainer=data.get("maintainer"),
+            tracker_url=data.get("tracker_url"),
+            fix_note=data.get("fix_note"),
+            last_user_update=_dt(data.get("last_user_update")),
+            diagnoses=tuple(Diagnosis.from_dict(d) for d in data.get("diagnoses", [])),
         )
 
 
@@ -84,6 +167,7 @@ class CaseRecord:
     card: CardRef | None = None
     product: str | None = None
     replies: tuple[Reply, ...] = field(default_factory=tuple)
+    escalation: Escalation | None = None
 
     @property
     def ticket_id(self) -> int:
@@ -103,15 +187,18 @@ class CaseRecord:
             "card": dataclasses.asdict(self.card) if self.card else None,
             "product": self.product,
             "replies": [r.to_dict() for r in self.replies],
+            "escalation": self.escalation.to_dict() if self.escalation else None,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CaseRecord:
         card = data.get("card")
+        escalation = data.get("escalation")
         return cls(
             case=Case.from_dict(data["case"]),
             ticket=Ticket.from_dict(data["ticket"]),
             card=CardRef(**card) if card else None,
             product=data.get("product"),
             replies=tuple(Reply.from_dict(r) for r in data.get("replies", [])),
+            escalation=Escalation.from_dict(escalation) if escalation else None,
         )

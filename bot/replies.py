@@ -73,3 +73,83 @@ def resolve_with_action(
 def with_closing_window(body: str, catalog: Catalog, window: timedelta) -> str:
     """The reply as sent: the agent's text, then the confirmation request and the window."""
     return f"{body.rstrip()}\n\n{closing_window(catalog, window)}"
+
+
+SIGNATURE = "Saludos cordiales,\nEquipo de Soporte Unholster"
+
+_UPDATE_INTRO = {
+    True: (
+        "Hemos revisado su caso y nuestro equipo técnico ya está trabajando en él. "
+        "A continuación le contamos lo que sabemos hasta ahora."
+    ),
+    False: "Le escribimos con novedades sobre su caso.",
+}
+
+# (title, text) per topic of "Respuesta inicial", in the order the user reads them.
+_TOPIC_TITLES = (
+    "Información necesaria para continuar (le pedimos enviárnosla respondiendo este mensaje)",
+    "Información adicional que nos ayudaría",
+    "Diagnóstico",
+    "Plazo estimado de resolución",
+    "Mientras tanto, puede hacer lo siguiente",
+)
+
+
+def user_update(
+    ticket: Ticket,
+    *,
+    required_info: str,
+    useful_info: str,
+    plain_diagnosis: str,
+    expected_date: str,
+    workaround: str,
+    initial: bool,
+) -> str:
+    """The initial response (or a later update) to the end user after an escalation.
+
+    One short titled paragraph per topic the agent filled in, required information first;
+    empty topics are left out entirely.
+    """
+    topics = (required_info, useful_info, plain_diagnosis, expected_date, workaround)
+    paragraphs = [
+        f"{title}:\n{text.strip()}"
+        for title, text in zip(_TOPIC_TITLES, topics, strict=True)
+        if text and text.strip()
+    ]
+    if required_info and required_info.strip():
+        closing = (
+            "En cuanto recibamos la información solicitada seguiremos avanzando, y le "
+            "mantendremos al tanto de cualquier novedad."
+        )
+    else:
+        closing = (
+            "Le mantendremos al tanto de cualquier novedad. Si tiene dudas o algo cambia, "
+            "basta con responder este mensaje."
+        )
+    parts = [f"Hola {greeting_name(ticket)}:", _UPDATE_INTRO[initial], *paragraphs, closing]
+    return "\n\n".join([*parts, SIGNATURE])
+
+
+def resolution_prefill(catalog: Catalog, ticket: Ticket, fix_note: str | None) -> str:
+    """The start of the resolution message after an escalation, for the agent to review.
+
+    The confirmation request and the closing window are appended when it is sent
+    (`with_closing_window`). `catalog` is where a catalogue template would come from; the
+    built-in text is used for now.
+    """
+    subject = " ".join((ticket.subject or "").split())
+    about = f" («{subject}»)" if subject else ""
+    note = (fix_note or "").strip()
+    if note:
+        body = (
+            f"Le informamos que el problema que nos reportó{about} fue corregido en el "
+            f"producto. Esto es lo que hicimos:\n\n{note}\n\n"
+            "Le pedimos verificar que todos los síntomas que nos describió hayan desaparecido."
+        )
+    else:
+        body = (
+            f"Le escribimos para darle solución al problema que nos reportó{about}. "
+            "Para resolverlo, le pedimos lo siguiente:\n\n\n\n"
+            "Le pedimos verificar que todos los síntomas que nos describió hayan desaparecido."
+        )
+    return f"Hola {greeting_name(ticket)}:\n\n{body}"

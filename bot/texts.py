@@ -13,6 +13,9 @@ DECISION_LABELS: dict[Event, str] = {
     Event.RESOLVE_WITH_INFORMATION: "Resolver con información",
     Event.RESOLVE_WITH_ACTION: "Resolver con acción documentada",
     Event.ESCALATE: "Escalar",
+    Event.RESPOND_INITIAL: "Respuesta inicial",
+    Event.SEND_UPDATE: "Actualización al usuario",
+    Event.PROPOSE_RESOLUTION: "Propuesta de resolución",
 }
 
 NOT_AN_AGENT = (
@@ -81,3 +84,74 @@ def resolved_thread(by_expiry: bool) -> str:
 def _quoted(user_text: str) -> str:
     """The end user's words, quoted and escaped so they can never ping or link anyone."""
     return quote(escape_mrkdwn(user_text))
+
+
+def escalation_note(product: str, agent: str, notes: str, tracker_url: str | None) -> str:
+    text = f"[soporte] Escalado a mantenimiento de {product} por {agent}.\nAntecedentes: {notes}"
+    return f"{text}\nCola de desarrollo: {tracker_url}" if tracker_url else text
+
+
+def owner_note(maintainer: str) -> str:
+    return f"[soporte] Mantenedor a cargo: {maintainer}."
+
+
+def owner_thread(maintainer: str) -> str:
+    return f"🛠️ <@{maintainer}> tomó el caso y es su Mantenedor."
+
+
+def diagnosis_note(
+    index: int, author: str, summary: str, certainty: str, estimate: str, confidence: str
+) -> str:
+    title = "Diagnóstico" if index == 1 else f"Diagnóstico (revisión {index})"
+    return (
+        f"[soporte] {title} de {author}:\n{summary}\nCerteza: {certainty}. "
+        f"Estimación: {estimate}. Confianza en la estimación: {confidence}."
+    )
+
+
+def fixed_note(maintainer: str, note: str) -> str:
+    return f"[soporte] {maintainer} marcó el problema como corregido: {note}"
+
+
+def fixed_thread_for_agent(maintainer: str, note: str) -> str:
+    return (
+        f"✅ <@{maintainer}> marcó el problema como corregido:\n{_quoted(note)}\n"
+        "Cuando corresponda, usa *Proponer resolución* en la tarjeta."
+    )
+
+
+def maintainer_said(maintainer: str, text: str) -> str:
+    return f"🛠️ <@{maintainer}> en el hilo de mantenimiento:\n{_quoted(text)}"
+
+
+def user_reopened_for_maintainer(excerpt: str) -> str:
+    return (
+        "↩️ *El usuario respondió a la propuesta de resolución*: el caso vuelve a estar en curso."
+        f"\n{_quoted(excerpt)}"
+    )
+
+
+def remind_unclaimed(hours: str) -> str:
+    return f"⏰ Este caso lleva {hours} escalado y nadie lo ha tomado. ¿Quién puede?"
+
+
+def remind_undiagnosed(maintainer: str, hours: str) -> str:
+    return f"⏰ <@{maintainer}>: tomaste este caso hace {hours} y aún no tiene diagnóstico."
+
+
+def remind_estimate(maintainer: str, when: str) -> str:
+    return (
+        f"⏰ <@{maintainer}>: la fecha estimada ({when}) ya pasó y el caso no está resuelto. "
+        "Revisa el diagnóstico o marca el problema como corregido."
+    )
+
+
+def remind_estimate_agent(when: str) -> str:
+    return f"⏰ La fecha estimada de resolución ({when}) ya pasó; avisa al usuario cómo seguimos."
+
+
+def remind_user_update(days: str) -> str:
+    return (
+        f"⏰ Han pasado {days} sin novedades para el usuario. Envíale una actualización "
+        "con *Enviar actualización*."
+    )

@@ -28,6 +28,7 @@ def tell(rt: Runtime, body: dict[str, Any], text: str) -> None:
         channel,
         user,
         text,
+        body.get("response_url"),
         job_id=f"notify-{uuid.uuid4().hex}",
     )
 

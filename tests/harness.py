@@ -68,7 +68,9 @@ class Desk:
         app = create_app(rt, listener_executor=self.listeners)
         self.server = serve_http(create_wsgi(rt, app), 0, host="127.0.0.1")
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         self._triggers = 0
 
@@ -113,6 +115,20 @@ class Desk:
         """Press a card button as `user` does in Slack."""
         record = self.case(ticket_id)
         ts = record.card.ts if record and record.card else "1.0"
+        return self._click(action_id, ticket_id, user, AGENTS_CHANNEL, ts, **kwargs)
+
+    def click_in_thread(
+        self, action_id: str, ticket_id: int, user: str, **kwargs: Any
+    ) -> requests.Response:
+        """Press a button of the escalation message in the product channel."""
+        record = self.case(ticket_id)
+        assert record and record.escalation and record.escalation.ts, "not escalated yet"
+        esc = record.escalation
+        return self._click(action_id, ticket_id, user, esc.channel, esc.ts, **kwargs)
+
+    def _click(
+        self, action_id: str, ticket_id: int, user: str, channel: str, ts: str, **kwargs: Any
+    ) -> requests.Response:
         payload = {
             "type": "block_actions",
             "team": {"id": "T0TEST", "domain": "test"},
@@ -120,10 +136,10 @@ class Desk:
             "api_app_id": "A0SOPORTE",
             "token": "legacy",
             "trigger_id": self._trigger(),
-            "container": {"type": "message", "message_ts": ts, "channel_id": AGENTS_CHANNEL},
-            "channel": {"id": AGENTS_CHANNEL, "name": "soporte"},
+            "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+            "channel": {"id": channel, "name": "canal"},
             "message": {"ts": ts, "text": "card"},
-            "response_url": self.slack.response_url(f"click-{self._triggers}"),
+            "response_url": self.slack.response_url(f"click-{self._triggers}-{user}"),
             "actions": [
                 {
                     "type": "button",
@@ -135,6 +151,26 @@ class Desk:
             ],
         }
         return self._interactive(payload, **kwargs)
+
+    def event(
+        self, event: dict[str, Any], event_id: str, retry_num: int | None = None
+    ) -> requests.Response:
+        """Deliver an Events API callback (Slack retries carry X-Slack-Retry-Num)."""
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": "T0TEST",
+                "api_app_id": "A0SOPORTE",
+                "type": "event_callback",
+                "event_id": event_id,
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+        return self.post_signed(body, "application/json", headers=headers)
 
     def opened_view(self, index: int = -1) -> dict[str, Any]:
         return self.slack.calls_to("views.open")[index].params["view"]
@@ -257,5 +293,22 @@ class Desk:
             if m.get("thread_ts") == record.card.ts and m["ts"] != record.card.ts
         ]
 
+    def escalation_thread(self, ticket_id: int) -> list[dict[str, Any]]:
+        record = self.case(ticket_id)
+        assert record and record.escalation and record.escalation.ts
+        esc = record.escalation
+        return [
+            m
+            for m in self.slack.messages(esc.channel)
+            if m.get("thread_ts") == esc.ts and m["ts"] != esc.ts
+        ]
+
     def ephemerals(self, user: str) -> list[str]:
-        return [e.get("text", "") for e in self.slack.ephemerals(user=user)]
+        """What `user` was told privately: ephemerals and answers to their clicks."""
+        direct = [e.get("text", "") for e in self.slack.ephemerals(user=user)]
+        answers = [
+            body.get("text", "")
+            for key, body in self.slack.responses_by_key()
+            if key.endswith(f"-{user}") and body.get("response_type") == "ephemeral"
+        ]
+        return direct + answers

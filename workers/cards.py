@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from blocks.card import ticket_card
 from bot.records import CardRef, CaseRecord
@@ -15,19 +17,38 @@ log = logging.getLogger(__name__)
 CARD_EVENT = "soporte_case"
 
 
-def _posting_key(ticket_id: int) -> str:
-    return f"soporte:posting:{ticket_id}"
+def find_posted_message(
+    rt: Runtime, channel: str, event_type: str, ticket_id: int, kind: str
+) -> str | None:
+    """On a retry, the ts of the message an earlier attempt posted but could not record.
 
-
-def _find_posted_card(rt: Runtime, channel: str, ticket_id: int) -> str | None:
-    """The ts of a card an earlier attempt posted but could not record (lost response)."""
-    history = rt.slack.conversations_history(channel=channel, limit=200, include_all_metadata=True)
-    for message in history.get("messages", []):
-        meta = message.get("metadata") or {}
-        payload = meta.get("event_payload") or {}
-        if meta.get("event_type") == CARD_EVENT and str(payload.get("ticket_id")) == str(ticket_id):
-            return message["ts"]
-    return None
+    The first attempt only notes when it started (no Slack call); a retry pages through the
+    channel's history since then and finds the message by its metadata, so a lost
+    `chat.postMessage` response never gives a second message, however busy the channel.
+    """
+    key = f"soporte:posting:{kind}:{ticket_id}"
+    if rt.redis.set(key, str(time.time()), nx=True, ex=7 * 86400):
+        return None
+    started = float(rt.redis.get(key) or 0)
+    cursor = None
+    while True:
+        page = rt.slack.conversations_history(
+            channel=channel,
+            oldest=f"{max(0.0, started - 60):.6f}",
+            limit=200,
+            include_all_metadata=True,
+            cursor=cursor,
+        )
+        for message in page.get("messages", []):
+            meta = message.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == event_type and str(payload.get("ticket_id")) == str(
+                ticket_id
+            ):
+                return message["ts"]
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
 
 
 def post_card(ticket_id: int) -> str:
@@ -39,9 +60,7 @@ def post_card(ticket_id: int) -> str:
     if record.card:
         return "already posted"
     channel = rt.catalog.agents_channel
-    ts = None
-    if not rt.redis.set(_posting_key(ticket_id), "1", nx=True, ex=7 * 86400):
-        ts = _find_posted_card(rt, channel, ticket_id)
+    ts = find_posted_message(rt, channel, CARD_EVENT, ticket_id, "card")
     if ts is None:
         card = ticket_card(record, rt.catalog)
         response = rt.slack.chat_postMessage(
@@ -55,11 +74,12 @@ def post_card(ticket_id: int) -> str:
         ts = response["ts"]
     saved = rt.store.update(ticket_id, lambda r: dataclasses.replace(r, card=CardRef(channel, ts)))
     if saved.case != record.case or saved.replies != record.replies:
-        _update_card(rt, saved)
+        update_card(rt, saved)
     return ts
 
 
-def _update_card(rt: Runtime, record: CaseRecord) -> None:
+def update_card(rt: Runtime, record: CaseRecord) -> None:
+    """Re-render the card from the record."""
     assert record.card is not None
     card = ticket_card(record, rt.catalog)
     rt.slack.chat_update(
@@ -73,7 +93,7 @@ def refresh_card(ticket_id: int) -> str:
     record = rt.store.get(ticket_id)
     if record is None or record.card is None:
         return "no card yet"
-    _update_card(rt, record)
+    update_card(rt, record)
     return "updated"
 
 
@@ -89,9 +109,19 @@ def post_in_thread(ticket_id: int, text: str) -> str | None:
     return response["ts"]
 
 
-def notify_user(channel: str, user: str, text: str) -> None:
-    """An ephemeral message only `user` sees."""
+def notify_user(channel: str, user: str, text: str, response_url: str | None = None) -> None:
+    """A message only `user` sees: through the click's response_url when there is one (it
+    works in channels the user or the bot is not in), else chat.postEphemeral."""
     rt = get_runtime()
+    if response_url:
+        response = WebhookClient(response_url, timeout=15).send(
+            text=text, response_type="ephemeral", replace_original=False
+        )
+        if response.status_code >= 500 or response.status_code == 429:
+            raise RuntimeError(f"response_url answered {response.status_code}")
+        if response.status_code < 300:
+            return
+        log.info("response_url refused (%s); trying chat.postEphemeral", response.status_code)
     try:
         rt.slack.chat_postEphemeral(channel=channel, user=user, text=text)
     except SlackApiError as exc:

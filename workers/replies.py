@@ -12,7 +12,7 @@ from bot.lifecycle import Event
 from bot.records import CaseRecord
 from bot.replies import window_days
 from bot.runtime import get_runtime, utcnow
-from bot.triage import WINDOW_DECISIONS
+from bot.triage import WINDOW_EVENTS
 from bot.zendesk import reply_marker
 from workers.people import display_name
 from workers.queue import enqueue
@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 def _ticket_status(event: Event) -> tuple[str | None, tuple[str, ...]]:
     if event is Event.WRONG_RECIPIENT:
         return "closed", ("spam", "soporte_destinatario_errado")
-    if event in WINDOW_DECISIONS:
+    if event in WINDOW_EVENTS:
         return "pending", (f"soporte_{event.value}",)
+    if event in (Event.RESPOND_INITIAL, Event.SEND_UPDATE):
+        return "hold", ()
     return None, ()
 
 
@@ -53,7 +55,7 @@ def send_reply(ticket_id: int, reply_id: str) -> str:
     )
     label = texts.DECISION_LABELS.get(event, event.value)
     detail = ""
-    if record.case.window_deadline and event in WINDOW_DECISIONS:
+    if record.case.window_deadline and event in WINDOW_EVENTS:
         deadline = record.case.window_deadline.astimezone(rt.catalog.tz)
         detail = texts.window_note(
             window_days(rt.settings.resolution_window), deadline.strftime("%d-%m-%Y %H:%M")

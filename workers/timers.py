@@ -82,6 +82,14 @@ def _stop_clock_if_user_acted(rt: Runtime, record: CaseRecord, raw: dict[str, An
         text = excerpt(replies[-1].get("plain_body") or replies[-1].get("body"), 500)
         _leave_window(rt, tid, Event.USER_REPLIED, text[:200], texts.user_replied_thread(text))
         _mark_seen(rt, tid, replies)
+        if record.escalation and record.escalation.ts:
+            enqueue(
+                rt.queue,
+                "workers.escalation.post_in_escalation",
+                tid,
+                texts.user_reopened_for_maintainer(text),
+                job_id=f"reopen-{tid}-{replies[-1]['id']}",
+            )
         return True
     status = raw.get("status")
     if status not in ("pending", "solved", "closed"):
@@ -228,14 +236,24 @@ def check_ticket_activity(ticket_id: int) -> str:
     for comment in _user_comments_since(rt, record, None):
         if rt.redis.sismember(seen_key, comment["id"]):
             continue
-        text = excerpt(comment.get("plain_body") or comment.get("body"), 1500)
+        text = texts.user_comment_thread(
+            excerpt(comment.get("plain_body") or comment.get("body"), 1500)
+        )
         enqueue(
             rt.queue,
             "workers.cards.post_in_thread",
             ticket_id,
-            texts.user_comment_thread(text),
+            text,
             job_id=f"relay-{ticket_id}-{comment['id']}",
         )
+        if record.escalation and record.escalation.ts:
+            enqueue(
+                rt.queue,
+                "workers.escalation.post_in_escalation",
+                ticket_id,
+                text,
+                job_id=f"relay-esc-{ticket_id}-{comment['id']}",
+            )
         rt.redis.sadd(seen_key, comment["id"])
         relayed += 1
     return f"relayed {relayed}"

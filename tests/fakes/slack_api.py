@@ -515,6 +515,11 @@ class SlackFake:
         with self._lock:
             return [copy.deepcopy(b) for k, b in self._responses if key is None or k == key]
 
+    def responses_by_key(self) -> list[tuple[str, Any]]:
+        """(key, body) of every POST to a response URL, in order."""
+        with self._lock:
+            return [(k, copy.deepcopy(b)) for k, b in self._responses]
+
     def reset(self) -> None:
         """Clear recordings, stored messages/views and faults; keep seeded users and channels."""
         with self._lock:

@@ -12,7 +12,9 @@ from bot.catalog import (
     TEMPLATE_REQUIRED,
     Catalog,
     CatalogError,
+    Product,
     Templates,
+    Tracker,
     load_catalog,
     parse_catalog,
 )
@@ -589,6 +591,120 @@ def test_quoted_keys_in_field_names():
     error = error_for(text)
     assert error.field == 'organizations."Beta S.A.".zendesk_id'
     assert error.line == line_of(text, "zendesk_id = 101", 2)
+
+
+# Trackers
+
+TRACKER = """
+[products.mercado.tracker]
+kind = "github"
+repo = "unholster/mercado.cl"
+labels = ["soporte", "cliente: acme"]
+"""
+
+
+def with_tracker(table: str = TRACKER) -> str:
+    return edit("[organizations.acme]", table.lstrip() + "\n[organizations.acme]")
+
+
+def test_tracker():
+    catalog = parse(with_tracker())
+    tracker = Tracker("github", "unholster/mercado.cl", ("soporte", "cliente: acme"))
+    assert catalog.products["mercado"].tracker == tracker
+    assert catalog.products["pulso"].tracker is None
+
+
+def test_tracker_inline_and_without_labels():
+    text = edit(
+        'docs_url = "https://docs.unholster.com/pulso"',
+        'docs_url = "https://docs.unholster.com/pulso"\n'
+        'tracker = { kind = "github", repo = "unholster/pulso" }',
+    )
+    assert parse(text).products["pulso"].tracker == Tracker("github", "unholster/pulso", ())
+
+
+def test_product_tracker_defaults_to_none():
+    assert Product("k", "K", "C0K0000001", (), "https://k.cl", ()).tracker is None
+
+
+def test_example_tracker_is_valid_once_uncommented():
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index("  # [products.pulso.tracker]")
+    end = text.index("\n\n", start)
+    block = text[start:end]
+    catalog = parse_catalog(text.replace(block, block.replace("  # ", "")), EXAMPLE)
+    assert catalog.products["pulso"].tracker == Tracker("github", "unholster/pulso", ("soporte",))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "needle", "reason"),
+    [
+        (
+            'kind = "github"',
+            'kind = "pivotal"',
+            "products.mercado.tracker.kind",
+            "pivotal",
+            "unknown tracker kind 'pivotal'; known kinds: github",
+        ),
+        (
+            'repo = "unholster/mercado.cl"',
+            'repo = "https://github.com/unholster/mercado"',
+            "products.mercado.tracker.repo",
+            "repo =",
+            "is not a GitHub repository as owner/name",
+        ),
+        (
+            'repo = "unholster/mercado.cl"',
+            'repo = "unholster/.."',
+            "products.mercado.tracker.repo",
+            "repo =",
+            "is not a GitHub repository as owner/name",
+        ),
+        (
+            'labels = ["soporte", "cliente: acme"]',
+            'labels = ["soporte", "a,b"]',
+            "products.mercado.tracker.labels[1]",
+            "labels =",
+            "is not a label",
+        ),
+        (
+            'labels = ["soporte", "cliente: acme"]',
+            'labels = "soporte"',
+            "products.mercado.tracker.labels",
+            "labels =",
+            "expected an array, got a string",
+        ),
+        (
+            'kind = "github"\n',
+            "",
+            "products.mercado.tracker.kind",
+            "[products.mercado.tracker]",
+            "missing required key",
+        ),
+        (
+            'labels = ["soporte", "cliente: acme"]',
+            'label = ["soporte"]',
+            "products.mercado.tracker.label",
+            "label =",
+            "unknown key; did you mean 'labels'? allowed keys: kind, repo, labels",
+        ),
+    ],
+)
+def test_bad_tracker(old, new, field, needle, reason):
+    text = with_tracker(edit(old, new, TRACKER))
+    error = error_for(text)
+    assert (error.field, error.line) == (field, line_of(text, needle))
+    assert reason in error.reason
+
+
+def test_tracker_must_be_a_table():
+    text = edit(
+        'docs_url = "http://docs.unholster.com/mercado"',
+        'docs_url = "http://docs.unholster.com/mercado"\ntracker = "github"',
+    )
+    error = error_for(text)
+    assert (error.field, error.line) == ("products.mercado.tracker", line_of(text, "tracker ="))
+    assert error.reason == "expected a table, got a string"
 
 
 # The source locator

@@ -119,12 +119,18 @@ def test_durations(raw: str, expected: timedelta) -> None:
     assert settings.resolution_window == expected
 
 
-@pytest.mark.parametrize("raw", ["0", "0s", "-1", "abc", "", "7 days", "7x"])
+@pytest.mark.parametrize("raw", ["0", "0s", "-1", "abc", "7 days", "7x"])
 def test_durations_refused(raw: str) -> None:
     with pytest.raises(ConfigError, match="RESOLUTION_WINDOW"):
         parse_duration(raw, "RESOLUTION_WINDOW")
     with pytest.raises(ConfigError, match="RESOLUTION_WINDOW"):
         load_settings(base_env(RESOLUTION_WINDOW=raw))
+
+
+def test_empty_duration_means_the_default() -> None:
+    with pytest.raises(ConfigError):
+        parse_duration("", "RESOLUTION_WINDOW")
+    assert load_settings(base_env(RESOLUTION_WINDOW="")).resolution_window == timedelta(days=7)
 
 
 def test_bad_port_refused() -> None:

@@ -1,0 +1,196 @@
+"""The escalation message in the product's channel: the report, the agent's notes, who has it.
+
+Posted once when the agent escalates, then rebuilt (chat.update) at every step, so the
+buttons always match what the case allows: "Tomar caso" until someone takes it, then the
+maintainer's "Diagnóstico" and "Problema corregido".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from blocks import text as t
+from blocks.card import NO_SUBJECT, _button, _excerpt, _organization, _requester, fix_line
+from blocks.escalation_text import (
+    diagnosis_estimate_echo,
+    diagnosis_text,
+    estimate_echo,
+    thread_url,
+)
+from bot import ids
+from bot.catalog import Catalog
+from bot.context import ticket_value
+from bot.lifecycle import Event, State, Transition, allowed_events
+from bot.records import CaseRecord
+
+__all__ = [
+    "diagnosis_text",
+    "escalation_actions",
+    "escalation_fallback_text",
+    "escalation_message",
+    "escalation_status",
+    "escalation_thread_url",
+    "estimate_echo",
+]
+
+REPORT_CHARS = 1500
+NOTES_CHARS = 2500
+DIAGNOSIS_CHARS = 1500
+FIX_NOTE_CHARS = 1000
+
+
+def _subject(record: CaseRecord) -> str:
+    return t.clean_body(record.ticket.subject or "").replace("\n", " ") or NO_SUBJECT
+
+
+def _escalate_step(record: CaseRecord) -> Transition | None:
+    return next(
+        (s for s in reversed(record.case.timeline) if s.event is Event.ESCALATE),
+        None,
+    )
+
+
+def _product_name(record: CaseRecord, catalog: Catalog) -> str:
+    key = record.escalation.product if record.escalation else record.product
+    product = catalog.product(key) if key else None
+    return product.name if product else (key or "(sin producto)")
+
+
+def escalation_thread_url(record: CaseRecord) -> str | None:
+    """The link to the escalation message, once it is posted."""
+    escalation = record.escalation
+    if escalation is None or not escalation.channel or not escalation.ts:
+        return None
+    return thread_url(escalation.channel, escalation.ts)
+
+
+def escalation_fallback_text(record: CaseRecord) -> str:
+    """Notification text: ticket number and subject only, escaped."""
+    return t.truncate_mrkdwn(
+        f"Caso escalado #{record.ticket_id} · {t.escape_mrkdwn(_subject(record))}",
+        t.FALLBACK_TEXT_MAX,
+    )
+
+
+def _notes(record: CaseRecord) -> str:
+    notes = t.clean_body(record.escalation.notes if record.escalation else "")
+    step = _escalate_step(record)
+    by = f"Escalado por {t.user_mention(step.actor)}" if step else "Escalado"
+    head = f"*Antecedentes del agente* · {by}"
+    if not notes:
+        return f"{head}\n_(sin antecedentes adicionales)_"
+    quoted = t.quote(t.escape_mrkdwn(t.truncate(notes, NOTES_CHARS)))
+    return t.truncate_mrkdwn(f"{head}\n{quoted}", t.SECTION_TEXT_MAX)
+
+
+def _links(record: CaseRecord) -> str:
+    parts: list[str] = []
+    if record.ticket.url:
+        parts.append(t.link(record.ticket.url, f"Ticket #{record.ticket_id} en Zendesk"))
+    escalation = record.escalation
+    if escalation and escalation.tracker_url:
+        parts.append(t.link(escalation.tracker_url, "Ver en el tracker"))
+    return " · ".join(parts)
+
+
+def escalation_status(record: CaseRecord, catalog: Catalog) -> str:
+    """Who has the case and what they found: the lines under the report (mrkdwn)."""
+    state = record.case.state
+    escalation = record.escalation
+    if state is State.ESCALATED or escalation is None:
+        product = catalog.product(escalation.product) if escalation else None
+        who = " ".join(t.user_mention(u) for u in product.maintainers) if product else ""
+        return f"🙋 *Sin mantenedor: ¿quién lo toma?* {who}".rstrip()
+    maintainer = t.user_mention(escalation.maintainer) if escalation.maintainer else "sin asignar"
+    lines = [f"🛠️ Mantenedor: {maintainer}"]
+    diagnosis = escalation.diagnosis
+    if diagnosis is not None:
+        echo = diagnosis_estimate_echo(diagnosis, catalog.tz)
+        lines.append(diagnosis_text(diagnosis, echo, DIAGNOSIS_CHARS))
+    elif state is State.ASSIGNED:
+        lines.append("⏳ Falta el diagnóstico: resumen, certeza, estimación y confianza.")
+    if escalation.fix_note and state is not State.DIAGNOSED:
+        lines.append(fix_line(record, FIX_NOTE_CHARS))
+    if state is State.DIAGNOSED:
+        lines.append("✉️ El agente está preparando la respuesta inicial al usuario.")
+    elif state is State.FIXED:
+        lines.append("✉️ El agente propondrá la resolución al usuario.")
+    elif state is State.AWAITING_CONFIRMATION:
+        deadline = record.case.window_deadline
+        until = f" hasta {t.slack_date(deadline)}" if deadline else ""
+        lines.append(f"✉️ Resolución propuesta al usuario: esperando su confirmación{until}.")
+    elif state is State.RESOLVED:
+        lines.append("✅ *Caso resuelto.* ¡Gracias!")
+    elif state is State.IN_PROGRESS and escalation.last_user_update:
+        when = t.slack_date(escalation.last_user_update)
+        lines.append(f"✉️ Última comunicación al usuario: {when}")
+    return t.truncate_mrkdwn("\n".join(lines), t.SECTION_TEXT_MAX)
+
+
+def escalation_actions(record: CaseRecord) -> ActionsBlock | None:
+    """The maintainer's buttons for the case's state (none once the fix is in)."""
+    state = record.case.state
+    allowed = allowed_events(state)
+    value = ticket_value(record.ticket_id)
+    diagnosis = record.escalation.diagnosis if record.escalation else None
+    buttons: list[ButtonElement] = []
+    if Event.TAKE_CASE in allowed:
+        buttons.append(_button(ids.ACTION_TAKE_CASE, "Tomar caso", value, "primary", None))
+    if Event.DIAGNOSE in allowed:
+        label = "Revisar diagnóstico" if diagnosis else "Diagnóstico"
+        style = None if diagnosis else "primary"
+        buttons.append(_button(ids.ACTION_DIAGNOSE, label, value, style, None))
+    if diagnosis is not None and Event.MARK_FIXED in allowed:
+        buttons.append(_button(ids.ACTION_MARK_FIXED, "Problema corregido", value, None, None))
+    if not buttons:
+        return None
+    return ActionsBlock(block_id=ids.BLOCK_ESCALATION_ACTIONS, elements=buttons)
+
+
+def escalation_message(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
+    """The message for chat.postMessage / chat.update in the product's channel."""
+    ticket = record.ticket
+    header = f"Caso escalado #{ticket.id} · {_subject(record)}"
+    product = t.escape_mrkdwn(_product_name(record, catalog))
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=t.truncate(header, t.HEADER_TEXT_MAX), emoji=True)),
+        SectionBlock(
+            fields=[
+                MarkdownTextObject(text=_requester(record)),
+                MarkdownTextObject(text=_organization(record, catalog)),
+                MarkdownTextObject(text=f"*Producto*\n{product}"),
+                MarkdownTextObject(text=f"*Recibido*\n{t.slack_date(ticket.created_at)}"),
+            ]
+        ),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=t.truncate_mrkdwn(
+                    f"*Reporte del usuario*\n{_excerpt(record, REPORT_CHARS)}", t.SECTION_TEXT_MAX
+                )
+            )
+        ),
+        SectionBlock(text=MarkdownTextObject(text=_notes(record))),
+    ]
+    links = _links(record)
+    if links:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=links)]))
+    blocks += [
+        DividerBlock(),
+        SectionBlock(text=MarkdownTextObject(text=escalation_status(record, catalog))),
+    ]
+    actions = escalation_actions(record)
+    if actions is not None:
+        blocks.append(actions)
+    return {"text": escalation_fallback_text(record), "blocks": [b.to_dict() for b in blocks]}

@@ -1,0 +1,299 @@
+"""The modals of an escalated case: escalate, diagnose, answer the user, fix, propose resolution.
+
+Each carries `ModalContext(ticket_id, event)` as private_metadata, where `event` is the
+`bot.lifecycle.Event` value the submission applies (DIAGNOSE also for a revision,
+RESPOND_INITIAL or SEND_UPDATE for the response).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from blocks import text as t
+from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
+from blocks.modals import (
+    DEFAULT_WINDOW_TEXT,
+    MAX_OPTIONS,
+    _candidate_products,
+    _context,
+    _option,
+    _plain,
+    _text_input,
+    _ticket_line,
+    _window_note,
+)
+from bot import ids, replies
+from bot.catalog import Catalog
+from bot.context import ModalContext
+from bot.lifecycle import Event
+from bot.records import CaseRecord, Diagnosis
+
+TITLE_MAX = 24
+RESOLVED_MEANS = (
+    "Recuerda: el problema está *resuelto* solo cuando todos sus efectos y síntomas "
+    "desaparecieron para el usuario final."
+)
+ESTIMATE_HINT = "Ej.: 3 días, viernes, 2026-12-04 15:00, 2 semanas"
+
+CERTAINTY_LABELS = {
+    "alta": ("Alta", "Causa identificada o reproducida"),
+    "media": ("Media", "Hipótesis probable, falta confirmarla"),
+    "baja": ("Baja", "Aún investigando"),
+}
+CONFIDENCE_LABELS = {
+    "alta": ("Alta", "Trabajo acotado y conocido"),
+    "media": ("Media", "Puede haber imprevistos"),
+    "baja": ("Baja", "Depende de lo que se encuentre"),
+}
+
+# The five topics of "Respuesta inicial": (block_id, label, optional, hint).
+RESPONSE_TOPICS: tuple[tuple[str, str, bool, str], ...] = (
+    (
+        ids.BLOCK_REQUIRED_INFO,
+        "Información que el usuario DEBE aportar",
+        True,
+        "Lo que el usuario tiene que enviar para poder avanzar. Vacío si no hace falta nada.",
+    ),
+    (
+        ids.BLOCK_USEFUL_INFO,
+        "Información que ayudaría",
+        True,
+        "Datos opcionales que acelerarían el diagnóstico o la corrección.",
+    ),
+    (
+        ids.BLOCK_PLAIN_DIAGNOSIS,
+        "Diagnóstico (sin tecnicismos)",
+        False,
+        "Tan específico como sea posible, pero sin detalles técnicos.",
+    ),
+    (
+        ids.BLOCK_EXPECTED_DATE,
+        "Plazo esperado de resolución",
+        False,
+        "Cuándo esperamos que todos los síntomas hayan desaparecido para el usuario.",
+    ),
+    (
+        ids.BLOCK_WORKAROUND,
+        "Alternativa mientras tanto (workaround)",
+        True,
+        "Qué puede hacer el usuario para mitigar el problema o lograr su objetivo por otra vía.",
+    ),
+)
+
+
+def _view(
+    callback_id: str,
+    title: str,
+    record: CaseRecord,
+    event: Event,
+    blocks: list[Block],
+    submit: str = "Enviar",
+) -> dict[str, Any]:
+    view = View(
+        type="modal",
+        callback_id=callback_id,
+        title=_plain(title, TITLE_MAX),
+        submit=_plain(submit, TITLE_MAX),
+        close=_plain("Cancelar", TITLE_MAX),
+        private_metadata=ModalContext(record.ticket_id, event.value).encode(),
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def _level_select(
+    block_id: str, label: str, labels: dict[str, tuple[str, str]], initial: str | None
+) -> InputBlock:
+    options = [_option(labels[level][0], level, labels[level][1]) for level in ids.LEVELS]
+    chosen = next((o for o in options if o.value == initial), None)
+    select = StaticSelectElement(
+        action_id=block_id,
+        placeholder=_plain("Elige un nivel", 150),
+        options=options,
+        initial_option=chosen,
+    )
+    return InputBlock(block_id=block_id, label=_plain(label, 2000), element=select)
+
+
+def _diagnosis(record: CaseRecord) -> Diagnosis | None:
+    return record.escalation.diagnosis if record.escalation else None
+
+
+def escalate_modal(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
+    """Pick the product and write the background for its maintainers."""
+    products = _candidate_products(record, catalog)[:MAX_OPTIONS]
+    org_products = catalog.products_for_organization(record.ticket.organization_id)
+    chosen = next((p for p in products if p.key == record.product), None)
+    if chosen is None and len(org_products) == 1:
+        chosen = org_products[0]
+    options = [_option(p.name, p.key) for p in products]
+    initial = next((o for o, p in zip(options, products, strict=True) if p is chosen), None)
+    select = StaticSelectElement(
+        action_id=ids.BLOCK_PRODUCT,
+        placeholder=_plain("Elige el producto", 150),
+        options=options,
+        initial_option=initial,
+    )
+    channels = ", ".join(f"{t.escape_mrkdwn(p.name)} → <#{p.channel}>" for p in products)
+    blocks: list[Block] = [
+        _ticket_line(record),
+        InputBlock(block_id=ids.BLOCK_PRODUCT, label=_plain("Producto", 2000), element=select),
+        _context(
+            "El reporte original del usuario, tus antecedentes y un botón «Tomar caso» se "
+            f"publican en el canal del producto ({channels})."
+        ),
+        _text_input(
+            ids.BLOCK_NOTES,
+            "Antecedentes y sospechas para el mantenedor",
+            record.escalation.notes if record.escalation else "",
+            hint=(
+                "Lo que sabes o intuyes: desde cuándo ocurre, a quiénes afecta, cómo "
+                "reproducirlo, qué ya descartaste."
+            ),
+        ),
+    ]
+    return _view(ids.VIEW_ESCALATE, "Escalar caso", record, Event.ESCALATE, blocks)
+
+
+def diagnosis_modal(record: CaseRecord, now_hint: str = "") -> dict[str, Any]:
+    """The maintainer's four answers; a revision starts from the latest diagnosis."""
+    previous = _diagnosis(record)
+    estimate = PlainTextInputElement(
+        action_id=ids.BLOCK_ESTIMATE,
+        max_length=t.INPUT_VALUE_MAX,
+        initial_value=t.truncate(previous.estimate_text, t.INPUT_VALUE_MAX) if previous else None,
+        placeholder=_plain(ESTIMATE_HINT, 150),
+    )
+    hint = t.truncate(ESTIMATE_HINT + (f" · {now_hint.strip()}" if now_hint.strip() else ""), 2000)
+    blocks: list[Block] = [
+        _ticket_line(record),
+        _text_input(
+            ids.BLOCK_DIAGNOSIS,
+            "Resumen del diagnóstico",
+            previous.summary if previous else "",
+            hint="Qué está pasando y por qué, hasta donde se sabe.",
+        ),
+        _level_select(
+            ids.BLOCK_CERTAINTY,
+            "Certeza del diagnóstico",
+            CERTAINTY_LABELS,
+            previous.certainty if previous else None,
+        ),
+        InputBlock(
+            block_id=ids.BLOCK_ESTIMATE,
+            label=_plain("Estimación del tiempo para resolverlo", 2000),
+            element=estimate,
+            hint=hint,
+        ),
+        _level_select(
+            ids.BLOCK_CONFIDENCE,
+            "Confianza en la estimación",
+            CONFIDENCE_LABELS,
+            previous.confidence if previous else None,
+        ),
+        _context(
+            "El diagnóstico se publica en este hilo y le llega al agente, que lo usará para "
+            f"responder al usuario. {RESOLVED_MEANS}"
+        ),
+    ]
+    title = "Revisar diagnóstico" if previous else "Diagnóstico"
+    return _view(ids.VIEW_DIAGNOSIS, title, record, Event.DIAGNOSE, blocks)
+
+
+def response_defaults(record: CaseRecord, catalog: Catalog) -> dict[str, str]:
+    """Prefill of the response from the latest diagnosis (summary and estimate echo)."""
+    diagnosis = _diagnosis(record)
+    if diagnosis is None:
+        return {}
+    return {
+        ids.BLOCK_PLAIN_DIAGNOSIS: t.clean_body(diagnosis.summary),
+        ids.BLOCK_EXPECTED_DATE: diagnosis_estimate_echo(diagnosis, catalog.tz),
+    }
+
+
+def response_modal(
+    record: CaseRecord,
+    catalog: Catalog,
+    *,
+    initial: bool,
+    previous: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The initial response or an update: the five topics of "Respuesta inicial".
+
+    Prefilled from the latest diagnosis; an update starts from the last values sent
+    (`previous`, keyed by block id), topic by topic.
+    """
+    values = response_defaults(record, catalog)
+    if not initial and previous:
+        values.update({key: value for key, value in previous.items() if value is not None})
+    blocks: list[Block] = [_ticket_line(record)]
+    diagnosis = _diagnosis(record)
+    if diagnosis is not None:
+        echo = diagnosis_estimate_echo(diagnosis, catalog.tz)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=diagnosis_text(diagnosis, echo))))
+    if not initial and record.escalation and record.escalation.last_user_update:
+        when = t.slack_date(record.escalation.last_user_update)
+        blocks.append(_context(f"Última comunicación al usuario: {when}"))
+    for block_id, label, optional, hint in RESPONSE_TOPICS:
+        blocks.append(
+            _text_input(
+                block_id,
+                label,
+                values.get(block_id, ""),
+                optional=optional,
+                hint=hint,
+            )
+        )
+    blocks.append(
+        _context(
+            "Se envía al usuario en un solo mensaje, con saludo y firma; los temas que dejes "
+            f"vacíos no se mencionan. {RESOLVED_MEANS}"
+        )
+    )
+    if initial:
+        return _view(ids.VIEW_RESPONSE, "Respuesta inicial", record, Event.RESPOND_INITIAL, blocks)
+    return _view(ids.VIEW_RESPONSE, "Actualización", record, Event.SEND_UPDATE, blocks)
+
+
+def fixed_modal(record: CaseRecord) -> dict[str, Any]:
+    """The maintainer says the problem is corrected in the product, and how."""
+    fix_note = record.escalation.fix_note if record.escalation else None
+    blocks: list[Block] = [
+        _ticket_line(record),
+        _text_input(
+            ids.BLOCK_FIX_NOTE,
+            "¿Qué se hizo?",
+            fix_note or "",
+            hint="El agente lo usará para contarle al usuario la solución.",
+        ),
+        _context(
+            f"Se avisará al agente para que proponga la resolución al usuario. {RESOLVED_MEANS}"
+        ),
+    ]
+    return _view(ids.VIEW_FIXED, "Problema corregido", record, Event.MARK_FIXED, blocks, "Guardar")
+
+
+def resolution_modal(
+    record: CaseRecord, catalog: Catalog, window_text: str = DEFAULT_WINDOW_TEXT
+) -> dict[str, Any]:
+    """Review the resolution message; the confirmation request and window are appended."""
+    fix_note = record.escalation.fix_note if record.escalation else None
+    prefill = replies.resolution_prefill(catalog, record.ticket, fix_note)
+    blocks: list[Block] = [
+        _ticket_line(record),
+        _text_input(ids.BLOCK_REPLY, "Respuesta al usuario", prefill),
+        _window_note(window_text),
+    ]
+    return _view(
+        ids.VIEW_RESOLUTION, "Proponer resolución", record, Event.PROPOSE_RESOLUTION, blocks
+    )

@@ -1,0 +1,102 @@
+"""One step of a case: an atomic transition in Redis plus the jobs that carry it out."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis.client import Pipeline
+
+from bot.lifecycle import Event, State, apply
+from bot.records import CaseRecord, Reply
+from bot.replies import with_closing_window
+from bot.runtime import Runtime
+from workers.queue import enqueue
+
+
+class CaseBusy(Exception):
+    """A reply for this case is still on its way; the next step must wait."""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A job to enqueue in the same transaction as the step (at a time, if given)."""
+
+    func: str
+    args: tuple[Any, ...]
+    job_id: str
+    at: datetime | None = None
+
+
+def window_job_id(ticket_id: int, generation: int) -> str:
+    return f"window-{ticket_id}-{generation}"
+
+
+def _standard_followups(record: CaseRecord, reply: Reply | None) -> list[FollowUp]:
+    tid = record.ticket_id
+    steps = len(record.case.timeline)
+    jobs: list[FollowUp] = []
+    if reply is not None:
+        jobs.append(
+            FollowUp("workers.replies.send_reply", (tid, reply.reply_id), f"reply-{reply.reply_id}")
+        )
+    case = record.case
+    if case.state is State.AWAITING_CONFIRMATION and case.window_deadline:
+        gen = case.window_generation
+        jobs.append(
+            FollowUp(
+                "workers.timers.expire_window",
+                (tid, gen),
+                window_job_id(tid, gen),
+                at=case.window_deadline,
+            )
+        )
+    jobs.append(FollowUp("workers.cards.refresh_card", (tid,), f"card-{tid}-{steps}"))
+    if record.escalation and record.escalation.ts:
+        jobs.append(
+            FollowUp("workers.escalation.refresh_escalation", (tid,), f"esc-msg-{tid}-{steps}")
+        )
+    return jobs
+
+
+def advance(
+    rt: Runtime,
+    ticket_id: int,
+    event: Event,
+    actor: str,
+    now: datetime,
+    *,
+    reason: str = "",
+    reply: str | None = None,
+    window: timedelta | None = None,
+    update: Callable[[CaseRecord], CaseRecord] | None = None,
+    followups: Callable[[CaseRecord], Iterable[FollowUp]] | None = None,
+) -> CaseRecord:
+    """Apply `event`; raises IllegalTransition if the case moved on, CaseBusy if a reply is
+    still on its way. A `reply` is queued for the end user (with the closing-window text
+    when `window` is given); `update` changes the record in the same transaction."""
+    new_reply: list[Reply] = []
+
+    def change(record: CaseRecord) -> CaseRecord:
+        new_reply.clear()
+        if record.pending_replies:
+            raise CaseBusy(ticket_id)
+        case = apply(record.case, event, actor, now, reason[:300], window=window)
+        record = dataclasses.replace(record, case=case)
+        if reply is not None:
+            body = with_closing_window(reply, rt.catalog, window) if window else reply
+            new_reply.append(Reply(uuid.uuid4().hex, event.value, body, actor, now))
+            record = dataclasses.replace(record, replies=(*record.replies, *new_reply))
+        return update(record) if update else record
+
+    def then(pipe: Pipeline, record: CaseRecord) -> None:
+        jobs = _standard_followups(record, new_reply[0] if new_reply else None)
+        jobs += list(followups(record)) if followups else []
+        for job in jobs:
+            enqueue(rt.queue, job.func, *job.args, job_id=job.job_id, pipeline=pipe, at=job.at)
+
+    return rt.store.update(ticket_id, change, then)

@@ -1,0 +1,320 @@
+"""Listeners of the escalation: the card's Escalar/Responder/Proponer buttons, the product
+thread's Tomar caso/Diagnóstico/Problema corregido, their modals, and thread replies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from blocks import escalation_modals as modals
+from bot import escalation, ids, texts
+from bot.casework import CaseBusy
+from bot.context import BadContext, ModalContext, parse_ticket_value
+from bot.estimates import EstimateError, parse_estimate
+from bot.lifecycle import IllegalTransition, State
+from bot.modal_input import ModalInput
+from bot.records import CaseRecord, Diagnosis
+from bot.replies import user_update, window_days
+from bot.runtime import Runtime, utcnow
+from handlers.common import log, refuse_non_agent, tell
+from workers.escalation import thread_key
+from workers.queue import enqueue
+
+NOT_A_MAINTAINER = (
+    "Solo los mantenedores de {product} (o los miembros de su canal) pueden tomar este caso."
+)
+NOT_THE_OWNER = "Solo el Mantenedor del caso (<@{owner}>) puede hacer esto."
+MEMBERSHIP_UNKNOWN = (
+    "No pude confirmar que seas miembro del canal del producto; por seguridad no se hizo nada. "
+    "Intenta de nuevo en un momento."
+)
+
+Submit = Callable[[Runtime, ModalInput, CaseRecord, str], Callable[[], object] | None]
+
+
+def _case(rt: Runtime, body: dict[str, Any], raw: str) -> CaseRecord | None:
+    try:
+        record = rt.store.get(parse_ticket_value(raw))
+    except BadContext:
+        return None
+    if record is None:
+        tell(rt, body, texts.UNKNOWN_CASE.format(ticket_id=raw))
+    return record
+
+
+def _is_channel_member(client: WebClient, channel: str, user: str) -> bool | None:
+    """Whether `user` is in `channel`; None when Slack could not say (callers fail closed)."""
+    cursor = None
+    try:
+        for _ in range(20):
+            page = client.conversations_members(channel=channel, cursor=cursor, limit=1000)
+            if user in page.get("members", []):
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+    except SlackApiError as exc:
+        log.warning("conversations.members failed for %s: %s", channel, exc.response.get("error"))
+        return None
+    return None
+
+
+def _may_take(rt: Runtime, client: WebClient, record: CaseRecord, user: str) -> str | None:
+    """None if `user` may take the case, else the reason they may not (in Spanish)."""
+    assert record.escalation is not None
+    product = rt.catalog.product(record.escalation.product)
+    if product is None:
+        return NOT_A_MAINTAINER.format(product=record.escalation.product)
+    if user in product.maintainers:
+        return None
+    member = _is_channel_member(client, product.channel, user)
+    if member is None:
+        return MEMBERSHIP_UNKNOWN
+    return None if member else NOT_A_MAINTAINER.format(product=product.name)
+
+
+def _open(client: WebClient, rt: Runtime, body: dict[str, Any], view: dict[str, Any]) -> None:
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        tell(rt, body, "No pude abrir el formulario a tiempo; vuelve a presionar el botón.")
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.action(ids.ACTION_ESCALATE)
+    def escalate_button(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        if refuse_non_agent(rt, body, "escalate"):
+            return
+        record = _case(rt, body, action.get("value", ""))
+        if record is None:
+            return
+        if record.case.state is not State.NEW or record.pending_replies:
+            tell(
+                rt,
+                body,
+                texts.already_decided(
+                    record.ticket_id, record.case.state.value, record.case.decided_by
+                ),
+            )
+            return
+        _open(client, rt, body, modals.escalate_modal(record, rt.catalog))
+
+    @app.action(ids.ACTION_TAKE_CASE)
+    def take_button(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        record = _case(rt, body, action.get("value", ""))
+        if record is None or record.escalation is None:
+            return
+        refusal = _may_take(rt, client, record, user)
+        if refusal:
+            log.warning("refused take_case of %s by %s", record.ticket_id, user)
+            tell(rt, body, refusal)
+            return
+        try:
+            escalation.take_case(rt, record.ticket_id, user, utcnow())
+        except (IllegalTransition, CaseBusy):
+            fresh = rt.store.get(record.ticket_id) or record
+            owner = fresh.escalation.maintainer if fresh.escalation else None
+            tell(
+                rt,
+                body,
+                f"Este caso ya lo tomó <@{owner}>."
+                if owner
+                else "Este caso ya no está esperando mantenedor.",
+            )
+
+    def owner_only(action_id: str, allowed: tuple[State, ...], build: Callable[..., dict]):
+        def handler(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+            ack()
+            record = _case(rt, body, action.get("value", ""))
+            if record is None or record.escalation is None:
+                return
+            owner = record.escalation.maintainer
+            if body["user"]["id"] != owner:
+                log.warning("refused %s by %s (not the owner)", action_id, body["user"]["id"])
+                tell(rt, body, NOT_THE_OWNER.format(owner=owner))
+                return
+            if record.case.state not in allowed:
+                tell(rt, body, "El caso ya no está en una etapa que permita esto.")
+                return
+            _open(client, rt, body, build(record))
+
+        app.action(action_id)(handler)
+
+    owner_only(
+        ids.ACTION_DIAGNOSE,
+        (State.ASSIGNED, State.DIAGNOSED, State.IN_PROGRESS),
+        modals.diagnosis_modal,
+    )
+    owner_only(ids.ACTION_MARK_FIXED, (State.DIAGNOSED, State.IN_PROGRESS), modals.fixed_modal)
+
+    def agent_button(action_id: str, allowed: tuple[State, ...], build: Callable[..., dict]):
+        def handler(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+            ack()
+            if refuse_non_agent(rt, body, action_id):
+                return
+            record = _case(rt, body, action.get("value", ""))
+            if record is None:
+                return
+            if record.case.state not in allowed or record.pending_replies:
+                tell(rt, body, "El caso ya no está en una etapa que permita esto.")
+                return
+            _open(client, rt, body, build(record))
+
+        app.action(action_id)(handler)
+
+    agent_button(
+        ids.ACTION_RESPOND,
+        (State.DIAGNOSED, State.IN_PROGRESS, State.FIXED),
+        lambda r: modals.response_modal(r, rt.catalog, initial=r.case.state is State.DIAGNOSED),
+    )
+    agent_button(
+        ids.ACTION_PROPOSE_RESOLUTION,
+        (State.IN_PROGRESS, State.FIXED),
+        lambda r: modals.resolution_modal(
+            r, rt.catalog, window_days(rt.settings.resolution_window)
+        ),
+    )
+
+    def submission(who: str, parse: Submit):
+        def handler(ack: Ack, body: dict, view: dict) -> None:
+            form = ModalInput(view)
+            first = next(iter(form.values), ids.BLOCK_NOTES)
+            user = body["user"]["id"]
+            try:
+                ctx = ModalContext.decode(view.get("private_metadata", ""))
+            except BadContext:
+                ack(response_action="errors", errors={first: "Formulario inválido."})
+                return
+            record = rt.store.get(ctx.ticket_id)
+            if record is None:
+                ack(
+                    response_action="errors",
+                    errors={first: texts.UNKNOWN_CASE.format(ticket_id=ctx.ticket_id)},
+                )
+                return
+            owner = record.escalation.maintainer if record.escalation else None
+            if (who == "agent" and not rt.catalog.is_agent(user)) or (
+                who == "owner" and user != owner
+            ):
+                log.warning("refused %s submission by %s", view.get("callback_id"), user)
+                ack(response_action="errors", errors={first: "No tienes permiso para esto."})
+                return
+            step = parse(rt, form, record, user)
+            if not form.ok or step is None:
+                ack(
+                    response_action="errors", errors=form.errors or {first: "Revisa el formulario."}
+                )
+                return
+            try:
+                step()
+            except (IllegalTransition, CaseBusy, ValueError) as exc:
+                log.info("submission refused for %s: %s", ctx.ticket_id, exc)
+                ack(
+                    response_action="errors",
+                    errors={
+                        first: "El caso cambió mientras escribías; no se hizo nada. "
+                        "Revisa la tarjeta."
+                    },
+                )
+                return
+            ack()
+
+        return handler
+
+    app.view(ids.VIEW_ESCALATE)(submission("agent", _escalate))
+    app.view(ids.VIEW_DIAGNOSIS)(submission("owner", _diagnosis))
+    app.view(ids.VIEW_FIXED)(submission("owner", _fixed))
+    app.view(ids.VIEW_RESPONSE)(submission("agent", _response))
+    app.view(ids.VIEW_RESOLUTION)(submission("agent", _resolution))
+
+    @app.event("message")
+    def thread_reply(event: dict, body: dict) -> None:
+        """A maintainer's reply in an escalation thread reaches the agent's card thread."""
+        if event.get("subtype") or event.get("bot_id") or not event.get("thread_ts"):
+            return
+        raw = rt.redis.get(thread_key(event.get("channel", ""), event["thread_ts"]))
+        if raw is None:
+            return
+        event_id = body.get("event_id") or f"{event.get('channel')}-{event.get('ts')}"
+        if not rt.redis.set(f"soporte:event:{event_id}", "1", nx=True, ex=3 * 86400):
+            return
+        text = texts.maintainer_said(event.get("user", "?"), event.get("text", "")[:2500])
+        enqueue(
+            rt.queue, "workers.cards.post_in_thread", int(raw), text, job_id=f"relay-msg-{event_id}"
+        )
+
+
+def _escalate(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
+    product = form.selected(ids.BLOCK_PRODUCT, what="el producto")
+    notes = form.text(ids.BLOCK_NOTES, required=True, what="los antecedentes para el mantenedor")
+    if product and rt.catalog.product(product) is None:
+        form.refuse(ids.BLOCK_PRODUCT, "Ese producto ya no está en el catálogo.")
+    if not form.ok:
+        return None
+    return lambda: escalation.escalate(rt, record.ticket_id, product, notes, user, utcnow())
+
+
+def _level(form: ModalInput, block: str, what: str) -> str:
+    value = form.selected(block, what=what)
+    if value and value not in ids.LEVELS:
+        form.refuse(block, "Elige alta, media o baja.")
+    return value or ""
+
+
+def _diagnosis(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
+    summary = form.text(ids.BLOCK_DIAGNOSIS, required=True, what="el resumen del diagnóstico")
+    certainty = _level(form, ids.BLOCK_CERTAINTY, "la certeza del diagnóstico")
+    raw = form.text(ids.BLOCK_ESTIMATE, required=True, what="la estimación")
+    confidence = _level(form, ids.BLOCK_CONFIDENCE, "la confianza en la estimación")
+    now = utcnow()
+    estimate = None
+    if raw:
+        try:
+            estimate = parse_estimate(raw, now, rt.catalog.tz)
+        except EstimateError as exc:
+            form.refuse(ids.BLOCK_ESTIMATE, exc.message)
+    if not form.ok or estimate is None:
+        return None
+    diagnosis = Diagnosis(summary, certainty, raw, estimate.at, confidence, user, now)
+    return lambda: escalation.diagnose(rt, record.ticket_id, diagnosis, now)
+
+
+def _fixed(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
+    note = form.text(ids.BLOCK_FIX_NOTE, required=True, what="qué se hizo")
+    if not form.ok:
+        return None
+    return lambda: escalation.mark_fixed(rt, record.ticket_id, note, user, utcnow())
+
+
+def _response(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
+    topics = {
+        "required_info": form.text(ids.BLOCK_REQUIRED_INFO, required=False, what="-"),
+        "useful_info": form.text(ids.BLOCK_USEFUL_INFO, required=False, what="-"),
+        "plain_diagnosis": form.text(
+            ids.BLOCK_PLAIN_DIAGNOSIS, required=True, what="el diagnóstico en palabras simples"
+        ),
+        "expected_date": form.text(
+            ids.BLOCK_EXPECTED_DATE, required=True, what="el plazo esperado de resolución"
+        ),
+        "workaround": form.text(ids.BLOCK_WORKAROUND, required=False, what="-"),
+    }
+    if not form.ok:
+        return None
+    initial = record.case.state is State.DIAGNOSED
+    body = user_update(record.ticket, initial=initial, **topics)
+    return lambda: escalation.answer_user(rt, record.ticket_id, body, user, utcnow())
+
+
+def _resolution(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
+    body = form.text(ids.BLOCK_REPLY, required=True, what="el mensaje de resolución")
+    if not form.ok:
+        return None
+    return lambda: escalation.propose_resolution(rt, record.ticket_id, body, user, utcnow())

@@ -1,0 +1,239 @@
+"""Escalation end to end: card → product thread → Mantenedor → diagnosis → user → RESOLVED."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from bot import ids
+from bot.lifecycle import State
+from tests.harness import STRANGER
+
+PULSO_CHANNEL = "C0PULSO001"
+MAINTAINER = "U0MANT0001"
+OTHER_MAINTAINER = "U0MANT0002"
+CHANNEL_MEMBER = "U0MEMBER01"
+
+
+def text_value(text: str) -> dict:
+    return {"type": "plain_text_input", "value": text}
+
+
+def option(value: str) -> dict:
+    return {"type": "static_select", "selected_option": {"value": value}}
+
+
+def user_messages(desk, tid: int) -> list[str]:
+    return [c["body"] for c in desk.zendesk.public_comments(tid)[1:]]
+
+
+def escalate(desk, notes: str = "Falla al exportar; sospecho del worker de PDF.") -> int:
+    org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
+    tid = desk.new_ticket(subject="Error al exportar informe", body="Sale error 500 <!channel>",
+                          org_id=org)  # fmt: skip
+    desk.intake()
+    desk.click(ids.ACTION_ESCALATE, tid)
+    view = desk.opened_view()
+    desk.submit(view, {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value(notes)})
+    desk.run_jobs()
+    return tid
+
+
+def take(desk, tid: int, who: str = MAINTAINER) -> None:
+    desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, who)
+    desk.run_jobs()
+
+
+def diagnose(desk, tid: int, estimate: str = "3 días", who: str = MAINTAINER):
+    desk.click_in_thread(ids.ACTION_DIAGNOSE, tid, who)
+    return desk.submit(desk.opened_view(), {
+        ids.BLOCK_DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
+        ids.BLOCK_CERTAINTY: option("alta"),
+        ids.BLOCK_ESTIMATE: text_value(estimate),
+        ids.BLOCK_CONFIDENCE: option("media"),
+    }, user=who)  # fmt: skip
+
+
+def respond(desk, tid: int, workaround: str = "") -> None:
+    desk.click(ids.ACTION_RESPOND, tid)
+    desk.submit(desk.opened_view(), {
+        ids.BLOCK_REQUIRED_INFO: text_value(""),
+        ids.BLOCK_USEFUL_INFO: text_value("El navegador que usa."),
+        ids.BLOCK_PLAIN_DIAGNOSIS: text_value("El informe es demasiado grande para el sistema."),
+        ids.BLOCK_EXPECTED_DATE: text_value("el viernes"),
+        ids.BLOCK_WORKAROUND: text_value(workaround),
+    })  # fmt: skip
+    desk.run_jobs()
+
+
+def test_escalation_opens_a_thread_in_the_product_channel(desk):
+    tid = escalate(desk)
+    record = desk.case(tid)
+    assert record.case.state is State.ESCALATED
+    [message] = [m for m in desk.slack.messages(PULSO_CHANNEL) if not m.get("thread_ts")]
+    shown = json.dumps(message["blocks"], ensure_ascii=False)
+    assert "Error al exportar informe" in shown and "sospecho del worker" in shown
+    assert ids.ACTION_TAKE_CASE in shown
+    assert "<!channel>" not in shown, "the user's words must not ping the product channel"
+    assert "Escalado" in desk.card_text(tid) and PULSO_CHANNEL in desk.card_text(tid)
+    zd = desk.zendesk.ticket(tid)
+    assert zd["status"] == "hold" and "soporte_escalado" in zd["tags"]
+    assert any(
+        "Escalado a mantenimiento de Pulso" in n["body"] for n in desk.zendesk.internal_notes(tid)
+    )
+
+
+def test_full_escalated_path_to_resolved(desk):
+    tid = escalate(desk)
+    take(desk, tid)
+    assert desk.case(tid).escalation.maintainer == MAINTAINER
+    assert any(MAINTAINER in m["text"] for m in desk.escalation_thread(tid))
+    assert any(MAINTAINER in m["text"] for m in desk.thread(tid))
+
+    diagnose(desk, tid)
+    desk.run_jobs()
+    record = desk.case(tid)
+    assert record.case.state is State.DIAGNOSED
+    assert any("Diagnóstico" in m["text"] for m in desk.escalation_thread(tid))
+    assert any("sin memoria" in m["text"] for m in desk.thread(tid))
+    assert any("sin memoria" in n["body"] for n in desk.zendesk.internal_notes(tid))
+
+    respond(desk, tid)
+    [initial] = user_messages(desk, tid)
+    assert "demasiado grande" in initial and "El navegador que usa." in initial
+    assert "workaround" not in initial.lower() and "alternativa" not in initial.lower()
+    assert desk.case(tid).case.state is State.IN_PROGRESS
+
+    desk.click_in_thread(ids.ACTION_MARK_FIXED, tid, MAINTAINER)
+    desk.submit(desk.opened_view(), {ids.BLOCK_FIX_NOTE: text_value("Subimos la memoria.")},
+                user=MAINTAINER)  # fmt: skip
+    desk.run_jobs()
+    assert desk.case(tid).case.state is State.FIXED
+    assert any("corregido" in m["text"] for m in desk.thread(tid))
+    assert ids.ACTION_PROPOSE_RESOLUTION in desk.card_text(tid)
+
+    desk.click(ids.ACTION_PROPOSE_RESOLUTION, tid)
+    view = desk.opened_view()
+    assert "Subimos la memoria." in json.dumps(view, ensure_ascii=False)
+    desk.submit(view, {ids.BLOCK_REPLY: text_value("Ya corregimos el problema.")})
+    desk.run_jobs()
+    assert desk.case(tid).case.state is State.AWAITING_CONFIRMATION
+    assert "7 días" in user_messages(desk, tid)[-1]
+    assert desk.zendesk.ticket(tid)["status"] == "pending"
+
+    desk.click(ids.ACTION_USER_CONFIRMED, tid)
+    desk.run_jobs()
+    assert desk.case(tid).case.state is State.RESOLVED
+    assert desk.zendesk.ticket(tid)["status"] == "solved"
+    assert len(user_messages(desk, tid)) == 2
+
+
+def test_two_maintainers_race_one_owner(desk):
+    tid = escalate(desk)
+    barrier = threading.Barrier(2)
+
+    def press(who: str) -> None:
+        barrier.wait()
+        desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, who)
+
+    threads = [threading.Thread(target=press, args=(u,)) for u in (MAINTAINER, OTHER_MAINTAINER)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    desk.listeners.wait_idle()
+    desk.run_jobs()
+    owner = desk.case(tid).escalation.maintainer
+    assert owner in (MAINTAINER, OTHER_MAINTAINER)
+    loser = OTHER_MAINTAINER if owner == MAINTAINER else MAINTAINER
+    told = desk.ephemerals(loser)
+    assert told and owner in told[-1]
+    owner_steps = [s for s in desk.case(tid).case.timeline if s.event.value == "take_case"]
+    assert len(owner_steps) == 1
+
+
+def test_only_maintainers_or_channel_members_take(desk):
+    tid = escalate(desk)
+    desk.slack.set_members(PULSO_CHANNEL, [MAINTAINER, CHANNEL_MEMBER])
+    take(desk, tid, STRANGER)
+    assert desk.case(tid).case.state is State.ESCALATED
+    assert "mantenedores" in desk.ephemerals(STRANGER)[-1]
+    desk.slack.fail_next("conversations.members", error="internal_error")
+    take(desk, tid, CHANNEL_MEMBER)
+    assert desk.case(tid).case.state is State.ESCALATED, "a failed lookup must deny"
+    take(desk, tid, CHANNEL_MEMBER)
+    assert desk.case(tid).escalation.maintainer == CHANNEL_MEMBER
+
+
+def test_only_the_owner_diagnoses(desk):
+    tid = escalate(desk)
+    take(desk, tid)
+    desk.click_in_thread(ids.ACTION_DIAGNOSE, tid, OTHER_MAINTAINER)
+    desk.run_jobs()
+    assert MAINTAINER in desk.ephemerals(OTHER_MAINTAINER)[-1]
+    assert desk.case(tid).case.state is State.ASSIGNED
+
+
+@pytest.mark.parametrize("estimate", ["pronto", "2020-01-01", ""])
+def test_bad_estimate_is_refused_inline(desk, estimate):
+    tid = escalate(desk)
+    take(desk, tid)
+    answer = diagnose(desk, tid, estimate).json()
+    assert answer["response_action"] == "errors" and ids.BLOCK_ESTIMATE in answer["errors"]
+    assert desk.case(tid).case.state is State.ASSIGNED
+
+
+def test_diagnosis_revisions_are_kept(desk):
+    tid = escalate(desk)
+    take(desk, tid)
+    diagnose(desk, tid, "3 días")
+    diagnose(desk, tid, "2 semanas")
+    desk.run_jobs()
+    record = desk.case(tid)
+    assert [d.estimate_text for d in record.escalation.diagnoses] == ["3 días", "2 semanas"]
+    assert [s.event.value for s in record.case.timeline].count("diagnose") == 2
+
+
+def test_relays_both_ways_and_retried_event_once(desk):
+    tid = escalate(desk)
+    take(desk, tid)
+    desk.zendesk.add_user_comment(tid, "Adjunto más detalles del error.")
+    desk.intake()
+    assert any("más detalles" in m["text"] for m in desk.thread(tid))
+    assert any("más detalles" in m["text"] for m in desk.escalation_thread(tid))
+    esc = desk.case(tid).escalation
+    event = {"type": "message", "channel": esc.channel, "user": MAINTAINER,
+             "text": "Ya veo el problema en los logs.", "ts": f"{time.time():.6f}",
+             "thread_ts": esc.ts}  # fmt: skip
+    for retry in (None, 1, 2, 3):
+        assert desk.event(event, "Ev0RELAY01", retry_num=retry).status_code == 200
+    desk.run_jobs()
+    relayed = [m for m in desk.thread(tid) if "logs" in m["text"]]
+    assert len(relayed) == 1
+    assert all("logs" not in c["body"] for c in desk.zendesk.public_comments(tid))
+
+
+def test_unhappy_reply_reopens_and_tells_the_maintainer(desk):
+    tid = escalate(desk)
+    take(desk, tid)
+    diagnose(desk, tid)
+    desk.run_jobs()
+    respond(desk, tid)
+    desk.click(ids.ACTION_PROPOSE_RESOLUTION, tid)
+    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("Ya está corregido.")})
+    desk.run_jobs()
+    desk.zendesk.add_user_comment(tid, "No, sigue fallando.")
+    desk.intake()
+    assert desk.case(tid).case.state is State.IN_PROGRESS
+    assert any("sigue fallando" in m["text"] for m in desk.escalation_thread(tid))
+
+
+@pytest.mark.window("7d")
+def test_non_agent_cannot_escalate_or_answer(desk):
+    tid = escalate(desk)
+    desk.click(ids.ACTION_RESPOND, tid, STRANGER)
+    desk.run_jobs()
+    assert desk.ephemerals(STRANGER)

@@ -1,0 +1,199 @@
+"""Jobs of the escalation: the product-channel thread, its updates, and the relays."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+
+from blocks.escalation import diagnosis_text, escalation_message
+from bot import texts
+from bot.estimates import Estimate
+from bot.records import CaseRecord, Escalation
+from bot.runtime import Runtime, get_runtime
+from bot.trackers import ensure_issue, tracker_client
+from workers.cards import find_posted_message, post_in_thread
+from workers.people import display_name
+
+log = logging.getLogger(__name__)
+ESCALATION_EVENT = "soporte_escalation"
+
+
+def thread_key(channel: str, ts: str) -> str:
+    """Redis key that maps an escalation thread back to its ticket."""
+    return f"soporte:thread:{channel}:{ts}"
+
+
+def _record(rt: Runtime, ticket_id: int) -> tuple[CaseRecord, Escalation]:
+    record = rt.store.get(ticket_id)
+    if record is None or record.escalation is None:
+        raise LookupError(f"ticket {ticket_id} has no escalation")
+    return record, record.escalation
+
+
+def _set_escalation(rt: Runtime, ticket_id: int, **changes: object) -> CaseRecord:
+    def change(record: CaseRecord) -> CaseRecord:
+        assert record.escalation is not None
+        return dataclasses.replace(
+            record, escalation=dataclasses.replace(record.escalation, **changes)
+        )
+
+    return rt.store.update(ticket_id, change)
+
+
+def _tracker_issue(rt: Runtime, record: CaseRecord, escalation: Escalation) -> str | None:
+    product = rt.catalog.product(escalation.product)
+    if product is None or product.tracker is None or escalation.tracker_url:
+        return escalation.tracker_url
+    ticket = record.ticket
+    body = (
+        f"Caso de soporte escalado desde Zendesk: {ticket.url}\n\n"
+        f"**Asunto:** {ticket.subject}\n**Organización:** {ticket.organization_name or '-'}\n\n"
+        f"**Reporte del usuario:**\n\n{ticket.excerpt}\n\n"
+        f"**Antecedentes del agente:**\n\n{escalation.notes}\n"
+    )
+    issue = ensure_issue(
+        tracker_client(product.tracker, os.environ),
+        title=f"[Soporte #{ticket.id}] {ticket.subject}"[:250],
+        body=body,
+        marker=f"soporte-ticket-{ticket.id}",
+        labels=product.tracker.labels,
+    )
+    return issue.url
+
+
+def open_thread(ticket_id: int) -> str:
+    """Post the escalation in the product's channel, exactly once, and record it everywhere."""
+    rt = get_runtime()
+    record, escalation = _record(rt, ticket_id)
+    product = rt.catalog.product(escalation.product)
+    if product is None:
+        raise LookupError(f"product {escalation.product} is not in the catalogue")
+    tracker_url = _tracker_issue(rt, record, escalation)
+    if tracker_url != escalation.tracker_url:
+        record = _set_escalation(rt, ticket_id, tracker_url=tracker_url)
+    if escalation.ts is None:
+        ts = find_posted_message(rt, product.channel, ESCALATION_EVENT, ticket_id, "escalation")
+        if ts is None:
+            message = escalation_message(record, rt.catalog)
+            ts = rt.slack.chat_postMessage(
+                channel=product.channel,
+                text=message["text"],
+                blocks=message["blocks"],
+                metadata={
+                    "event_type": ESCALATION_EVENT,
+                    "event_payload": {"ticket_id": ticket_id},
+                },
+                unfurl_links=False,
+            )["ts"]
+        rt.redis.set(thread_key(product.channel, ts), ticket_id)
+        record = _set_escalation(rt, ticket_id, channel=product.channel, ts=ts)
+    agent = display_name(rt, record.case.timeline[-1].actor) if record.case.timeline else "?"
+    note = texts.escalation_note(product.name, agent, escalation.notes, tracker_url)
+    rt.zendesk.add_comment_once(
+        ticket_id,
+        "soporte_escalado",
+        note,
+        public=False,
+        status="hold",
+        tags=("soporte_escalado",),
+    )
+    _refresh_both(rt, record)
+    return "escalated"
+
+
+def _refresh_both(rt: Runtime, record: CaseRecord) -> None:
+    from workers.cards import update_card
+
+    if record.card:
+        update_card(rt, record)
+    _update_escalation_message(rt, record)
+
+
+def _update_escalation_message(rt: Runtime, record: CaseRecord) -> None:
+    escalation = record.escalation
+    if escalation is None or escalation.ts is None or escalation.channel is None:
+        return
+    message = escalation_message(record, rt.catalog)
+    rt.slack.chat_update(
+        channel=escalation.channel, ts=escalation.ts, text=message["text"], blocks=message["blocks"]
+    )
+
+
+def refresh_escalation(ticket_id: int) -> str:
+    rt = get_runtime()
+    record, _ = _record(rt, ticket_id)
+    _update_escalation_message(rt, record)
+    return "updated"
+
+
+def post_in_escalation(ticket_id: int, text: str) -> str:
+    """Say something in the product-channel thread of the case."""
+    rt = get_runtime()
+    _, escalation = _record(rt, ticket_id)
+    if escalation.ts is None or escalation.channel is None:
+        raise RuntimeError(f"ticket {ticket_id}: escalation thread not open yet")
+    return rt.slack.chat_postMessage(
+        channel=escalation.channel, thread_ts=escalation.ts, text=text, unfurl_links=False
+    )["ts"]
+
+
+def record_owner(ticket_id: int) -> str:
+    """Tell the thread, the agent and the ticket who the Mantenedor is."""
+    rt = get_runtime()
+    record, escalation = _record(rt, ticket_id)
+    owner = escalation.maintainer or "?"
+    note = texts.owner_note(display_name(rt, owner))
+    rt.zendesk.add_comment_once(ticket_id, "soporte_mantenedor", note, public=False)
+    post_in_escalation(ticket_id, texts.owner_thread(owner))
+    if record.card:
+        post_in_thread(ticket_id, texts.owner_thread(owner))
+    _refresh_both(rt, record)
+    return owner
+
+
+def echo(rt: Runtime, record: CaseRecord, index: int) -> tuple[str, str]:
+    """The diagnosis number `index` (1-based) as mrkdwn, and its estimate echoed as a date."""
+    assert record.escalation is not None
+    diagnosis = record.escalation.diagnoses[index - 1]
+    estimate = Estimate(diagnosis.estimate_text, diagnosis.estimate_at.astimezone(rt.catalog.tz))
+    return diagnosis_text(diagnosis, estimate.echo()), estimate.echo()
+
+
+def publish_diagnosis(ticket_id: int, index: int) -> str:
+    """Post the diagnosis in the thread, relay it to the agent, save it on the ticket."""
+    rt = get_runtime()
+    record, escalation = _record(rt, ticket_id)
+    text, when = echo(rt, record, index)
+    diagnosis = escalation.diagnoses[index - 1]
+    post_in_escalation(ticket_id, text)
+    if record.card:
+        post_in_thread(ticket_id, text)
+    note = texts.diagnosis_note(
+        index,
+        display_name(rt, diagnosis.author),
+        diagnosis.summary,
+        diagnosis.certainty,
+        f"{when} («{diagnosis.estimate_text}»)",
+        diagnosis.confidence,
+    )
+    rt.zendesk.add_comment_once(ticket_id, f"soporte_diagnostico_{index}", note, public=False)
+    _refresh_both(rt, record)
+    return "published"
+
+
+def announce_fix(ticket_id: int) -> str:
+    rt = get_runtime()
+    record, escalation = _record(rt, ticket_id)
+    note = escalation.fix_note or ""
+    owner = escalation.maintainer or "?"
+    rt.zendesk.add_comment_once(
+        ticket_id,
+        f"soporte_corregido_{len(record.case.timeline)}",
+        texts.fixed_note(display_name(rt, owner), note),
+        public=False,
+    )
+    if record.card:
+        post_in_thread(ticket_id, texts.fixed_thread_for_agent(owner, note))
+    _refresh_both(rt, record)
+    return "announced"
