@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.case_store import CaseStore
 from bot.lifecycle import State
@@ -22,15 +22,15 @@ STATE_LABELS = {
 def queue_summary(store: CaseStore, now: datetime) -> str:
     counts: Counter[State] = Counter()
     oldest: tuple[datetime, int] | None = None
-    for ticket_id in store.ticket_ids():
-        record = store.get(ticket_id)
-        if record is None or record.case.is_final:
+    for summary in store.summaries():
+        state = State(summary["state"])
+        if state in (State.SPAM, State.RESOLVED):
             continue
-        counts[record.case.state] += 1
-        if record.case.state is State.NEW:
-            created = record.ticket.created_at
+        counts[state] += 1
+        if state is State.NEW:
+            created = datetime.fromtimestamp(summary["created"], UTC)
             if oldest is None or created < oldest[0]:
-                oldest = (created, ticket_id)
+                oldest = (created, summary["id"])
     lines = ["*Cola de soporte*"]
     lines += [f"• {label}: {counts[state]}" for state, label in STATE_LABELS.items()]
     if oldest:

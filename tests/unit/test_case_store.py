@@ -57,7 +57,7 @@ def test_create_then_get_round_trip(store: CaseStore) -> None:
     assert store.create(record) is True
     assert store.exists(record.ticket_id)
     assert store.get(record.ticket_id) == record
-    assert list(store.ticket_ids()) == [record.ticket_id]
+    assert [s["id"] for s in store.summaries()] == [record.ticket_id]
 
 
 def test_create_is_idempotent_and_second_then_does_not_run(
@@ -78,7 +78,7 @@ def test_create_is_idempotent_and_second_then_does_not_run(
     assert calls == [first.ticket_id]  # `then` was not run the second time
     assert store.get(first.ticket_id).product == "pulso"  # first one kept
     assert connection.lrange("soporte:test:created", 0, -1) == [b"4321"]
-    assert list(store.ticket_ids()) == [first.ticket_id]
+    assert [s["id"] for s in store.summaries()] == [first.ticket_id]
 
 
 def test_then_joins_the_create_transaction(store: CaseStore, connection: redis.Redis) -> None:

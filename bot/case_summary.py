@@ -1,0 +1,40 @@
+"""A small, flat summary of each case, kept beside it for the dashboard and SLA figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.lifecycle import TRIAGE_DECISIONS, Event, State
+from bot.records import CaseRecord
+
+
+def _ts(value: Any) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def summarize(record: CaseRecord) -> dict[str, Any]:
+    """What `/soporte estado` and the Home tab read for one case (no ticket body, no e-mail)."""
+    case = record.case
+    triaged = next((s.at for s in case.timeline if s.event in TRIAGE_DECISIONS), None)
+    resolved = next((s.at for s in case.timeline if s.to_state is State.RESOLVED), None)
+    sent = [r.sent_at for r in record.replies if r.sent_at is not None]
+    escalation = record.escalation
+    escalated_by = next((s.actor for s in case.timeline if s.event is Event.ESCALATE), None)
+    diagnosis = escalation.diagnosis if escalation else None
+    return {
+        "id": record.ticket_id,
+        "state": case.state.value,
+        "subject": record.ticket.subject[:120],
+        "organization": record.ticket.organization_name,
+        "product": record.product,
+        "created": record.ticket.created_at.timestamp(),
+        "triaged": _ts(triaged),
+        "first_response": min(sent).timestamp() if sent else None,
+        "resolved": _ts(resolved),
+        "deadline": _ts(case.window_deadline),
+        "estimate": _ts(diagnosis.estimate_at) if diagnosis else None,
+        "agent": escalated_by or case.decided_by,
+        "maintainer": escalation.maintainer if escalation else None,
+        "card": [record.card.channel, record.card.ts] if record.card else None,
+        "updated": _ts(case.timeline[-1].at) if case.timeline else _ts(case.opened_at),
+    }
