@@ -9,23 +9,8 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from blocks import text as t
+from bot.estimates import MONTH_NAMES, WEEKDAY_NAMES
 from bot.records import Diagnosis
-
-WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
-MONTHS = (
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-)
 
 
 def estimate_echo(at: datetime, tz: tzinfo, *, reference: datetime | None = None) -> str:
@@ -35,7 +20,7 @@ def estimate_echo(at: datetime, tz: tzinfo, *, reference: datetime | None = None
     (e.g. the moment of the diagnosis); the time is left out when it is exactly midnight.
     """
     local = t._utc(at).astimezone(tz)
-    text = f"{WEEKDAYS[local.weekday()]} {local.day} de {MONTHS[local.month - 1]}"
+    text = f"{WEEKDAY_NAMES[local.weekday()]} {local.day} de {MONTH_NAMES[local.month - 1]}"
     if reference is not None and t._utc(reference).astimezone(tz).year != local.year:
         text += f" de {local.year}"
     if (local.hour, local.minute) != (0, 0):

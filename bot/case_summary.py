@@ -1,10 +1,16 @@
-"""A small, flat summary of each case, kept beside it for the dashboard and SLA figures."""
+"""A small, flat summary of each case, kept beside it for the dashboard and SLA figures.
+
+Every write of a case stores its summary in one Redis hash, so `/soporte estado`, the App
+Home and the retention job read the whole desk with one HGETALL-like call. Times are Unix
+seconds (UTC); missing ones are None. Readers use `.get()`: summaries written by an older
+version of this function lack the newer keys until the case is written again.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.lifecycle import TRIAGE_DECISIONS, Event, State
+from bot.lifecycle import FINAL_STATES, TRIAGE_DECISIONS, Event, State
 from bot.records import CaseRecord
 
 
@@ -17,6 +23,8 @@ def summarize(record: CaseRecord) -> dict[str, Any]:
     case = record.case
     triaged = next((s.at for s in case.timeline if s.event in TRIAGE_DECISIONS), None)
     resolved = next((s.at for s in case.timeline if s.to_state is State.RESOLVED), None)
+    escalated = next((s.at for s in reversed(case.timeline) if s.event is Event.ESCALATE), None)
+    finished = case.timeline[-1].at if case.state in FINAL_STATES and case.timeline else None
     sent = [r.sent_at for r in record.replies if r.sent_at is not None]
     escalation = record.escalation
     escalated_by = next((s.actor for s in case.timeline if s.event is Event.ESCALATE), None)
@@ -31,10 +39,13 @@ def summarize(record: CaseRecord) -> dict[str, Any]:
         "triaged": _ts(triaged),
         "first_response": min(sent).timestamp() if sent else None,
         "resolved": _ts(resolved),
+        "finished": _ts(finished),
+        "escalated": _ts(escalated),
         "deadline": _ts(case.window_deadline),
         "estimate": _ts(diagnosis.estimate_at) if diagnosis else None,
         "agent": escalated_by or case.decided_by,
         "maintainer": escalation.maintainer if escalation else None,
         "card": [record.card.channel, record.card.ts] if record.card else None,
+        "busy": bool(record.pending_replies),
         "updated": _ts(case.timeline[-1].at) if case.timeline else _ts(case.opened_at),
     }

@@ -71,10 +71,14 @@ def desk_env(
 def desk(
     request: pytest.FixtureRequest, desk_env: dict[str, str], slack: SlackFake, zendesk: ZendeskFake
 ) -> Iterator[Desk]:
-    """The running desk; `@pytest.mark.window("2s")` shortens the closing window."""
+    """The running desk; `@pytest.mark.window("2s")` shortens the closing window and
+    `@pytest.mark.env(NAME="value")` changes any other setting."""
     marker = request.node.get_closest_marker("window")
     if marker:
         desk_env = {**desk_env, "RESOLUTION_WINDOW": marker.args[0]}
+    settings = request.node.get_closest_marker("env")
+    if settings:
+        desk_env = {**desk_env, **settings.kwargs}
     rt = build_runtime(desk_env)
     set_runtime(rt)
     running = Desk(rt, slack, zendesk)

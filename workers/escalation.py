@@ -6,9 +6,8 @@ import dataclasses
 import logging
 import os
 
-from blocks.escalation import diagnosis_text, escalation_message
+from blocks.escalation import diagnosis_estimate_echo, diagnosis_text, escalation_message
 from bot import texts
-from bot.estimates import Estimate
 from bot.records import CaseRecord, Escalation
 from bot.runtime import Runtime, get_runtime
 from bot.trackers import ensure_issue, tracker_client
@@ -63,15 +62,14 @@ def _tracker_issue(rt: Runtime, record: CaseRecord, escalation: Escalation) -> s
 
 
 def open_thread(ticket_id: int) -> str:
-    """Post the escalation in the product's channel, exactly once, and record it everywhere."""
+    """Post the escalation in the product's channel, exactly once, then file it in the
+    product's tracker and record it on the ticket. Each part is skipped when a retry finds
+    it done, so the maintainers hear of the case even while the tracker is down."""
     rt = get_runtime()
     record, escalation = _record(rt, ticket_id)
     product = rt.catalog.product(escalation.product)
     if product is None:
         raise LookupError(f"product {escalation.product} is not in the catalogue")
-    tracker_url = _tracker_issue(rt, record, escalation)
-    if tracker_url != escalation.tracker_url:
-        record = _set_escalation(rt, ticket_id, tracker_url=tracker_url)
     if escalation.ts is None:
         ts = find_posted_message(rt, product.channel, ESCALATION_EVENT, ticket_id, "escalation")
         if ts is None:
@@ -88,6 +86,9 @@ def open_thread(ticket_id: int) -> str:
             )["ts"]
         rt.redis.set(thread_key(product.channel, ts), ticket_id)
         record = _set_escalation(rt, ticket_id, channel=product.channel, ts=ts)
+    tracker_url = _tracker_issue(rt, record, escalation)
+    if tracker_url != escalation.tracker_url:
+        record = _set_escalation(rt, ticket_id, tracker_url=tracker_url)
     agent = display_name(rt, record.case.timeline[-1].actor) if record.case.timeline else "?"
     note = texts.escalation_note(product.name, agent, escalation.notes, tracker_url)
     rt.zendesk.add_comment_once(
@@ -156,8 +157,8 @@ def echo(rt: Runtime, record: CaseRecord, index: int) -> tuple[str, str]:
     """The diagnosis number `index` (1-based) as mrkdwn, and its estimate echoed as a date."""
     assert record.escalation is not None
     diagnosis = record.escalation.diagnoses[index - 1]
-    estimate = Estimate(diagnosis.estimate_text, diagnosis.estimate_at.astimezone(rt.catalog.tz))
-    return diagnosis_text(diagnosis, estimate.echo()), estimate.echo()
+    when = diagnosis_estimate_echo(diagnosis, rt.catalog.tz)
+    return diagnosis_text(diagnosis, when), when
 
 
 def publish_diagnosis(ticket_id: int, index: int) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from bot import ids
 from bot.lifecycle import State
-from tests.harness import STRANGER
+from tests.harness import AGENT, STRANGER
 
 PULSO_CHANNEL = "C0PULSO001"
 MAINTAINER = "U0MANT0001"
@@ -32,8 +32,9 @@ def user_messages(desk, tid: int) -> list[str]:
 
 def escalate(desk, notes: str = "Falla al exportar; sospecho del worker de PDF.") -> int:
     org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
-    tid = desk.new_ticket(subject="Error al exportar informe", body="Sale error 500 <!channel>",
-                          org_id=org)  # fmt: skip
+    tid = desk.new_ticket(
+        subject="Error al exportar informe", body="Sale error 500 <!channel>", org_id=org
+    )
     desk.intake()
     desk.click(ids.ACTION_ESCALATE, tid)
     view = desk.opened_view()
@@ -49,23 +50,32 @@ def take(desk, tid: int, who: str = MAINTAINER) -> None:
 
 def diagnose(desk, tid: int, estimate: str = "3 días", who: str = MAINTAINER):
     desk.click_in_thread(ids.ACTION_DIAGNOSE, tid, who)
-    return desk.submit(desk.opened_view(), {
-        ids.BLOCK_DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
-        ids.BLOCK_CERTAINTY: option("alta"),
-        ids.BLOCK_ESTIMATE: text_value(estimate),
-        ids.BLOCK_CONFIDENCE: option("media"),
-    }, user=who)  # fmt: skip
+    return desk.submit(
+        desk.opened_view(),
+        {
+            ids.BLOCK_DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
+            ids.BLOCK_CERTAINTY: option("alta"),
+            ids.BLOCK_ESTIMATE: text_value(estimate),
+            ids.BLOCK_CONFIDENCE: option("media"),
+        },
+        user=who,
+    )
 
 
 def respond(desk, tid: int, workaround: str = "") -> None:
     desk.click(ids.ACTION_RESPOND, tid)
-    desk.submit(desk.opened_view(), {
-        ids.BLOCK_REQUIRED_INFO: text_value(""),
-        ids.BLOCK_USEFUL_INFO: text_value("El navegador que usa."),
-        ids.BLOCK_PLAIN_DIAGNOSIS: text_value("El informe es demasiado grande para el sistema."),
-        ids.BLOCK_EXPECTED_DATE: text_value("el viernes"),
-        ids.BLOCK_WORKAROUND: text_value(workaround),
-    })  # fmt: skip
+    desk.submit(
+        desk.opened_view(),
+        {
+            ids.BLOCK_REQUIRED_INFO: text_value(""),
+            ids.BLOCK_USEFUL_INFO: text_value("El navegador que usa."),
+            ids.BLOCK_PLAIN_DIAGNOSIS: text_value(
+                "El informe es demasiado grande para el sistema."
+            ),
+            ids.BLOCK_EXPECTED_DATE: text_value("el viernes"),
+            ids.BLOCK_WORKAROUND: text_value(workaround),
+        },
+    )
     desk.run_jobs()
 
 
@@ -108,8 +118,9 @@ def test_full_escalated_path_to_resolved(desk):
     assert desk.case(tid).case.state is State.IN_PROGRESS
 
     desk.click_in_thread(ids.ACTION_MARK_FIXED, tid, MAINTAINER)
-    desk.submit(desk.opened_view(), {ids.BLOCK_FIX_NOTE: text_value("Subimos la memoria.")},
-                user=MAINTAINER)  # fmt: skip
+    desk.submit(
+        desk.opened_view(), {ids.BLOCK_FIX_NOTE: text_value("Subimos la memoria.")}, user=MAINTAINER
+    )
     desk.run_jobs()
     assert desk.case(tid).case.state is State.FIXED
     assert any("corregido" in m["text"] for m in desk.thread(tid))
@@ -205,9 +216,14 @@ def test_relays_both_ways_and_retried_event_once(desk):
     assert any("más detalles" in m["text"] for m in desk.thread(tid))
     assert any("más detalles" in m["text"] for m in desk.escalation_thread(tid))
     esc = desk.case(tid).escalation
-    event = {"type": "message", "channel": esc.channel, "user": MAINTAINER,
-             "text": "Ya veo el problema en los logs.", "ts": f"{time.time():.6f}",
-             "thread_ts": esc.ts}  # fmt: skip
+    event = {
+        "type": "message",
+        "channel": esc.channel,
+        "user": MAINTAINER,
+        "text": "Ya veo el problema en los logs.",
+        "ts": f"{time.time():.6f}",
+        "thread_ts": esc.ts,
+    }
     for retry in (None, 1, 2, 3):
         assert desk.event(event, "Ev0RELAY01", retry_num=retry).status_code == 200
     desk.run_jobs()
@@ -237,3 +253,75 @@ def test_non_agent_cannot_escalate_or_answer(desk):
     desk.click(ids.ACTION_RESPOND, tid, STRANGER)
     desk.run_jobs()
     assert desk.ephemerals(STRANGER)
+
+
+@pytest.mark.env(REMIND_UNCLAIMED_AFTER="2s")
+def test_unclaimed_escalation_pings_the_channel_until_taken(desk):
+    tid = escalate(desk)
+    time.sleep(2.2)
+    desk.run_jobs()
+    pings = [m for m in desk.escalation_thread(tid) if "nadie lo ha tomado" in m["text"]]
+    assert len(pings) == 1
+    take(desk, tid)
+    time.sleep(2.2)
+    desk.run_jobs()
+    pings = [m for m in desk.escalation_thread(tid) if "nadie lo ha tomado" in m["text"]]
+    assert len(pings) == 1, "taking the case cancels the reminder"
+
+
+@pytest.mark.env(REMIND_DIAGNOSIS_AFTER="2s")
+def test_taken_case_without_diagnosis_pings_the_maintainer(desk):
+    tid = escalate(desk)
+    take(desk, tid)
+    time.sleep(2.2)
+    desk.run_jobs()
+    [ping] = [m for m in desk.escalation_thread(tid) if "aún no tiene diagnóstico" in m["text"]]
+    assert MAINTAINER in ping["text"]
+
+
+@pytest.mark.env(REMIND_DIAGNOSIS_AFTER="2s")
+def test_diagnosis_cancels_the_diagnosis_reminder(desk):
+    tid = escalate(desk)
+    take(desk, tid)
+    diagnose(desk, tid)
+    time.sleep(2.2)
+    desk.run_jobs()
+    assert not [m for m in desk.escalation_thread(tid) if "aún no tiene diagnóstico" in m["text"]]
+
+
+def test_passed_estimate_pings_maintainer_and_agent(desk):
+    tid = escalate(desk)
+    take(desk, tid)
+    diagnose(desk, tid, "1 hora")
+    desk.run_jobs()
+    record = desk.case(tid)
+    index = len(record.escalation.diagnoses)
+    desk.rt.queue.enqueue("workers.reminders.remind_estimate", tid, index)
+    desk.run_jobs()
+    assert [m for m in desk.escalation_thread(tid) if "ya pasó" in m["text"]]
+    assert [m for m in desk.thread(tid) if "ya pasó" in m["text"]]
+    diagnose(desk, tid, "2 semanas")
+    desk.run_jobs()
+    before = len(desk.escalation_thread(tid))
+    desk.rt.queue.enqueue("workers.reminders.remind_estimate", tid, index)
+    desk.run_jobs()
+    assert not [m for m in desk.escalation_thread(tid)[before:] if "ya pasó" in m["text"]], (
+        "a revised estimate silences the old reminder"
+    )
+
+
+@pytest.mark.env(REMIND_USER_UPDATE_AFTER="2s")
+def test_user_without_news_reminds_the_agent_unless_updated(desk):
+    tid = escalate(desk)
+    take(desk, tid)
+    diagnose(desk, tid)
+    desk.run_jobs()
+    respond(desk, tid)
+    time.sleep(2.2)
+    desk.run_jobs()
+    reminders = [m for m in desk.thread(tid) if "sin novedades" in m["text"]]
+    assert len(reminders) == 1 and AGENT in reminders[0]["text"]
+    respond(desk, tid, workaround="Exporte por partes.")
+    desk.rt.queue.enqueue("workers.reminders.remind_user_update", tid, 1)
+    desk.run_jobs()
+    assert len([m for m in desk.thread(tid) if "sin novedades" in m["text"]]) == 1

@@ -1,0 +1,86 @@
+"""Escalation files exactly one issue in the product's development queue (GitHub Issues)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot import ids
+from bot.runtime import build_runtime, set_runtime
+from tests.conftest import ROOT
+from tests.fakes.github_api import GitHubFake
+from tests.harness import Desk
+
+REPO = "unholster/pulso"
+
+
+@pytest.fixture
+def github():
+    with GitHubFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def tracked_desk(tmp_path: Path, desk_env, slack, zendesk, github, monkeypatch):
+    text = (ROOT / "catalog.example.toml").read_text(encoding="utf-8")
+    text = re.sub(
+        r"^  # (\[products\.pulso\.tracker\]|kind =|repo =|labels =)",
+        r"  \1",
+        text,
+        flags=re.MULTILINE,
+    )
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("GITHUB_TOKEN", github.token)
+    monkeypatch.setenv("GITHUB_API_URL", github.url)
+    env = {**desk_env, "SOPORTE_CATALOG": str(catalog)}
+    rt = build_runtime(env)
+    assert rt.catalog.product("pulso").tracker is not None
+    set_runtime(rt)
+    desk = Desk(rt, slack, zendesk)
+    yield desk
+    desk.close()
+    set_runtime(None)
+
+
+def escalate(desk: Desk) -> int:
+    org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
+    tid = desk.new_ticket(subject="Exportación falla", org_id=org)
+    desk.intake()
+    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.submit(
+        desk.opened_view(),
+        {
+            ids.BLOCK_PRODUCT: {"type": "static_select", "selected_option": {"value": "pulso"}},
+            ids.BLOCK_NOTES: {"type": "plain_text_input", "value": "Revisar el exportador."},
+        },
+    )
+    desk.run_jobs(horizon=3)
+    return tid
+
+
+def test_escalation_files_one_issue_with_a_link_back(tracked_desk, github):
+    tid = escalate(tracked_desk)
+    [issue] = github.issues(REPO)
+    assert f"#{tid}" in issue["title"] and "Revisar el exportador." in issue["body"]
+    assert f"/agent/tickets/{tid}" in issue["body"]
+    url = tracked_desk.case(tid).escalation.tracker_url
+    assert url == issue["html_url"]
+    assert url in tracked_desk.card_text(tid)
+    [message] = [m for m in tracked_desk.slack.messages("C0PULSO001") if not m.get("thread_ts")]
+    assert url in str(message["blocks"])
+
+
+def test_retried_job_after_lost_response_files_one_issue(tracked_desk, github):
+    github.drop_after_accept("POST")
+    escalate(tracked_desk)
+    assert len(github.issues(REPO)) == 1
+
+
+def test_tracker_outage_is_retried(tracked_desk, github):
+    github.fail_next("POST", 503)
+    tid = escalate(tracked_desk)
+    assert len(github.issues(REPO)) == 1
+    assert tracked_desk.case(tid).escalation.ts is not None
