@@ -13,13 +13,14 @@ from slack_sdk.errors import SlackApiError
 from blocks import escalation_modals as modals
 from bot import escalation, ids, texts
 from bot.casework import CaseBusy
-from bot.context import BadContext, ModalContext, parse_ticket_value
+from bot.context import BadContext, parse_ticket_value
 from bot.estimates import EstimateError, parse_estimate
 from bot.lifecycle import IllegalTransition, State
 from bot.modal_input import ModalInput
 from bot.records import CaseRecord, Diagnosis
 from bot.replies import user_update, window_days
 from bot.runtime import Runtime, utcnow
+from handlers import modal_flow
 from handlers.common import log, refuse_non_agent, tell
 from workers.escalation import thread_key
 from workers.queue import enqueue
@@ -183,57 +184,26 @@ def register(app: App, rt: Runtime) -> None:
         ),
     )
 
-    def submission(who: str, parse: Submit):
-        def handler(ack: Ack, body: dict, view: dict) -> None:
-            form = ModalInput(view)
-            first = next(iter(form.values), ids.BLOCK_NOTES)
-            user = body["user"]["id"]
-            try:
-                ctx = ModalContext.decode(view.get("private_metadata", ""))
-            except BadContext:
-                ack(response_action="errors", errors={first: "Formulario inválido."})
-                return
-            record = rt.store.get(ctx.ticket_id)
-            if record is None:
-                ack(
-                    response_action="errors",
-                    errors={first: texts.UNKNOWN_CASE.format(ticket_id=ctx.ticket_id)},
-                )
-                return
-            owner = record.escalation.maintainer if record.escalation else None
-            if (who == "agent" and not rt.catalog.is_agent(user)) or (
-                who == "owner" and user != owner
-            ):
-                log.warning("refused %s submission by %s", view.get("callback_id"), user)
-                ack(response_action="errors", errors={first: "No tienes permiso para esto."})
-                return
-            step = parse(rt, form, record, user)
-            if not form.ok or step is None:
-                ack(
-                    response_action="errors", errors=form.errors or {first: "Revisa el formulario."}
-                )
-                return
-            try:
-                step()
-            except (IllegalTransition, CaseBusy, ValueError) as exc:
-                log.info("submission refused for %s: %s", ctx.ticket_id, exc)
-                ack(
-                    response_action="errors",
-                    errors={
-                        first: "El caso cambió mientras escribías; no se hizo nada. "
-                        "Revisa la tarjeta."
-                    },
-                )
-                return
-            ack()
+    def agents_only(user: str, record: CaseRecord) -> str | None:
+        return None if rt.catalog.is_agent(user) else texts.NOT_AN_AGENT
 
-        return handler
+    def owner_only_submit(user: str, record: CaseRecord) -> str | None:
+        owner = record.escalation.maintainer if record.escalation else None
+        return None if user == owner else NOT_THE_OWNER.format(owner=owner)
 
-    app.view(ids.VIEW_ESCALATE)(submission("agent", _escalate))
-    app.view(ids.VIEW_DIAGNOSIS)(submission("owner", _diagnosis))
-    app.view(ids.VIEW_FIXED)(submission("owner", _fixed))
-    app.view(ids.VIEW_RESPONSE)(submission("agent", _response))
-    app.view(ids.VIEW_RESOLUTION)(submission("agent", _resolution))
+    def moved_on(record: CaseRecord) -> str:
+        return "El caso cambió mientras escribías; no se hizo nada. Revisa la tarjeta."
+
+    def submission(permit, parse: Submit):
+        return modal_flow.submission(
+            rt, permit, lambda form, record, user: parse(rt, form, record, user), moved_on
+        )
+
+    app.view(ids.VIEW_ESCALATE)(submission(agents_only, _escalate))
+    app.view(ids.VIEW_DIAGNOSIS)(submission(owner_only_submit, _diagnosis))
+    app.view(ids.VIEW_FIXED)(submission(owner_only_submit, _fixed))
+    app.view(ids.VIEW_RESPONSE)(submission(agents_only, _response))
+    app.view(ids.VIEW_RESOLUTION)(submission(agents_only, _resolution))
 
     @app.event("message")
     def thread_reply(event: dict, body: dict) -> None:

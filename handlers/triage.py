@@ -12,13 +12,14 @@ from slack_sdk.errors import SlackApiError
 from blocks import modals
 from blocks.card import decision_label
 from bot import ids, texts
-from bot.context import BadContext, ModalContext, parse_ticket_value
+from bot.context import BadContext, parse_ticket_value
 from bot.lifecycle import Event, IllegalTransition, State
 from bot.modal_input import ModalInput
 from bot.records import CaseRecord
 from bot.replies import refer_to_person, resolve_with_action, window_days
 from bot.runtime import Runtime, utcnow
 from bot.triage import CaseBusy, Decision, confirm_resolution, decide
+from handlers import modal_flow
 from handlers.common import log, refuse_non_agent, tell
 
 ModalBuilder = Callable[..., dict[str, Any]]
@@ -117,42 +118,18 @@ def register(app: App, rt: Runtime) -> None:
         except (IllegalTransition, CaseBusy, KeyError):
             tell(rt, body, "Este caso no está esperando confirmación; no se hizo nada.")
 
-    def submission(parse: Callable[[Runtime, ModalInput, CaseRecord], Decision]):
-        def handler(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-            form = ModalInput(view)
-            first_block = next(iter(form.values), ids.BLOCK_REPLY)
-            if not rt.catalog.is_agent(body["user"]["id"]):
-                log.warning("refused modal submission by non-agent %s", body["user"]["id"])
-                ack(response_action="errors", errors={first_block: texts.NOT_AN_AGENT})
-                return
-            try:
-                ctx = ModalContext.decode(view.get("private_metadata", ""))
-            except BadContext:
-                ack(response_action="errors", errors={first_block: "Formulario inválido."})
-                return
-            record = rt.store.get(ctx.ticket_id)
-            if record is None:
-                ack(
-                    response_action="errors",
-                    errors={first_block: texts.UNKNOWN_CASE.format(ticket_id=ctx.ticket_id)},
-                )
-                return
-            decision = parse(rt, form, record)
-            if not form.ok:
-                ack(response_action="errors", errors=form.errors)
-                return
-            try:
-                decide(rt, ctx.ticket_id, decision, body["user"]["id"], utcnow())
-            except (IllegalTransition, CaseBusy):
-                fresh = rt.store.get(ctx.ticket_id) or record
-                message = texts.already_decided(
-                    ctx.ticket_id, _state_label(fresh), fresh.case.decided_by
-                )
-                ack(response_action="errors", errors={first_block: message})
-                return
-            ack()
+    def agents_only(user: str, record: CaseRecord) -> str | None:
+        return None if rt.catalog.is_agent(user) else texts.NOT_AN_AGENT
 
-        return handler
+    def moved_on(record: CaseRecord) -> str:
+        return texts.already_decided(record.ticket_id, _state_label(record), record.case.decided_by)
+
+    def submission(parse: Callable[[Runtime, ModalInput, CaseRecord], Decision]):
+        def step(form: ModalInput, record: CaseRecord, user: str):
+            decision = parse(rt, form, record)
+            return lambda: decide(rt, record.ticket_id, decision, user, utcnow())
+
+        return modal_flow.submission(rt, agents_only, step, moved_on)
 
     app.view(ids.VIEW_WRONG_RECIPIENT)(submission(_wrong_recipient))
     app.view(ids.VIEW_PERSON)(submission(_person))

@@ -35,6 +35,16 @@ STRANGER = "U0STRANGER"
 AGENTS_CHANNEL = "C0AGENTS01"
 
 
+def text_value(text: str) -> dict[str, Any]:
+    """The state of a plain_text_input as Slack submits it."""
+    return {"type": "plain_text_input", "value": text}
+
+
+def option(value: str) -> dict[str, Any]:
+    """The state of a static_select with `value` chosen."""
+    return {"type": "static_select", "selected_option": {"value": value}}
+
+
 def slack_signature(secret: str, timestamp: str, body: str) -> str:
     base = f"v0:{timestamp}:{body}".encode()
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()

@@ -8,13 +8,9 @@ import pytest
 
 from bot import ids
 from bot.lifecycle import State
-from tests.harness import STRANGER
+from tests.harness import STRANGER, text_value
 
 WINDOW = "2s"
-
-
-def text_value(text: str) -> dict:
-    return {"type": "plain_text_input", "value": text}
 
 
 def open_window(desk) -> int:

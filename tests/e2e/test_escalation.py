@@ -10,20 +10,12 @@ import pytest
 
 from bot import ids
 from bot.lifecycle import State
-from tests.harness import AGENT, STRANGER
+from tests.harness import AGENT, STRANGER, option, text_value
 
 PULSO_CHANNEL = "C0PULSO001"
 MAINTAINER = "U0MANT0001"
 OTHER_MAINTAINER = "U0MANT0002"
 CHANNEL_MEMBER = "U0MEMBER01"
-
-
-def text_value(text: str) -> dict:
-    return {"type": "plain_text_input", "value": text}
-
-
-def option(value: str) -> dict:
-    return {"type": "static_select", "selected_option": {"value": value}}
 
 
 def user_messages(desk, tid: int) -> list[str]:
@@ -255,38 +247,45 @@ def test_non_agent_cannot_escalate_or_answer(desk):
     assert desk.ephemerals(STRANGER)
 
 
-@pytest.mark.env(REMIND_UNCLAIMED_AFTER="2s")
+def scheduled_at(desk, job_id: str) -> float | None:
+    """When RQ will run a scheduled job (None if it is not scheduled)."""
+    score = desk.rt.redis.zscore(desk.rt.queue.scheduled_job_registry.key, job_id)
+    return score
+
+
+def run_now(desk, func: str, *args) -> None:
+    """Run a reminder job now, as RQ's scheduler would at its time."""
+    desk.rt.queue.enqueue(func, *args)
+    desk.run_jobs()
+
+
 def test_unclaimed_escalation_pings_the_channel_until_taken(desk):
     tid = escalate(desk)
-    time.sleep(2.2)
-    desk.run_jobs()
+    due = scheduled_at(desk, f"remind-unclaimed-{tid}-1")
+    assert due is not None and abs(due - (time.time() + 2 * 3600)) < 60
+    run_now(desk, "workers.reminders.remind_unclaimed", tid, 1)
     pings = [m for m in desk.escalation_thread(tid) if "nadie lo ha tomado" in m["text"]]
     assert len(pings) == 1
+    assert scheduled_at(desk, f"remind-unclaimed-{tid}-2") is not None, "it pings again later"
     take(desk, tid)
-    time.sleep(2.2)
-    desk.run_jobs()
+    run_now(desk, "workers.reminders.remind_unclaimed", tid, 2)
     pings = [m for m in desk.escalation_thread(tid) if "nadie lo ha tomado" in m["text"]]
-    assert len(pings) == 1, "taking the case cancels the reminder"
+    assert len(pings) == 1, "a taken case is not pinged"
 
 
-@pytest.mark.env(REMIND_DIAGNOSIS_AFTER="2s")
-def test_taken_case_without_diagnosis_pings_the_maintainer(desk):
+@pytest.mark.env(REMIND_DIAGNOSIS_AFTER="90m")
+def test_taken_case_without_diagnosis_pings_the_maintainer_until_diagnosed(desk):
     tid = escalate(desk)
     take(desk, tid)
-    time.sleep(2.2)
-    desk.run_jobs()
+    due = scheduled_at(desk, f"remind-diagnosis-{tid}")
+    assert due is not None and abs(due - (time.time() + 90 * 60)) < 60
+    run_now(desk, "workers.reminders.remind_undiagnosed", tid)
     [ping] = [m for m in desk.escalation_thread(tid) if "aún no tiene diagnóstico" in m["text"]]
     assert MAINTAINER in ping["text"]
-
-
-@pytest.mark.env(REMIND_DIAGNOSIS_AFTER="2s")
-def test_diagnosis_cancels_the_diagnosis_reminder(desk):
-    tid = escalate(desk)
-    take(desk, tid)
     diagnose(desk, tid)
-    time.sleep(2.2)
-    desk.run_jobs()
-    assert not [m for m in desk.escalation_thread(tid) if "aún no tiene diagnóstico" in m["text"]]
+    run_now(desk, "workers.reminders.remind_undiagnosed", tid)
+    pings = [m for m in desk.escalation_thread(tid) if "aún no tiene diagnóstico" in m["text"]]
+    assert len(pings) == 1, "a diagnosed case is not pinged"
 
 
 def test_passed_estimate_pings_maintainer_and_agent(desk):
@@ -310,18 +309,18 @@ def test_passed_estimate_pings_maintainer_and_agent(desk):
     )
 
 
-@pytest.mark.env(REMIND_USER_UPDATE_AFTER="2s")
 def test_user_without_news_reminds_the_agent_unless_updated(desk):
     tid = escalate(desk)
     take(desk, tid)
     diagnose(desk, tid)
     desk.run_jobs()
     respond(desk, tid)
-    time.sleep(2.2)
-    desk.run_jobs()
+    replies = len(desk.case(tid).replies)
+    due = scheduled_at(desk, f"remind-update-{tid}-{replies}")
+    assert due is not None and abs(due - (time.time() + 3 * 86400)) < 60
+    run_now(desk, "workers.reminders.remind_user_update", tid, replies)
     reminders = [m for m in desk.thread(tid) if "sin novedades" in m["text"]]
     assert len(reminders) == 1 and AGENT in reminders[0]["text"]
     respond(desk, tid, workaround="Exporte por partes.")
-    desk.rt.queue.enqueue("workers.reminders.remind_user_update", tid, 1)
-    desk.run_jobs()
+    run_now(desk, "workers.reminders.remind_user_update", tid, replies)
     assert len([m for m in desk.thread(tid) if "sin novedades" in m["text"]]) == 1

@@ -8,7 +8,7 @@ import pytest
 
 from bot import ids
 from bot.lifecycle import State
-from tests.harness import AGENT, OTHER_AGENT
+from tests.harness import AGENT, OTHER_AGENT, option, text_value
 
 MUNICIPALIDAD = 360000001  # supports Pulso and Portal de Transparencia in catalog.example.toml
 
@@ -20,14 +20,6 @@ def ticket(desk) -> int:
     tid = desk.new_ticket(org_id=org, name="Ana Pérez", email="ana@example.com")
     desk.intake()
     return tid
-
-
-def text_value(text: str) -> dict:
-    return {"type": "plain_text_input", "value": text}
-
-
-def option(value: str) -> dict:
-    return {"type": "static_select", "selected_option": {"value": value}}
 
 
 def user_messages(desk, tid: int) -> list[str]:
