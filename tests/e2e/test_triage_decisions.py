@@ -231,3 +231,36 @@ def test_zendesk_429_and_500_on_reply_are_retried_and_sent_once(desk, ticket):
     desk.run_jobs(horizon=3)
     assert len(user_messages(desk, ticket)) == 1
     assert desk.zendesk.ticket(ticket)["status"] == "pending"
+
+
+@pytest.fixture
+def suspending_desk(tmp_path, desk_env, slack, zendesk):
+    """A desk whose catalogue turns on Zendesk's own mark-as-spam (it suspends the sender)."""
+    from bot.runtime import build_runtime, set_runtime
+    from tests.conftest import ROOT
+    from tests.harness import Desk
+
+    text = (ROOT / "catalog.example.toml").read_text(encoding="utf-8")
+    text = text.replace("spam_suspends_requester = false", "spam_suspends_requester = true")
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(text, encoding="utf-8")
+    rt = build_runtime({**desk_env, "SOPORTE_CATALOG": str(catalog)})
+    assert rt.catalog.spam_suspends_requester
+    set_runtime(rt)
+    desk = Desk(rt, slack, zendesk)
+    yield desk
+    desk.close()
+    set_runtime(None)
+
+
+def test_spam_can_use_zendesk_mark_as_spam_and_suspend_the_sender(suspending_desk):
+    desk = suspending_desk
+    tid = desk.new_ticket()
+    desk.intake()
+    desk.click(ids.ACTION_SPAM, tid)
+    desk.run_jobs()
+    ticket = desk.zendesk.ticket(tid)
+    assert "spam" in ticket["tags"]
+    assert desk.zendesk.user(ticket["requester_id"])["suspended"] is True
+    assert desk.zendesk.count("PUT", "mark_as_spam") == 1
+    assert user_messages(desk, tid) == []
