@@ -19,7 +19,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from bot.catalog import CatalogError
 from bot.config import ConfigError, load_settings
 from bot.runtime import Runtime, build_runtime, slack_client, utcnow
-from handlers import commands, escalation, triage, webhook
+from handlers import commands, escalation, home, triage, webhook
 
 log = logging.getLogger("soporte")
 
@@ -35,6 +35,7 @@ def create_app(rt: Runtime, listener_executor: Executor | None = None) -> App:
     triage.register(app, rt)
     escalation.register(app, rt)
     commands.register(app, rt)
+    home.register(app, rt)
     return app
 
 
@@ -115,6 +116,8 @@ def main() -> int:
                 "-m",
                 "rq.cli",
                 "worker",
+                "-w",
+                "workers.worker.DeskWorker",
                 "--with-scheduler",
                 "--url",
                 env["REDIS_URL"],

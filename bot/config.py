@@ -52,6 +52,7 @@ class Settings:
     unclaimed_reminder: timedelta = timedelta(hours=2)
     diagnosis_reminder: timedelta = timedelta(hours=4)
     update_reminder: timedelta = timedelta(days=3)
+    channel_rate: float = 1.0
 
     @property
     def socket_mode(self) -> bool:
@@ -98,7 +99,18 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         unclaimed_reminder=_duration(env, "REMIND_UNCLAIMED_AFTER", "2h"),
         diagnosis_reminder=_duration(env, "REMIND_DIAGNOSIS_AFTER", "4h"),
         update_reminder=_duration(env, "REMIND_USER_UPDATE_AFTER", "3d"),
+        channel_rate=_rate(env.get("SLACK_CHANNEL_RATE") or "1"),
     )
+
+
+def _rate(raw: str) -> float:
+    try:
+        rate = float(raw)
+    except ValueError:
+        rate = 0.0
+    if rate <= 0:
+        raise ConfigError(f"SLACK_CHANNEL_RATE={raw!r}: expected messages a second, e.g. 1")
+    return rate
 
 
 def _duration(env: Mapping[str, str], name: str, default: str) -> timedelta:

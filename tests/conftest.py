@@ -60,6 +60,7 @@ def desk_env(
         "SOPORTE_CATALOG": str(ROOT / "catalog.example.toml"),
         "RESOLUTION_WINDOW": "7d",
         "INTAKE_START_TIME": "0",
+        "SLACK_CHANNEL_RATE": "1000",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

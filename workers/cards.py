@@ -12,6 +12,7 @@ from slack_sdk.webhook import WebhookClient
 from blocks.card import ticket_card
 from bot.records import CardRef, CaseRecord
 from bot.runtime import Runtime, get_runtime
+from workers.pacing import post_message
 
 log = logging.getLogger(__name__)
 CARD_EVENT = "soporte_case"
@@ -63,7 +64,8 @@ def post_card(ticket_id: int) -> str:
     ts = find_posted_message(rt, channel, CARD_EVENT, ticket_id, "card")
     if ts is None:
         card = ticket_card(record, rt.catalog)
-        response = rt.slack.chat_postMessage(
+        response = post_message(
+            rt,
             channel=channel,
             text=card["text"],
             blocks=card["blocks"],
@@ -103,8 +105,8 @@ def post_in_thread(ticket_id: int, text: str) -> str | None:
     record = rt.store.get(ticket_id)
     if record is None or record.card is None:
         raise RuntimeError(f"ticket {ticket_id} has no card yet")
-    response = rt.slack.chat_postMessage(
-        channel=record.card.channel, thread_ts=record.card.ts, text=text, unfurl_links=False
+    response = post_message(
+        rt, channel=record.card.channel, thread_ts=record.card.ts, text=text, unfurl_links=False
     )
     return response["ts"]
 

@@ -12,6 +12,7 @@ from bot.records import CaseRecord, Escalation
 from bot.runtime import Runtime, get_runtime
 from bot.trackers import ensure_issue, tracker_client
 from workers.cards import find_posted_message, post_in_thread
+from workers.pacing import post_message
 from workers.people import display_name
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ def open_thread(ticket_id: int) -> str:
         ts = find_posted_message(rt, product.channel, ESCALATION_EVENT, ticket_id, "escalation")
         if ts is None:
             message = escalation_message(record, rt.catalog)
-            ts = rt.slack.chat_postMessage(
+            ts = post_message(
+                rt,
                 channel=product.channel,
                 text=message["text"],
                 blocks=message["blocks"],
@@ -134,8 +136,8 @@ def post_in_escalation(ticket_id: int, text: str) -> str:
     _, escalation = _record(rt, ticket_id)
     if escalation.ts is None or escalation.channel is None:
         raise RuntimeError(f"ticket {ticket_id}: escalation thread not open yet")
-    return rt.slack.chat_postMessage(
-        channel=escalation.channel, thread_ts=escalation.ts, text=text, unfurl_links=False
+    return post_message(
+        rt, channel=escalation.channel, thread_ts=escalation.ts, text=text, unfurl_links=False
     )["ts"]
 
 
