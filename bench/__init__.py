@@ -1,0 +1,1 @@
+"""soporte's benchmark suite: `python -m bench` (or `./run bench`) prints the figures."""

@@ -1,0 +1,190 @@
+"""`python -m bench` (or `./run bench`): run every benchmark locally and print the figures."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+from bench.ack import GUNICORN_THREADS, GUNICORN_WORKERS, AckResult, Latency, run_ack
+from bench.desk import BenchError, Processes, open_desk
+from bench.intake import IntakeResult, run_intake
+from bot.embedded_redis import EmbeddedRedis
+
+LABEL = 40
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _progress(text: str) -> None:
+    print(f"… {text}", file=sys.stderr, flush=True)
+
+
+def _row(label: str, *fields: str) -> str:
+    return f"{label:<{LABEL}} " + "   ".join(fields)
+
+
+def _intake_rows(r: IntakeResult) -> list[str]:
+    rows = [
+        _row(
+            f"intake {r.tickets} tickets",
+            f"zendesk calls {r.zendesk_calls}",
+            f"slack postMessage {r.post_message_calls} (all calls {r.slack_calls})",
+            f"cards {r.cards}",
+            f"duplicates {r.duplicates}",
+            f"missing {r.missing}",
+            f"wall {r.wall:.1f} s",
+            f"{r.per_second:.0f} tickets/s",
+        ),
+        _row(
+            "  second poll, same tickets",
+            f"zendesk calls {r.second_zendesk_calls}",
+            f"new cards {r.second_new_cards}",
+            f"duplicates after both {r.duplicates_after_second}",
+            f"poll said {r.second_poll or '{}'}",
+        ),
+    ]
+    return rows
+
+
+def _limited_row(r: IntakeResult) -> str:
+    cap = r.rate_cap or 1.0
+    return _row(
+        f"intake {r.tickets} at {cap:g} msg/s/channel",
+        f"cards {r.cards}",
+        f"429s {r.rate_limited}",
+        f"job retries {r.job_retries}",
+        f"duplicates {r.duplicates}",
+        f"wall {r.wall:.1f} s",
+        f"{r.per_second:.2f} cards/s = {r.per_second / cap:.0%} of cap",
+    )
+
+
+def _latency_row(label: str, lat: Latency) -> str:
+    fields = [
+        f"p50 {lat.p(50):6.1f} ms",
+        f"p95 {lat.p(95):6.1f} ms",
+        f"p99 {lat.p(99):6.1f} ms",
+        f"max {lat.p(100):6.1f} ms",
+        f"non-200 {lat.non_200}",
+    ]
+    if lat.decided is not None:
+        fields.append(f"decided {lat.decided}/{len(lat.samples_ms)}")
+    if lat.zendesk_calls is not None:
+        fields.append(f"zendesk calls {lat.zendesk_calls}")
+    return _row(label, *fields)
+
+
+def _ack_rows(r: AckResult) -> list[str]:
+    shape = f"{r.clicks} clicks, {r.concurrency} concurrent"
+    return [
+        _latency_row(f"ack soporte ({shape})", r.app),
+        _latency_row("ack floor (Bolt, ack only)", r.floor),
+        _latency_row("ack soporte, Zendesk answers +5 s", r.app_zendesk_slow),
+        _row("ack p99 soporte / floor", f"{r.p99_ratio:.2f}×"),
+    ]
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--tickets", type=int, default=1000, help="intake size (1000)")
+    parser.add_argument("--limited", type=int, default=60, help="rate-limited intake size (60)")
+    parser.add_argument("--clicks", type=int, default=200, help="clicks per ack run (200)")
+    parser.add_argument("--concurrency", type=int, default=50, help="concurrent clicks (50)")
+    parser.add_argument(
+        "--worker-class",
+        metavar="DOTTED",
+        default="workers.worker.DeskWorker",
+        help="`rq worker --worker-class` for the intake runs (default: the Procfile's)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+
+    began = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="soporte-bench-"))
+    logs = workdir / "logs"
+    logs.mkdir()
+    procs = Processes(logs)
+    redis_server: EmbeddedRedis | None = None
+    status = 0
+    try:
+        redis_server = EmbeddedRedis(workdir / "redis").start()
+        with open_desk(redis_server.url) as desk:
+            _progress(f"intake of {args.tickets} tickets with 2 RQ workers")
+            intake = run_intake(desk, procs, args.tickets, worker_class=args.worker_class)
+            _progress(f"ack latency, {args.clicks} clicks × 3 runs (gunicorn)")
+            ack = run_ack(desk, procs, clicks=args.clicks, concurrency=args.concurrency)
+        # Alone, on a fresh desk: beside the big intake it loses ~10% and slows that one ~25%.
+        with open_desk(redis_server.url) as desk:
+            _progress(f"intake of {args.limited} tickets, Slack at 1 message/s per channel")
+            limited = run_intake(
+                desk,
+                procs,
+                args.limited,
+                rate_limit=1.0,
+                second_poll=False,
+                timeout=150,
+                worker_class=args.worker_class,
+            )
+    except BenchError as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        status = 1
+    except (KeyboardInterrupt, SystemExit):
+        print("bench interrupted; stopping what it started", file=sys.stderr)
+        status = 130
+    finally:
+        procs.stop_all()
+        if redis_server is not None:
+            redis_server.stop()
+        if args.keep or status:
+            print(f"logs kept in {logs}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if status:
+        return status
+
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    workers = f"rq worker -w {args.worker_class}"
+    print(
+        f"soporte bench — {now}, {_cores()} cores, Python {platform.python_version()}, "
+        f"2 RQ workers ({workers}), gunicorn {GUNICORN_WORKERS}×{GUNICORN_THREADS}"
+    )
+    for line in [*_intake_rows(intake), _limited_row(limited), *_ack_rows(ack)]:
+        print(line)
+    print(f"(bench took {time.monotonic() - began:.0f} s)")
+    failures = []
+    if intake.duplicates_after_second or limited.duplicates:
+        failures.append("duplicate cards")
+    if intake.missing or limited.missing:
+        failures.append("tickets without a card")
+    if intake.second_new_cards:
+        failures.append("the second poll posted cards")
+    for lat in (ack.app, ack.floor, ack.app_zendesk_slow):
+        if lat.non_200:
+            failures.append(f"{lat.label}: {lat.non_200} non-200 answers")
+    if failures:
+        print("FAILED: " + "; ".join(failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
