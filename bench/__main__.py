@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from bench.ack import GUNICORN_THREADS, GUNICORN_WORKERS, AckResult, Latency, run_ack
+from bench.dashboard import run_dashboard_bench
 from bench.desk import BenchError, Processes, open_desk
 from bench.intake import IntakeResult, run_intake
 from bot.embedded_redis import EmbeddedRedis
@@ -144,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
                 timeout=150,
                 worker_class=args.worker_class,
             )
+        _progress("/soporte estado with 10,000 cases on record")
+        dashboard = run_dashboard_bench(redis_url=redis_server.url)
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         status = 1
@@ -169,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for line in [*_intake_rows(intake), _limited_row(limited), *_ack_rows(ack)]:
         print(line)
+    for label, figures in dashboard:
+        print(f"{label:<40} {figures}")
     print(f"(bench took {time.monotonic() - began:.0f} s)")
     failures = []
     if intake.duplicates_after_second or limited.duplicates:

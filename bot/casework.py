@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.client import Pipeline
@@ -32,8 +32,29 @@ class FollowUp:
     at: datetime | None = None
 
 
+def schedule(rt: Runtime, job: FollowUp, pipeline: Pipeline | None = None) -> None:
+    """Enqueue a follow-up (in `pipeline`'s transaction when given)."""
+    enqueue(rt.queue, job.func, *job.args, job_id=job.job_id, pipeline=pipeline, at=job.at)
+
+
 def window_job_id(ticket_id: int, generation: int) -> str:
     return f"window-{ticket_id}-{generation}"
+
+
+HOME_DEBOUNCE_SECONDS = 2
+
+
+def home_refresh(ticket_id: int, at: datetime) -> FollowUp:
+    """Republish the App Home of the case's agent and Mantenedor (workers/home.py).
+
+    Debounced by its job id: every step of the case within one HOME_DEBOUNCE_SECONDS slot
+    schedules the same job id for the start of the slot (already due). RQ keeps one entry per
+    id in its scheduled registry, so the steps that land before the scheduler's next pass
+    (about a second) make a single refresh, which reads the latest state when it runs; a
+    step after that pass re-schedules the id and the Home is refreshed once more."""
+    slot = int(at.timestamp() // HOME_DEBOUNCE_SECONDS)
+    run_at = datetime.fromtimestamp(slot * HOME_DEBOUNCE_SECONDS, UTC)
+    return FollowUp("workers.home.refresh_homes", (ticket_id,), f"home-{ticket_id}-{slot}", run_at)
 
 
 def _standard_followups(record: CaseRecord, reply: Reply | None) -> list[FollowUp]:
@@ -60,6 +81,8 @@ def _standard_followups(record: CaseRecord, reply: Reply | None) -> list[FollowU
         jobs.append(
             FollowUp("workers.escalation.refresh_escalation", (tid,), f"esc-msg-{tid}-{steps}")
         )
+    if case.timeline:
+        jobs.append(home_refresh(tid, case.timeline[-1].at))
     return jobs
 
 
@@ -97,6 +120,6 @@ def advance(
         jobs = _standard_followups(record, new_reply[0] if new_reply else None)
         jobs += list(followups(record)) if followups else []
         for job in jobs:
-            enqueue(rt.queue, job.func, *job.args, job_id=job.job_id, pipeline=pipe, at=job.at)
+            schedule(rt, job, pipe)
 
     return rt.store.update(ticket_id, change, then)

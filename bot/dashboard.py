@@ -76,8 +76,11 @@ def state_of(summary: Summary) -> State:
     return State(summary["state"])
 
 
+_FINAL_VALUES = frozenset(state.value for state in FINAL_STATES)
+
+
 def is_open(summary: Summary) -> bool:
-    return state_of(summary) not in FINAL_STATES
+    return summary["state"] not in _FINAL_VALUES
 
 
 # --- percentiles and SLA --------------------------------------------------------------------
@@ -101,26 +104,29 @@ class SlaFigure:
     p90: float | None
 
 
-def sla_durations(summaries: Iterable[Summary], end_key: str, since: float) -> list[float]:
-    """Seconds from ticket creation to `end_key`, for cases whose `end_key` is after `since`."""
-    out = []
-    for s in summaries:
-        end, start = s.get(end_key), s.get("created")
-        if end is not None and start is not None and end >= since:
-            out.append(max(0.0, end - start))
-    return out
-
-
 def sla_figures(
-    summaries: list[Summary], now: datetime, windows: Iterable[int] = SLA_WINDOWS
+    summaries: Iterable[Summary], now: datetime, windows: Iterable[int] = SLA_WINDOWS
 ) -> dict[int, dict[str, SlaFigure]]:
-    """{days: {"triage"|"response"|"resolution": SlaFigure}} for each window."""
+    """{days: {"triage"|"response"|"resolution": SlaFigure}} for each window, in one pass."""
+    windows = tuple(windows)
+    at = now.timestamp()
+    oldest = at - max(windows, default=0) * DAY
+    # (end of the interval, seconds from creation) of each case, per metric.
+    collected: dict[str, list[tuple[float, float]]] = {label: [] for label, _ in SLA_METRICS}
+    for s in summaries:
+        created = s.get("created")
+        if created is None:
+            continue
+        for label, key in SLA_METRICS:
+            end = s.get(key)
+            if end is not None and end >= oldest:
+                collected[label].append((end, max(0.0, end - created)))
     figures: dict[int, dict[str, SlaFigure]] = {}
     for days in windows:
-        since = now.timestamp() - days * DAY
+        since = at - days * DAY
         per_metric = {}
-        for label, key in SLA_METRICS:
-            values = sla_durations(summaries, key, since)
+        for label, pairs in collected.items():
+            values = [took for end, took in pairs if end >= since]
             per_metric[label] = SlaFigure(
                 len(values), percentile(values, 50), percentile(values, 90)
             )
@@ -133,18 +139,18 @@ def sla_figures(
 
 def state_counts(summaries: Iterable[Summary]) -> dict[State, int]:
     """Open cases per state, every open state present (zero included)."""
-    counts = Counter(state_of(s) for s in summaries)
-    return {state: counts.get(state, 0) for state in OPEN_STATES}
+    counts = Counter(s["state"] for s in summaries)
+    return {state: counts.get(state.value, 0) for state in OPEN_STATES}
 
 
 def oldest_untriaged(summaries: Iterable[Summary]) -> Summary | None:
-    new = [s for s in summaries if state_of(s) is State.NEW]
+    new = [s for s in summaries if s["state"] == State.NEW]
     return min(new, key=lambda s: (s["created"], s["id"])) if new else None
 
 
 def unclaimed_escalations(summaries: Iterable[Summary]) -> list[Summary]:
     """Escalated cases nobody has taken, the longest waiting first."""
-    cases = [s for s in summaries if state_of(s) is State.ESCALATED]
+    cases = [s for s in summaries if s["state"] == State.ESCALATED]
     return sorted(cases, key=lambda s: (s.get("escalated") or s["created"], s["id"]))
 
 
@@ -154,14 +160,14 @@ def overdue_estimates(summaries: Iterable[Summary], now: datetime) -> list[Summa
     cases = [
         s
         for s in summaries
-        if state_of(s) in ESTIMATE_STATES and s.get("estimate") is not None and s["estimate"] < at
+        if s["state"] in ESTIMATE_STATES and s.get("estimate") is not None and s["estimate"] < at
     ]
     return sorted(cases, key=lambda s: (s["estimate"], s["id"]))
 
 
 def awaiting_confirmation(summaries: Iterable[Summary]) -> list[Summary]:
     """Cases in their closing window, the nearest deadline first."""
-    cases = [s for s in summaries if state_of(s) is State.AWAITING_CONFIRMATION]
+    cases = [s for s in summaries if s["state"] == State.AWAITING_CONFIRMATION]
     return sorted(cases, key=lambda s: (s.get("deadline") or math.inf, s["id"]))
 
 
@@ -188,9 +194,9 @@ def next_action(summary: Summary, now: datetime) -> str:
     phrase = NEXT_ACTIONS.get(state, STATE_LABELS[state])
     if state is State.AWAITING_CONFIRMATION:
         return f"{phrase} ({window_phrase(summary.get('deadline'), now)})"
-    if state in ESTIMATE_STATES and summary.get("estimate") is not None:
-        if summary["estimate"] < now.timestamp():
-            return f"{phrase} — estimación vencida"
+    estimate = summary.get("estimate")
+    if state in ESTIMATE_STATES and estimate is not None and estimate < now.timestamp():
+        return f"{phrase} — estimación vencida"
     if summary.get("busy"):
         return f"{phrase} — enviando respuesta…"
     return phrase
@@ -232,18 +238,26 @@ class Overview:
     finished: int = 0
 
 
+def by_state(summaries: Iterable[Summary]) -> dict[State, list[Summary]]:
+    """The summaries grouped by state (one pass; every state present)."""
+    groups: dict[str, list[Summary]] = {state.value: [] for state in State}
+    for s in summaries:
+        groups[s["state"]].append(s)
+    return {State(value): cases for value, cases in groups.items()}
+
+
 def overview(summaries: list[Summary], now: datetime) -> Overview:
-    open_cases = [s for s in summaries if is_open(s)]
+    groups = by_state(summaries)
     return Overview(
         now=now,
-        counts=state_counts(open_cases),
-        oldest_new=oldest_untriaged(open_cases),
-        unclaimed=unclaimed_escalations(open_cases),
-        overdue=overdue_estimates(open_cases, now),
-        awaiting=awaiting_confirmation(open_cases),
+        counts={state: len(groups[state]) for state in OPEN_STATES},
+        oldest_new=oldest_untriaged(groups[State.NEW]),
+        unclaimed=unclaimed_escalations(groups[State.ESCALATED]),
+        overdue=overdue_estimates([*groups[State.DIAGNOSED], *groups[State.IN_PROGRESS]], now),
+        awaiting=awaiting_confirmation(groups[State.AWAITING_CONFIRMATION]),
         sla=sla_figures(summaries, now),
         total=len(summaries),
-        finished=len(summaries) - len(open_cases),
+        finished=sum(len(groups[state]) for state in FINAL_STATES),
     )
 
 

@@ -71,3 +71,7 @@ BLOCK_FIX_NOTE = "fix_note"
 
 LEVELS = ("alta", "media", "baja")
 BLOCK_ESCALATION_ACTIONS = "escalation_actions"
+
+# /soporte and the App Home (dashboard).
+VIEW_HOME = "home_dashboard"
+BLOCK_HOME_CASE = "home_case_"  # + ticket id: the actions block of one case on the Home

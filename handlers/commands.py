@@ -1,33 +1,59 @@
-"""The /soporte command."""
+"""The /soporte command: answered in the ack itself (ephemeral), from Redis reads only.
+
+No Slack or Zendesk call and no write: the figures are pure computation over the case
+summaries (`CaseStore.summaries()`, one call), so the answer stays within Slack's 3 s.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
-from blocks.text import escape_mrkdwn
-from bot.queue_status import queue_summary
+from blocks import dashboard as views
+from bot import dashboard
 from bot.runtime import Runtime, utcnow
 
-USAGE = (
-    "Uso de `/soporte`:\n"
-    "• `/soporte estado` — la cola de soporte: casos por estado y el más antiguo sin triage.\n"
-    "• `/soporte ayuda` — esta ayuda."
-)
+log = logging.getLogger("soporte.commands")
+
+UNAVAILABLE = "No pude leer la cola de soporte en este momento; intenta de nuevo en un minuto."
+
+
+def _desk_person(rt: Runtime, user: str) -> bool:
+    """Agents and maintainers see the requester's e-mail in a case's detail."""
+    catalog = rt.catalog
+    return catalog.is_agent(user) or any(
+        user in product.maintainers for product in catalog.products.values()
+    )
+
+
+def answer(rt: Runtime, text: str, user: str, now: datetime) -> dict[str, Any]:
+    """`{"text": …, "blocks": […]}` for `/soporte <text>` typed by `user`."""
+    command = dashboard.parse_command(text)
+    if command.kind == "ayuda":
+        return views.usage_message()
+    if command.kind == "error":
+        return views.usage_message(f"⚠️ {command.problem}")
+    if command.kind == "caso":
+        assert command.ticket_id is not None
+        record = rt.store.get(command.ticket_id)
+        if record is None:
+            return views.unknown_case_message(command.ticket_id)
+        return views.case_message(record, rt.catalog, now, show_email=_desk_person(rt, user))
+    summaries = rt.store.summaries()
+    if command.kind == "mios":
+        return views.mine_message(dashboard.my_cases(summaries, user), user, now)
+    return views.status_message(dashboard.overview(summaries, now), rt.catalog)
 
 
 def register(app: App, rt: Runtime) -> None:
     @app.command("/soporte")
-    def soporte(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        words = (command.get("text") or "").split()
-        if words[:1] == ["estado"] and len(words) == 1:
-            ack(response_type="ephemeral", text=queue_summary(rt.store, utcnow()))
-            return
-        if not words or words[0] == "ayuda":
-            ack(response_type="ephemeral", text=USAGE)
-            return
-        ack(
-            response_type="ephemeral",
-            text=f"No entiendo «{escape_mrkdwn(' '.join(words)[:80])}».\n{USAGE}",
-        )
+    def soporte(ack: Ack, command: dict[str, Any]) -> None:
+        try:
+            reply = answer(rt, command.get("text") or "", command.get("user_id") or "", utcnow())
+        except Exception:
+            log.exception("/soporte %r failed", (command.get("text") or "")[:80])
+            reply = {"text": UNAVAILABLE}
+        ack(response_type="ephemeral", **reply)

@@ -14,14 +14,12 @@ log = logging.getLogger("soporte.handlers")
 
 
 def tell(rt: Runtime, body: dict[str, Any], text: str) -> None:
-    """An ephemeral answer to the clicker, sent by a job (never inside the request)."""
+    """A private answer to the clicker, sent by a job (never inside the request): in the
+    channel they clicked in, or as a direct message for clicks on the App Home."""
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id"
     )
     user = body["user"]["id"]
-    if not channel:
-        log.info("no channel to answer %s in: %s", user, text)
-        return
     enqueue(
         rt.queue,
         "workers.cards.notify_user",

@@ -111,9 +111,10 @@ def post_in_thread(ticket_id: int, text: str) -> str | None:
     return response["ts"]
 
 
-def notify_user(channel: str, user: str, text: str, response_url: str | None = None) -> None:
+def notify_user(channel: str | None, user: str, text: str, response_url: str | None = None) -> None:
     """A message only `user` sees: through the click's response_url when there is one (it
-    works in channels the user or the bot is not in), else chat.postEphemeral."""
+    works in channels the user or the bot is not in), else chat.postEphemeral in `channel`,
+    else (a click on the App Home) a direct message."""
     rt = get_runtime()
     if response_url:
         response = WebhookClient(response_url, timeout=15).send(
@@ -124,6 +125,9 @@ def notify_user(channel: str, user: str, text: str, response_url: str | None = N
         if response.status_code < 300:
             return
         log.info("response_url refused (%s); trying chat.postEphemeral", response.status_code)
+    if channel is None:
+        rt.slack.chat_postMessage(channel=user, text=text)
+        return
     try:
         rt.slack.chat_postEphemeral(channel=channel, user=user, text=text)
     except SlackApiError as exc:

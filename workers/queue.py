@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from redis.client import Pipeline
@@ -34,8 +34,16 @@ def enqueue(
         "pipeline": pipeline,
     }
     if at is not None:
-        return queue.enqueue_at(at, func, *args, **options)
+        return queue.enqueue_at(not_before(at), func, *args, **options)
     return queue.enqueue(func, *args, **options)
+
+
+def not_before(at: datetime) -> datetime:
+    """`at` rounded up to a whole second: RQ keeps scheduled times in whole seconds, rounding
+    down, which would run a timer up to a second early."""
+    if at.microsecond:
+        return at.replace(microsecond=0) + timedelta(seconds=1)
+    return at
 
 
 def job_pending(queue: Queue, job_id: str) -> bool:

@@ -8,6 +8,7 @@ import logging
 from zenpy.lib.exception import APIException
 
 from bot import texts
+from bot.casework import home_refresh, schedule
 from bot.lifecycle import Event
 from bot.records import CaseRecord
 from bot.replies import window_days
@@ -64,7 +65,11 @@ def send_reply(ticket_id: int, reply_id: str) -> str:
     rt.zendesk.add_comment_once(ticket_id, f"soporte_n_{reply_id}", note, public=False)
     if event is Event.WRONG_RECIPIENT and rt.catalog.spam_suspends_requester:
         _mark_as_spam(ticket_id)
-    saved = rt.store.update(ticket_id, lambda r: _mark_sent(r, reply_id))
+    saved = rt.store.update(
+        ticket_id,
+        lambda r: _mark_sent(r, reply_id),
+        lambda pipe, _: schedule(rt, home_refresh(ticket_id, utcnow()), pipe),
+    )
     enqueue(
         rt.queue,
         "workers.cards.refresh_card",

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot import texts
+from bot.casework import home_refresh, schedule
 from bot.lifecycle import Event, IllegalTransition, State, apply
 from bot.plain_text import excerpt
 from bot.records import CaseRecord
@@ -54,6 +55,7 @@ def _leave_window(rt: Runtime, ticket_id: int, event: Event, reason: str, thread
 
     def then(pipe, record: CaseRecord) -> None:
         steps = len(record.case.timeline)
+        schedule(rt, home_refresh(ticket_id, record.case.timeline[-1].at), pipe)
         enqueue(
             rt.queue,
             "workers.cards.refresh_card",
@@ -175,6 +177,7 @@ def _resolve_in_store(rt: Runtime, ticket_id: int, generation: int, now: datetim
 
     def then(pipe, record: CaseRecord) -> None:
         steps = len(record.case.timeline)
+        schedule(rt, home_refresh(ticket_id, record.case.timeline[-1].at), pipe)
         enqueue(
             rt.queue,
             "workers.cards.refresh_card",

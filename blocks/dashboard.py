@@ -1,0 +1,540 @@
+"""`/soporte` answers and the App Home: pure Block Kit builders over case summaries.
+
+Within Slack's limits by construction: at most 50 blocks in a message and 100 in a view,
+every text at most 3,000 characters (a field 2,000); long lists end with "…y N más".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from blocks import text as t
+from blocks.card import EVENT_LABELS, NO_SUBJECT, _button
+from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text, thread_url
+from bot import dashboard as d
+from bot import ids
+from bot.case_summary import summarize
+from bot.catalog import Catalog
+from bot.context import ticket_value
+from bot.lifecycle import State
+from bot.records import CaseRecord
+
+MESSAGE_BLOCKS_MAX = 50
+VIEW_BLOCKS_MAX = 100
+FIELDS_MAX = 10
+LIST_ITEMS = 15  # per list of /soporte estado and the Home summary
+MINE_ITEMS = 60  # cases listed by /soporte mios
+SUBJECT_CHARS = 70
+REASON_CHARS = 200
+
+USAGE = (
+    "*Uso de `/soporte`:*\n"
+    "• `/soporte estado` — la cola: casos por estado, el más antiguo sin triage, "
+    "escalamientos sin tomar, estimaciones vencidas, casos por confirmar y tiempos de atención "
+    "(últimos 7 y 30 días).\n"
+    "• `/soporte estado 1234` (o la URL del ticket en Zendesk) — el detalle de un caso y su "
+    "historial: quién hizo qué, cuándo y por qué.\n"
+    "• `/soporte mios` — tus casos abiertos (como agente o Mantenedor) y qué espera cada uno.\n"
+    "• `/soporte ayuda` — esta ayuda.\n"
+    "La pestaña *Inicio* de la app muestra lo mismo, con botones para actuar."
+)
+USAGE_PLAIN = "Uso de /soporte: «estado», «estado 1234» (o la URL del ticket), «mios», «ayuda»."
+
+ACTOR_NAMES = {"zendesk": "Zendesk", "plazo": "el plazo de cierre", "system": "el sistema"}
+
+
+# --- small pieces ---------------------------------------------------------------------------
+
+
+def duration(seconds: float | None) -> str:
+    """A compact Spanish duration: "menos de 1 min", "45 min", "3 h 05 min", "2 d 4 h"."""
+    if seconds is None:
+        return "—"
+    minutes = int(max(0.0, seconds) // 60)
+    if minutes < 1:
+        return "menos de 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, mins = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {mins:02d} min" if mins else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def card_url(summary: d.Summary) -> str | None:
+    """The card's permalink, built without an API call (as the escalation thread's)."""
+    card = summary.get("card")
+    if not card or len(card) != 2:
+        return None
+    return thread_url(card[0], card[1])
+
+
+def case_ref(summary: d.Summary) -> str:
+    """`#1234` linked to its card (plain when the card is not posted yet)."""
+    label = f"#{summary['id']}"
+    url = card_url(summary)
+    return t.link(url, label) if url else label
+
+
+def subject(summary: d.Summary, limit: int = SUBJECT_CHARS) -> str:
+    text = " ".join(str(summary.get("subject") or "").split()) or NO_SUBJECT
+    return t.escape_mrkdwn(t.truncate(text, limit))
+
+
+def case_line(summary: d.Summary, detail: str) -> str:
+    return f"• {case_ref(summary)} {subject(summary)} — {detail}"
+
+
+def product_name(key: str | None, catalog: Catalog | None) -> str:
+    if not key:
+        return "sin producto"
+    product = catalog.product(key) if catalog else None
+    return t.escape_mrkdwn(product.name if product else key)
+
+
+def pack(
+    title: str,
+    lines: Sequence[str],
+    total: int | None = None,
+    max_items: int = LIST_ITEMS,
+    limit: int = t.SECTION_TEXT_MAX,
+) -> str:
+    """`title` and as many `lines` as fit in `limit` characters (and `max_items`), then
+    "…y N más" for the rest. `total` is the full count when `lines` is already cut."""
+    total = len(lines) if total is None else total
+    out = [title]
+    used = len(title)
+    shown = 0
+    for line in lines[:max_items]:
+        rest = total - shown - 1
+        tail = len(_more(rest)) + 1 if rest else 0
+        if used + 1 + len(line) + tail > limit:
+            break
+        out.append(line)
+        used += 1 + len(line)
+        shown += 1
+    if total > shown:
+        out.append(_more(total - shown))
+    return t.truncate_mrkdwn("\n".join(out), limit)
+
+
+def _more(n: int) -> str:
+    return f"…y {n} más"
+
+
+def _section(text: str, block_id: str | None = None) -> SectionBlock:
+    return SectionBlock(
+        block_id=block_id, text=MarkdownTextObject(text=t.truncate_mrkdwn(text, t.SECTION_TEXT_MAX))
+    )
+
+
+def _header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=t.truncate(text, t.HEADER_TEXT_MAX), emoji=True))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(
+        elements=[MarkdownTextObject(text=t.truncate_mrkdwn(text, t.CONTEXT_TEXT_MAX))]
+    )
+
+
+def _render(blocks: Iterable[Block]) -> list[dict[str, Any]]:
+    return [b.to_dict() for b in blocks]
+
+
+# --- the summary of the desk ----------------------------------------------------------------
+
+
+def counts_block(ov: d.Overview) -> SectionBlock:
+    fields = [
+        MarkdownTextObject(text=f"*{d.STATE_LABELS[state].capitalize()}*\n{n}")
+        for state, n in ov.counts.items()
+    ]
+    return SectionBlock(fields=fields[:FIELDS_MAX])
+
+
+def oldest_text(ov: d.Overview) -> str:
+    s = ov.oldest_new
+    if s is None:
+        return "✅ No hay casos esperando triage."
+    waited = duration(ov.now.timestamp() - s["created"])
+    return (
+        f"⏳ *Más antiguo sin triage:* {case_ref(s)} {subject(s)} — "
+        f"llegó hace {waited} ({t.slack_date(_dt(s['created']))})"
+    )
+
+
+def unclaimed_text(ov: d.Overview, catalog: Catalog | None, max_items: int = LIST_ITEMS) -> str:
+    now = ov.now.timestamp()
+    lines = [
+        case_line(
+            s,
+            f"{product_name(s.get('product'), catalog)} · escalado hace "
+            f"{duration(now - (s.get('escalated') or s['created']))}",
+        )
+        for s in ov.unclaimed[:max_items]
+    ]
+    title = f"🆙 *Escalamientos sin tomar* ({len(ov.unclaimed)})"
+    if not lines:
+        return f"{title}\nNinguno."
+    return pack(title, lines, len(ov.unclaimed), max_items)
+
+
+def overdue_text(ov: d.Overview, max_items: int = LIST_ITEMS) -> str:
+    now = ov.now.timestamp()
+    lines = [
+        case_line(
+            s,
+            f"{t.user_mention(s.get('maintainer'))} · estimación vencida hace "
+            f"{duration(now - s['estimate'])} ({t.slack_date(_dt(s['estimate']))})",
+        )
+        for s in ov.overdue[:max_items]
+    ]
+    title = f"⏰ *Estimaciones vencidas* ({len(ov.overdue)})"
+    if not lines:
+        return f"{title}\nNinguna."
+    return pack(title, lines, len(ov.overdue), max_items)
+
+
+def awaiting_text(ov: d.Overview, max_items: int = LIST_ITEMS) -> str:
+    lines = []
+    for s in ov.awaiting[:max_items]:
+        deadline = s.get("deadline")
+        when = f" (vence {t.slack_date(_dt(deadline))})" if deadline else ""
+        lines.append(case_line(s, f"{d.window_phrase(deadline, ov.now)}{when}"))
+    title = f"✉️ *Esperando confirmación del usuario* ({len(ov.awaiting)})"
+    if not lines:
+        return f"{title}\nNinguno."
+    return pack(title, lines, len(ov.awaiting), max_items)
+
+
+SLA_LABELS = {
+    "triage": "Triage",
+    "response": "Respuesta inicial",
+    "resolution": "Resolución",
+}
+
+
+def _figure(fig: d.SlaFigure) -> str:
+    if fig.count == 0:
+        return "sin casos"
+    cases = "1 caso" if fig.count == 1 else f"{fig.count} casos"
+    return f"mediana {duration(fig.median)} · p90 {duration(fig.p90)} ({cases})"
+
+
+def sla_block(ov: d.Overview) -> SectionBlock:
+    windows = list(ov.sla)[:2]
+    fields = [MarkdownTextObject(text=f"*Últimos {days} días*") for days in windows]
+    for metric, label in SLA_LABELS.items():
+        for days in windows:
+            fields.append(MarkdownTextObject(text=f"*{label}*\n{_figure(ov.sla[days][metric])}"))
+    return SectionBlock(
+        text=MarkdownTextObject(text="📈 *Tiempos de atención* (desde la creación del ticket)"),
+        fields=fields[:FIELDS_MAX],
+    )
+
+
+def sla_note(ov: d.Overview) -> str:
+    return (
+        "Mediana y percentil 90 (rango más cercano) de los casos triados, respondidos o "
+        f"resueltos en cada período. Actualizado {t.slack_date(ov.now)}."
+    )
+
+
+def overview_blocks(
+    ov: d.Overview, catalog: Catalog | None, max_items: int = LIST_ITEMS
+) -> list[Block]:
+    """The summary shared by `/soporte estado` and the Home tab (10 blocks)."""
+    return [
+        _section("*Casos abiertos por estado*"),
+        counts_block(ov),
+        _section(oldest_text(ov)),
+        _section(unclaimed_text(ov, catalog, max_items)),
+        _section(overdue_text(ov, max_items)),
+        _section(awaiting_text(ov, max_items)),
+        DividerBlock(),
+        sla_block(ov),
+        _context(sla_note(ov)),
+    ]
+
+
+def overview_fallback(ov: d.Overview) -> str:
+    parts = [f"{d.STATE_LABELS[state]}: {n}" for state, n in ov.counts.items()]
+    return t.truncate("Cola de soporte — " + ", ".join(parts), t.FALLBACK_TEXT_MAX)
+
+
+def status_message(ov: d.Overview, catalog: Catalog | None = None) -> dict[str, Any]:
+    """`/soporte estado`."""
+    blocks = [_header("Cola de soporte"), *overview_blocks(ov, catalog)]
+    return {"text": overview_fallback(ov), "blocks": _render(blocks[:MESSAGE_BLOCKS_MAX])}
+
+
+# --- one case ------------------------------------------------------------------------------
+
+
+def _field(title: str, value: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=t.truncate_mrkdwn(f"*{title}*\n{value}", t.SECTION_FIELD_MAX))
+
+
+def _actor(actor: str) -> str:
+    return ACTOR_NAMES.get(actor) or t.user_mention(actor)
+
+
+def _one_line(text: str, limit: int) -> str:
+    return t.escape_mrkdwn(t.truncate(" ".join(text.split()), limit))
+
+
+def timeline_lines(record: CaseRecord) -> list[str]:
+    lines = []
+    for step in record.case.timeline:
+        label = EVENT_LABELS.get(step.event, step.event.value)
+        move = f"{d.STATE_LABELS[step.from_state]} → {d.STATE_LABELS[step.to_state]}"
+        line = f"• {t.slack_date(step.at)} — *{label}* ({move}) por {_actor(step.actor)}"
+        if step.reason.strip():
+            line += f": «{_one_line(step.reason, REASON_CHARS)}»"
+        lines.append(line)
+    return lines
+
+
+def case_message(
+    record: CaseRecord, catalog: Catalog, now: datetime, *, show_email: bool = False
+) -> dict[str, Any]:
+    """`/soporte estado 1234`: where the case stands and its whole timeline."""
+    ticket, case = record.ticket, record.case
+    title = " ".join((ticket.subject or "").split()) or NO_SUBJECT
+    requester = t.escape_mrkdwn((ticket.requester_name or "").strip() or "(sin nombre)")
+    if show_email and ticket.requester_email:
+        requester += f"\n{t.escape_mrkdwn(ticket.requester_email)}"
+    escalation = record.escalation
+    product = record.product or (escalation.product if escalation else None)
+    maintainer = escalation.maintainer if escalation else None
+    flat = summarize(record)
+    state_line = d.STATE_LABELS[case.state].capitalize()
+    if not case.is_final:
+        state_line += f"\n→ {d.next_action(flat, now)}"
+    fields = [
+        _field("Estado", state_line),
+        _field("Solicitante", requester),
+        _field("Organización", t.escape_mrkdwn(ticket.organization_name or "Sin organización")),
+        _field("Producto", product_name(product, catalog)),
+        _field("Mantenedor", t.user_mention(maintainer) if maintainer else "—"),
+        _field("Recibido", t.slack_date(ticket.created_at)),
+    ]
+    if flat.get("agent"):
+        fields.append(_field("Agente", t.user_mention(flat["agent"])))
+    if case.window_deadline is not None:
+        left = d.window_phrase(case.window_deadline.timestamp(), now)
+        fields.append(_field("Plazo de cierre", f"{t.slack_date(case.window_deadline)} ({left})"))
+    blocks: list[Block] = [
+        _header(t.truncate(f"#{ticket.id} · {title}", t.HEADER_TEXT_MAX)),
+        SectionBlock(fields=fields[:FIELDS_MAX]),
+    ]
+    diagnosis = escalation.diagnosis if escalation else None
+    if diagnosis is not None:
+        echo = diagnosis_estimate_echo(diagnosis, catalog.tz)
+        blocks.append(_section(diagnosis_text(diagnosis, echo, 1500)))
+    links = []
+    url = card_url(flat)
+    if url:
+        links.append(t.link(url, "Ver tarjeta"))
+    if escalation and escalation.channel and escalation.ts:
+        links.append(t.link(thread_url(escalation.channel, escalation.ts), "Hilo del escalamiento"))
+    if ticket.url:
+        links.append(t.link(ticket.url, "Abrir en Zendesk"))
+    if links:
+        blocks.append(_context(" · ".join(links)))
+    blocks.append(DividerBlock())
+    lines = timeline_lines(record)
+    if not lines:
+        blocks.append(_section("*Historial*\nSin decisiones todavía: el caso espera triage."))
+    else:
+        blocks += _paged_sections(
+            f"*Historial* ({len(lines)} pasos)", lines, MESSAGE_BLOCKS_MAX - len(blocks)
+        )
+    fallback = t.truncate(
+        f"#{ticket.id} · {d.STATE_LABELS[case.state]} · {title}", t.FALLBACK_TEXT_MAX
+    )
+    return {"text": fallback, "blocks": _render(blocks)}
+
+
+def _paged_sections(title: str, lines: list[str], room: int) -> list[Block]:
+    """`lines` in as many sections (≤ 3,000 characters each) as `room` allows; the last one
+    says how many lines did not fit."""
+    sections: list[str] = []
+    current = title
+    shown = 0
+    for i, line in enumerate(lines):
+        rest = len(lines) - i - 1
+        last_room = len(sections) + 1 >= room
+        reserve = len(_more(rest)) + 1 if (last_room and rest) else 0
+        if len(current) + 1 + len(line) + reserve <= t.SECTION_TEXT_MAX:
+            current += "\n" + line
+            shown += 1
+            continue
+        if last_room:
+            break
+        sections.append(current)
+        current = line
+        shown += 1
+    if shown < len(lines):
+        current += "\n" + _more(len(lines) - shown)
+    sections.append(current)
+    return [_section(s) for s in sections]
+
+
+# --- my cases ------------------------------------------------------------------------------
+
+
+def mine_line(summary: d.Summary, user: str, now: datetime) -> str:
+    state = d.state_of(summary)
+    who = " y ".join(d.roles(summary, user))
+    return case_line(summary, f"*{d.STATE_LABELS[state]}* ({who}) → {d.next_action(summary, now)}")
+
+
+def mine_message(cases: list[d.Summary], user: str, now: datetime) -> dict[str, Any]:
+    """`/soporte mios`: the caller's open cases and what each is waiting on."""
+    if not cases:
+        text = "No tienes casos abiertos como agente ni como Mantenedor."
+        return {"text": text, "blocks": _render([_section(f"*Tus casos*\n{text}")])}
+    lines = [mine_line(s, user, now) for s in cases[:MINE_ITEMS]]
+    blocks: list[Block] = [_header(f"Tus casos abiertos ({len(cases)})")]
+    room = MESSAGE_BLOCKS_MAX - len(blocks) - 1
+    listed = _paged_sections("*Qué espera cada uno*", lines, room)
+    if len(cases) > len(lines):
+        extra = len(cases) - len(lines)
+        listed.append(_context(f"…y {extra} más. Abre la pestaña *Inicio* de la app."))
+    else:
+        listed.append(_context("Para actuar con botones, abre la pestaña *Inicio* de la app."))
+    blocks += listed
+    return {
+        "text": t.truncate(f"Tienes {len(cases)} casos abiertos.", t.FALLBACK_TEXT_MAX),
+        "blocks": _render(blocks[:MESSAGE_BLOCKS_MAX]),
+    }
+
+
+# --- help and errors -----------------------------------------------------------------------
+
+
+def usage_message(problem: str | None = None) -> dict[str, Any]:
+    """The usage, after what was wrong with the command (already escaped) if anything."""
+    text = f"{problem}\n\n{USAGE}" if problem else USAGE
+    fallback = f"{problem} {USAGE_PLAIN}" if problem else USAGE_PLAIN
+    return {
+        "text": t.truncate(fallback, t.FALLBACK_TEXT_MAX * 2),
+        "blocks": _render([_section(text)]),
+    }
+
+
+def unknown_case_message(ticket_id: int) -> dict[str, Any]:
+    return usage_message(
+        f"⚠️ No hay un caso para el ticket #{ticket_id} en esta mesa de soporte: o no existe, "
+        "o es de otra mesa, o ya se archivó (los casos cerrados se guardan 30 días)."
+    )
+
+
+# --- the App Home --------------------------------------------------------------------------
+
+_CONFIRMED = ConfirmObject(
+    title="¿Caso resuelto?",
+    text="¿El usuario confirmó que el caso está resuelto?",
+    confirm="Sí, confirmó",
+    deny="Cancelar",
+)
+
+
+def home_buttons(summary: d.Summary, user: str) -> list[ButtonElement]:
+    """The same buttons (action_id and value) as the card and the escalation message, for
+    what this user does on this case now; none while a reply is on its way."""
+    if summary.get("busy"):
+        return []
+    state = d.state_of(summary)
+    value = ticket_value(int(summary["id"]))
+    buttons: list[ButtonElement] = []
+    if summary.get("agent") == user:
+        if state is State.DIAGNOSED:
+            buttons.append(
+                _button(ids.ACTION_RESPOND, "Responder al usuario", value, "primary", None)
+            )
+        if state in (State.IN_PROGRESS, State.FIXED):
+            buttons.append(_button(ids.ACTION_RESPOND, "Enviar actualización", value, None, None))
+            style = "primary" if state is State.FIXED else None
+            buttons.append(
+                _button(ids.ACTION_PROPOSE_RESOLUTION, "Proponer resolución", value, style, None)
+            )
+        if state is State.AWAITING_CONFIRMATION:
+            buttons.append(
+                _button(ids.ACTION_USER_CONFIRMED, "Usuario confirmó", value, None, _CONFIRMED)
+            )
+    if summary.get("maintainer") == user:
+        if state is State.ASSIGNED:
+            buttons.append(_button(ids.ACTION_DIAGNOSE, "Diagnóstico", value, "primary", None))
+        if state in (State.DIAGNOSED, State.IN_PROGRESS):
+            buttons.append(_button(ids.ACTION_DIAGNOSE, "Revisar diagnóstico", value, None, None))
+            buttons.append(_button(ids.ACTION_MARK_FIXED, "Problema corregido", value, None, None))
+    return buttons
+
+
+def home_case_blocks(summary: d.Summary, user: str, now: datetime) -> list[Block]:
+    state = d.state_of(summary)
+    who = " y ".join(d.roles(summary, user))
+    text = (
+        f"*{case_ref(summary)}* {subject(summary, 120)}\n"
+        f"{d.STATE_LABELS[state].capitalize()} · eres {who} → {d.next_action(summary, now)}"
+    )
+    blocks: list[Block] = [_section(text)]
+    buttons = home_buttons(summary, user)
+    if buttons:
+        blocks.append(
+            ActionsBlock(block_id=f"{ids.BLOCK_HOME_CASE}{summary['id']}", elements=buttons)
+        )
+    return blocks
+
+
+def home_view(
+    ov: d.Overview, cases: list[d.Summary], user: str, catalog: Catalog | None = None
+) -> dict[str, Any]:
+    """The App Home of `user`: the desk's summary, then their cases with their buttons."""
+    blocks: list[Block] = [
+        _header("Soporte"),
+        *overview_blocks(ov, catalog, max_items=10),
+        DividerBlock(),
+        _header(f"Tus casos ({len(cases)})"),
+    ]
+    if not cases:
+        blocks.append(_section("No tienes casos abiertos como agente ni como Mantenedor."))
+    room = VIEW_BLOCKS_MAX - len(blocks) - 1  # one for "…y N más"
+    shown = 0
+    for summary in cases:
+        case_blocks = home_case_blocks(summary, user, ov.now)
+        if len(case_blocks) > room:
+            break
+        blocks += case_blocks
+        room -= len(case_blocks)
+        shown += 1
+    if shown < len(cases):
+        blocks.append(_context(f"{_more(len(cases) - shown)} — `/soporte mios` los lista todos."))
+    return {
+        "type": "home",
+        "callback_id": ids.VIEW_HOME,
+        "blocks": _render(blocks[:VIEW_BLOCKS_MAX]),
+    }

@@ -1,0 +1,73 @@
+"""Jobs that publish the App Home: when a user opens it, and when one of their cases moves."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from blocks.dashboard import home_view
+from bot import dashboard
+from bot.case_summary import summarize
+from bot.runtime import Runtime, get_runtime, utcnow
+
+log = logging.getLogger(__name__)
+
+HOME_USERS = "soporte:home-users"  # who has opened the Home at least once
+PENDING = "soporte:home-pending:{user}"  # a publish for this user is queued
+# Errors a retry cannot fix: the job logs them and ends instead of retrying for an hour.
+PERMANENT = frozenset(
+    {"not_enabled", "user_not_found", "invalid_arguments", "invalid_blocks", "account_inactive"}
+)
+
+
+def pending_key(user_id: str) -> str:
+    return PENDING.format(user=user_id)
+
+
+def build_home(
+    rt: Runtime, user_id: str, summaries: list[dict[str, Any]], now: datetime
+) -> dict[str, Any]:
+    ov = dashboard.overview(summaries, now)
+    return home_view(ov, dashboard.my_cases(summaries, user_id), user_id, rt.catalog)
+
+
+def _publish(rt: Runtime, user_id: str, view: dict[str, Any]) -> bool:
+    try:
+        rt.slack.views_publish(user_id=user_id, view=view)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error in PERMANENT:
+            log.error("views.publish for %s refused: %s", user_id, error)
+            return False
+        raise
+    return True
+
+
+def publish_home(user_id: str) -> str:
+    """Publish `user_id`'s Home: the desk's summary and their own cases with buttons."""
+    rt = get_runtime()
+    rt.redis.delete(pending_key(user_id))  # an open from now on queues a fresh publish
+    view = build_home(rt, user_id, rt.store.summaries(), utcnow())
+    return "published" if _publish(rt, user_id, view) else "refused"
+
+
+def refresh_homes(ticket_id: int) -> str:
+    """A case changed: republish the Home of its agent and Mantenedor, if they use it."""
+    rt = get_runtime()
+    record = rt.store.get(ticket_id)
+    if record is None:
+        return "no case"
+    summary = summarize(record)
+    people = [u for u in dict.fromkeys((summary.get("agent"), summary.get("maintainer"))) if u]
+    if not people:
+        return "nobody to refresh"
+    opened = rt.redis.smismember(HOME_USERS, people)
+    users = [user for user, seen in zip(people, opened, strict=True) if seen]
+    if not users:
+        return "nobody has opened the Home"
+    summaries, now = rt.store.summaries(), utcnow()
+    done = [u for u in users if _publish(rt, u, build_home(rt, u, summaries, now))]
+    return f"published for {', '.join(done) or 'nobody'}"
