@@ -1,4 +1,4 @@
-"""`/soporte` answers and the App Home: pure Block Kit builders over case summaries.
+"""`/soporte` answers: pure Block Kit builders over case summaries (the Home: blocks/home.py).
 
 Within Slack's limits by construction: at most 50 blocks in a message and 100 in a view,
 every text at most 3,000 characters (a field 2,000); long lists end with "…y N más".
@@ -11,10 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
-    ButtonElement,
-    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -24,15 +21,10 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import text as t
-from blocks.card import EVENT_LABELS, NO_SUBJECT, _button
-from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text, thread_url
+from blocks.card import NO_SUBJECT
+from blocks.escalation_text import thread_url
 from bot import dashboard as d
-from bot import ids
-from bot.case_summary import summarize
 from bot.catalog import Catalog
-from bot.context import ticket_value
-from bot.lifecycle import State
-from bot.records import CaseRecord
 
 MESSAGE_BLOCKS_MAX = 50
 VIEW_BLOCKS_MAX = 100
@@ -40,7 +32,6 @@ FIELDS_MAX = 10
 LIST_ITEMS = 15  # per list of /soporte estado and the Home summary
 MINE_ITEMS = 60  # cases listed by /soporte mios
 SUBJECT_CHARS = 70
-REASON_CHARS = 200
 
 USAGE = (
     "*Uso de `/soporte`:*\n"
@@ -54,8 +45,6 @@ USAGE = (
     "La pestaña *Inicio* de la app muestra lo mismo, con botones para actuar."
 )
 USAGE_PLAIN = "Uso de /soporte: «estado», «estado 1234» (o la URL del ticket), «mios», «ayuda»."
-
-ACTOR_NAMES = {"zendesk": "Zendesk", "plazo": "el plazo de cierre", "system": "el sistema"}
 
 
 # --- small pieces ---------------------------------------------------------------------------
@@ -292,91 +281,6 @@ def status_message(ov: d.Overview, catalog: Catalog | None = None) -> dict[str, 
 # --- one case ------------------------------------------------------------------------------
 
 
-def _field(title: str, value: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=t.truncate_mrkdwn(f"*{title}*\n{value}", t.SECTION_FIELD_MAX))
-
-
-def _actor(actor: str) -> str:
-    return ACTOR_NAMES.get(actor) or t.user_mention(actor)
-
-
-def _one_line(text: str, limit: int) -> str:
-    return t.escape_mrkdwn(t.truncate(" ".join(text.split()), limit))
-
-
-def timeline_lines(record: CaseRecord) -> list[str]:
-    lines = []
-    for step in record.case.timeline:
-        label = EVENT_LABELS.get(step.event, step.event.value)
-        move = f"{d.STATE_LABELS[step.from_state]} → {d.STATE_LABELS[step.to_state]}"
-        line = f"• {t.slack_date(step.at)} — *{label}* ({move}) por {_actor(step.actor)}"
-        if step.reason.strip():
-            line += f": «{_one_line(step.reason, REASON_CHARS)}»"
-        lines.append(line)
-    return lines
-
-
-def case_message(
-    record: CaseRecord, catalog: Catalog, now: datetime, *, show_email: bool = False
-) -> dict[str, Any]:
-    """`/soporte estado 1234`: where the case stands and its whole timeline."""
-    ticket, case = record.ticket, record.case
-    title = " ".join((ticket.subject or "").split()) or NO_SUBJECT
-    requester = t.escape_mrkdwn((ticket.requester_name or "").strip() or "(sin nombre)")
-    if show_email and ticket.requester_email:
-        requester += f"\n{t.escape_mrkdwn(ticket.requester_email)}"
-    escalation = record.escalation
-    product = record.product or (escalation.product if escalation else None)
-    maintainer = escalation.maintainer if escalation else None
-    flat = summarize(record)
-    state_line = d.STATE_LABELS[case.state].capitalize()
-    if not case.is_final:
-        state_line += f"\n→ {d.next_action(flat, now)}"
-    fields = [
-        _field("Estado", state_line),
-        _field("Solicitante", requester),
-        _field("Organización", t.escape_mrkdwn(ticket.organization_name or "Sin organización")),
-        _field("Producto", product_name(product, catalog)),
-        _field("Mantenedor", t.user_mention(maintainer) if maintainer else "—"),
-        _field("Recibido", t.slack_date(ticket.created_at)),
-    ]
-    if flat.get("agent"):
-        fields.append(_field("Agente", t.user_mention(flat["agent"])))
-    if case.window_deadline is not None:
-        left = d.window_phrase(case.window_deadline.timestamp(), now)
-        fields.append(_field("Plazo de cierre", f"{t.slack_date(case.window_deadline)} ({left})"))
-    blocks: list[Block] = [
-        _header(t.truncate(f"#{ticket.id} · {title}", t.HEADER_TEXT_MAX)),
-        SectionBlock(fields=fields[:FIELDS_MAX]),
-    ]
-    diagnosis = escalation.diagnosis if escalation else None
-    if diagnosis is not None:
-        echo = diagnosis_estimate_echo(diagnosis, catalog.tz)
-        blocks.append(_section(diagnosis_text(diagnosis, echo, 1500)))
-    links = []
-    url = card_url(flat)
-    if url:
-        links.append(t.link(url, "Ver tarjeta"))
-    if escalation and escalation.channel and escalation.ts:
-        links.append(t.link(thread_url(escalation.channel, escalation.ts), "Hilo del escalamiento"))
-    if ticket.url:
-        links.append(t.link(ticket.url, "Abrir en Zendesk"))
-    if links:
-        blocks.append(_context(" · ".join(links)))
-    blocks.append(DividerBlock())
-    lines = timeline_lines(record)
-    if not lines:
-        blocks.append(_section("*Historial*\nSin decisiones todavía: el caso espera triage."))
-    else:
-        blocks += _paged_sections(
-            f"*Historial* ({len(lines)} pasos)", lines, MESSAGE_BLOCKS_MAX - len(blocks)
-        )
-    fallback = t.truncate(
-        f"#{ticket.id} · {d.STATE_LABELS[case.state]} · {title}", t.FALLBACK_TEXT_MAX
-    )
-    return {"text": fallback, "blocks": _render(blocks)}
-
-
 def _paged_sections(title: str, lines: list[str], room: int) -> list[Block]:
     """`lines` in as many sections (≤ 3,000 characters each) as `room` allows; the last one
     says how many lines did not fit."""
@@ -450,91 +354,3 @@ def unknown_case_message(ticket_id: int) -> dict[str, Any]:
         f"⚠️ No hay un caso para el ticket #{ticket_id} en esta mesa de soporte: o no existe, "
         "o es de otra mesa, o ya se archivó (los casos cerrados se guardan 30 días)."
     )
-
-
-# --- the App Home --------------------------------------------------------------------------
-
-_CONFIRMED = ConfirmObject(
-    title="¿Caso resuelto?",
-    text="¿El usuario confirmó que el caso está resuelto?",
-    confirm="Sí, confirmó",
-    deny="Cancelar",
-)
-
-
-def home_buttons(summary: d.Summary, user: str) -> list[ButtonElement]:
-    """The same buttons (action_id and value) as the card and the escalation message, for
-    what this user does on this case now; none while a reply is on its way."""
-    if summary.get("busy"):
-        return []
-    state = d.state_of(summary)
-    value = ticket_value(int(summary["id"]))
-    buttons: list[ButtonElement] = []
-    if summary.get("agent") == user:
-        if state is State.DIAGNOSED:
-            buttons.append(
-                _button(ids.ACTION_RESPOND, "Responder al usuario", value, "primary", None)
-            )
-        if state in (State.IN_PROGRESS, State.FIXED):
-            buttons.append(_button(ids.ACTION_RESPOND, "Enviar actualización", value, None, None))
-            style = "primary" if state is State.FIXED else None
-            buttons.append(
-                _button(ids.ACTION_PROPOSE_RESOLUTION, "Proponer resolución", value, style, None)
-            )
-        if state is State.AWAITING_CONFIRMATION:
-            buttons.append(
-                _button(ids.ACTION_USER_CONFIRMED, "Usuario confirmó", value, None, _CONFIRMED)
-            )
-    if summary.get("maintainer") == user:
-        if state is State.ASSIGNED:
-            buttons.append(_button(ids.ACTION_DIAGNOSE, "Diagnóstico", value, "primary", None))
-        if state in (State.DIAGNOSED, State.IN_PROGRESS):
-            buttons.append(_button(ids.ACTION_DIAGNOSE, "Revisar diagnóstico", value, None, None))
-            buttons.append(_button(ids.ACTION_MARK_FIXED, "Problema corregido", value, None, None))
-    return buttons
-
-
-def home_case_blocks(summary: d.Summary, user: str, now: datetime) -> list[Block]:
-    state = d.state_of(summary)
-    who = " y ".join(d.roles(summary, user))
-    text = (
-        f"*{case_ref(summary)}* {subject(summary, 120)}\n"
-        f"{d.STATE_LABELS[state].capitalize()} · eres {who} → {d.next_action(summary, now)}"
-    )
-    blocks: list[Block] = [_section(text)]
-    buttons = home_buttons(summary, user)
-    if buttons:
-        blocks.append(
-            ActionsBlock(block_id=f"{ids.BLOCK_HOME_CASE}{summary['id']}", elements=buttons)
-        )
-    return blocks
-
-
-def home_view(
-    ov: d.Overview, cases: list[d.Summary], user: str, catalog: Catalog | None = None
-) -> dict[str, Any]:
-    """The App Home of `user`: the desk's summary, then their cases with their buttons."""
-    blocks: list[Block] = [
-        _header("Soporte"),
-        *overview_blocks(ov, catalog, max_items=10),
-        DividerBlock(),
-        _header(f"Tus casos ({len(cases)})"),
-    ]
-    if not cases:
-        blocks.append(_section("No tienes casos abiertos como agente ni como Mantenedor."))
-    room = VIEW_BLOCKS_MAX - len(blocks) - 1  # one for "…y N más"
-    shown = 0
-    for summary in cases:
-        case_blocks = home_case_blocks(summary, user, ov.now)
-        if len(case_blocks) > room:
-            break
-        blocks += case_blocks
-        room -= len(case_blocks)
-        shown += 1
-    if shown < len(cases):
-        blocks.append(_context(f"{_more(len(cases) - shown)} — `/soporte mios` los lista todos."))
-    return {
-        "type": "home",
-        "callback_id": ids.VIEW_HOME,
-        "blocks": _render(blocks[:VIEW_BLOCKS_MAX]),
-    }

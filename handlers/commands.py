@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from blocks import case_detail
 from blocks import dashboard as views
 from bot import dashboard
 from bot.runtime import Runtime, utcnow
@@ -41,7 +42,7 @@ def answer(rt: Runtime, text: str, user: str, now: datetime) -> dict[str, Any]:
         record = rt.store.get(command.ticket_id)
         if record is None:
             return views.unknown_case_message(command.ticket_id)
-        return views.case_message(record, rt.catalog, now, show_email=_desk_person(rt, user))
+        return case_detail.case_message(record, rt.catalog, now, show_email=_desk_person(rt, user))
     summaries = rt.store.summaries()
     if command.kind == "mios":
         return views.mine_message(dashboard.my_cases(summaries, user), user, now)

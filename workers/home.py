@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from blocks.dashboard import home_view
+from blocks.home import home_view
 from bot import dashboard
 from bot.case_summary import summarize
 from bot.runtime import Runtime, get_runtime, utcnow

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bench.dashboard import synthetic_record
+from blocks import case_detail, home
 from blocks import dashboard as views
 from bot import dashboard as d
 from bot import ids
@@ -452,7 +453,7 @@ def test_home_view_150_cases_within_100_blocks_with_the_card_buttons():
             [State.DIAGNOSED, State.IN_PROGRESS, State.FIXED, State.AWAITING_CONFIRMATION] * 38
         )
     ][:150]
-    view = views.home_view(d.overview(many, NOW), d.my_cases(many, AGENT), AGENT, CATALOG)
+    view = home.home_view(d.overview(many, NOW), d.my_cases(many, AGENT), AGENT, CATALOG)
     assert view["type"] == "home"
     assert_within_limits(view["blocks"], 100)
     shown = json.dumps(view, ensure_ascii=False)
@@ -481,15 +482,15 @@ def test_home_view_150_cases_within_100_blocks_with_the_card_buttons():
 )
 def test_home_buttons_per_role_and_state(state, user, expected):
     summary = summ(5, state, created=T, agent=AGENT, maintainer=MAINT)
-    assert [b.action_id for b in views.home_buttons(summary, user)] == expected
-    assert views.home_buttons({**summary, "busy": True}, user) == []
+    assert [b.action_id for b in home.home_buttons(summary, user)] == expected
+    assert home.home_buttons({**summary, "busy": True}, user) == []
 
 
 def test_case_message_shows_the_whole_case():
     record = synthetic_record(
         555, State.IN_PROGRESS, NOW - timedelta(days=2), estimate=NOW + timedelta(days=1)
     )
-    message = views.case_message(record, CATALOG, NOW, show_email=True)
+    message = case_detail.case_message(record, CATALOG, NOW, show_email=True)
     shown = json.dumps(message, ensure_ascii=False)
     for phrase in (
         "#555",
@@ -513,7 +514,7 @@ def test_case_message_shows_the_whole_case():
         "Hilo del escalamiento",
     ):
         assert phrase in shown, phrase
-    assert "ana555@example.com" not in json.dumps(views.case_message(record, CATALOG, NOW))
+    assert "ana555@example.com" not in json.dumps(case_detail.case_message(record, CATALOG, NOW))
     assert_within_limits(message["blocks"], 50)
 
 
@@ -521,7 +522,7 @@ def test_case_message_window_deadline():
     record = synthetic_record(
         556, State.AWAITING_CONFIRMATION, NOW - timedelta(days=1), escalated=False
     )
-    shown = json.dumps(views.case_message(record, CATALOG, NOW), ensure_ascii=False)
+    shown = json.dumps(case_detail.case_message(record, CATALOG, NOW), ensure_ascii=False)
     assert "Plazo de cierre" in shown and "quedan 7 días" in shown
 
 
@@ -531,7 +532,7 @@ def test_case_message_long_timeline_is_cut():
     for n in range(1000):
         at = NOW - timedelta(days=20) + timedelta(minutes=n)
         case = apply(case, Event.SEND_UPDATE, AGENT, at, "Novedades del caso " * 20)
-    message = views.case_message(dataclasses.replace(record, case=case), CATALOG, NOW)
+    message = case_detail.case_message(dataclasses.replace(record, case=case), CATALOG, NOW)
     assert_within_limits(message["blocks"], 50)
     last = message["blocks"][-1]["text"]["text"]
     shown = sum(b["text"]["text"].count("*Actualización*") for b in message["blocks"][5:])

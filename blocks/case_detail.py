@@ -1,0 +1,115 @@
+"""`/soporte estado 1234`: where one case stands, and its whole timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import Block, DividerBlock, MarkdownTextObject, SectionBlock
+
+from blocks import text as t
+from blocks.card import EVENT_LABELS, NO_SUBJECT
+from blocks.dashboard import (
+    FIELDS_MAX,
+    MESSAGE_BLOCKS_MAX,
+    _context,
+    _header,
+    _paged_sections,
+    _render,
+    _section,
+    card_url,
+    product_name,
+)
+from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text, thread_url
+from bot import dashboard as d
+from bot.case_summary import summarize
+from bot.catalog import Catalog
+from bot.records import CaseRecord
+
+ACTOR_NAMES = {"zendesk": "Zendesk", "plazo": "el plazo de cierre", "system": "el sistema"}
+REASON_CHARS = 200
+
+
+def _field(title: str, value: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=t.truncate_mrkdwn(f"*{title}*\n{value}", t.SECTION_FIELD_MAX))
+
+
+def _actor(actor: str) -> str:
+    return ACTOR_NAMES.get(actor) or t.user_mention(actor)
+
+
+def _one_line(text: str, limit: int) -> str:
+    return t.escape_mrkdwn(t.truncate(" ".join(text.split()), limit))
+
+
+def timeline_lines(record: CaseRecord) -> list[str]:
+    lines = []
+    for step in record.case.timeline:
+        label = EVENT_LABELS.get(step.event, step.event.value)
+        move = f"{d.STATE_LABELS[step.from_state]} → {d.STATE_LABELS[step.to_state]}"
+        line = f"• {t.slack_date(step.at)} — *{label}* ({move}) por {_actor(step.actor)}"
+        if step.reason.strip():
+            line += f": «{_one_line(step.reason, REASON_CHARS)}»"
+        lines.append(line)
+    return lines
+
+
+def case_message(
+    record: CaseRecord, catalog: Catalog, now: datetime, *, show_email: bool = False
+) -> dict[str, Any]:
+    """`/soporte estado 1234`: where the case stands and its whole timeline."""
+    ticket, case = record.ticket, record.case
+    title = " ".join((ticket.subject or "").split()) or NO_SUBJECT
+    requester = t.escape_mrkdwn((ticket.requester_name or "").strip() or "(sin nombre)")
+    if show_email and ticket.requester_email:
+        requester += f"\n{t.escape_mrkdwn(ticket.requester_email)}"
+    escalation = record.escalation
+    product = record.product or (escalation.product if escalation else None)
+    maintainer = escalation.maintainer if escalation else None
+    flat = summarize(record)
+    state_line = d.STATE_LABELS[case.state].capitalize()
+    if not case.is_final:
+        state_line += f"\n→ {d.next_action(flat, now)}"
+    fields = [
+        _field("Estado", state_line),
+        _field("Solicitante", requester),
+        _field("Organización", t.escape_mrkdwn(ticket.organization_name or "Sin organización")),
+        _field("Producto", product_name(product, catalog)),
+        _field("Mantenedor", t.user_mention(maintainer) if maintainer else "—"),
+        _field("Recibido", t.slack_date(ticket.created_at)),
+    ]
+    if flat.get("agent"):
+        fields.append(_field("Agente", t.user_mention(flat["agent"])))
+    if case.window_deadline is not None:
+        left = d.window_phrase(case.window_deadline.timestamp(), now)
+        fields.append(_field("Plazo de cierre", f"{t.slack_date(case.window_deadline)} ({left})"))
+    blocks: list[Block] = [
+        _header(t.truncate(f"#{ticket.id} · {title}", t.HEADER_TEXT_MAX)),
+        SectionBlock(fields=fields[:FIELDS_MAX]),
+    ]
+    diagnosis = escalation.diagnosis if escalation else None
+    if diagnosis is not None:
+        echo = diagnosis_estimate_echo(diagnosis, catalog.tz)
+        blocks.append(_section(diagnosis_text(diagnosis, echo, 1500)))
+    links = []
+    url = card_url(flat)
+    if url:
+        links.append(t.link(url, "Ver tarjeta"))
+    if escalation and escalation.channel and escalation.ts:
+        links.append(t.link(thread_url(escalation.channel, escalation.ts), "Hilo del escalamiento"))
+    if ticket.url:
+        links.append(t.link(ticket.url, "Abrir en Zendesk"))
+    if links:
+        blocks.append(_context(" · ".join(links)))
+    blocks.append(DividerBlock())
+    lines = timeline_lines(record)
+    if not lines:
+        blocks.append(_section("*Historial*\nSin decisiones todavía: el caso espera triage."))
+    else:
+        blocks += _paged_sections(
+            f"*Historial* ({len(lines)} pasos)", lines, MESSAGE_BLOCKS_MAX - len(blocks)
+        )
+    fallback = t.truncate(
+        f"#{ticket.id} · {d.STATE_LABELS[case.state]} · {title}", t.FALLBACK_TEXT_MAX
+    )
+    return {"text": fallback, "blocks": _render(blocks)}
