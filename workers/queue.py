@@ -27,6 +27,7 @@ def enqueue(
     """Enqueue `func` (dotted path) now or `at` a time, retried on failure."""
     options: dict[str, Any] = {
         "job_id": job_id,
+        "description": describe(func, args),
         "retry": RETRY,
         "job_timeout": JOB_TIMEOUT,
         "result_ttl": 86400,
@@ -36,6 +37,14 @@ def enqueue(
     if at is not None:
         return queue.enqueue_at(not_before(at), func, *args, **options)
     return queue.enqueue(func, *args, **options)
+
+
+def describe(func: str, args: tuple[Any, ...]) -> str:
+    """What RQ logs for a job: the function and the ticket, never texts or response URLs."""
+    shown = [repr(args[0])] if args and isinstance(args[0], int) else []
+    if len(args) > len(shown):
+        shown.append("…")
+    return f"{func}({', '.join(shown)})"
 
 
 def not_before(at: datetime) -> datetime:
