@@ -18,6 +18,8 @@ from bench.ack import GUNICORN_THREADS, GUNICORN_WORKERS, AckResult, Latency, ru
 from bench.dashboard import run_dashboard_bench
 from bench.desk import BenchError, Processes, open_desk
 from bench.intake import IntakeResult, run_intake
+from bench.memory import RQ, WEB, MemoryWatch, memory_row
+from bench.reply import reply_row, run_reply
 from bot.embedded_redis import EmbeddedRedis
 
 LABEL = 40
@@ -110,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clicks", type=int, default=200, help="clicks per ack run (200)")
     parser.add_argument("--concurrency", type=int, default=50, help="concurrent clicks (50)")
     parser.add_argument(
+        "--replies", type=int, default=30, help="sequential modal submissions timed to Zendesk (30)"
+    )
+    parser.add_argument(
         "--worker-class",
         metavar="DOTTED",
         default="workers.worker.DeskWorker",
@@ -128,9 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     try:
         redis_server = EmbeddedRedis(workdir / "redis").start()
-        with open_desk(redis_server.url) as desk:
+        # Peak memory: the RQ workers during the big intake, gunicorn during the click runs.
+        watch = MemoryWatch(procs, {"rq-intake": RQ, "gunicorn-app": WEB, "gunicorn-reply": WEB})
+        with open_desk(redis_server.url) as desk, watch.running() as memory:
             _progress(f"intake of {args.tickets} tickets with 2 RQ workers")
             intake = run_intake(desk, procs, args.tickets, worker_class=args.worker_class)
+            _progress(f"click to reply in Zendesk, {args.replies} submissions one at a time")
+            reply = run_reply(desk, procs, clicks=args.replies, worker_class=args.worker_class)
             _progress(f"ack latency, {args.clicks} clicks × 3 runs (gunicorn)")
             ack = run_ack(desk, procs, clicks=args.clicks, concurrency=args.concurrency)
         # Alone, on a fresh desk: beside the big intake it loses ~10% and slows that one ~25%.
@@ -172,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for line in [*_intake_rows(intake), _limited_row(limited), *_ack_rows(ack)]:
         print(line)
-    for label, figures in dashboard:
-        print(f"{label:<40} {figures}")
+    for label, figures in [reply_row(reply), *dashboard, memory_row(memory)]:
+        print(f"{label:<{LABEL}} {figures}")
     print(f"(bench took {time.monotonic() - began:.0f} s)")
     failures = []
     if intake.duplicates_after_second or limited.duplicates:
@@ -185,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     for lat in (ack.app, ack.floor, ack.app_zendesk_slow):
         if lat.non_200:
             failures.append(f"{lat.label}: {lat.non_200} non-200 answers")
+    if reply.non_200 or reply.missing:
+        failures.append(f"click to reply: {reply.non_200} non-200, {reply.missing} not in Zendesk")
+    if not (memory.web_worker and memory.rq_parent and memory.rq_horse):
+        failures.append("peak memory: a gunicorn worker, RQ worker or work horse never sampled")
     if failures:
         print("FAILED: " + "; ".join(failures))
         return 1

@@ -104,8 +104,9 @@ def fire(url: str, batch: list[Request], concurrency: int) -> tuple[list[float],
 
 
 def start_gunicorn(
-    desk: Desk, procs: Processes, name: str, target: str
+    desk: Desk, procs: Processes, name: str, target: str, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn as the Procfile runs it (`env` overrides settings, e.g. SLACK_CHANNEL_RATE)."""
     port = free_port()
     args = [
         sys.executable,
@@ -120,10 +121,11 @@ def start_gunicorn(
         "--no-control-socket",  # gunicorn 27 would share ~/.gunicorn/gunicorn.ctl between both
         target,
     ]
-    return procs.start(name, args, desk.process_env()), f"http://127.0.0.1:{port}"
+    proc = procs.start(name, args, {**desk.process_env(), **(env or {})})
+    return proc, f"http://127.0.0.1:{port}"
 
 
-def _wait_booted(procs: Processes, name: str, url: str) -> None:
+def wait_booted(procs: Processes, name: str, url: str) -> None:
     """Both gunicorn workers booted and the port answering."""
     wait_for(
         f"{name} workers to boot",
@@ -169,8 +171,8 @@ def run_ack(
     app, app_url = start_gunicorn(desk, procs, "gunicorn-app", APP_TARGET)
     floor, floor_url = start_gunicorn(desk, procs, "gunicorn-floor", FLOOR_TARGET)
     try:
-        _wait_booted(procs, "gunicorn-app", app_url)
-        _wait_booted(procs, "gunicorn-floor", floor_url)
+        wait_booted(procs, "gunicorn-app", app_url)
+        wait_booted(procs, "gunicorn-floor", floor_url)
         app_events, floor_events = f"{app_url}/slack/events", f"{floor_url}/slack/events"
         counter = iter(range(1, 1_000_000))
 
