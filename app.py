@@ -119,6 +119,8 @@ def main() -> int:
                 "-w",
                 "workers.worker.DeskWorker",
                 "--with-scheduler",
+                "--maintenance-interval",
+                "30",
                 "--url",
                 env["REDIS_URL"],
                 "soporte",

@@ -8,15 +8,21 @@ network does. `SLACK_CHANNEL_RATE` (messages a second, default 1) sets the pace.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
 import redis
+from redis.exceptions import LockError
 from slack_sdk.web import SlackResponse
 
 from bot.runtime import Runtime
 
-LOCK_TIMEOUT = 120
+# A post normally takes well under a second. A worker killed mid-post leaves the lock for at
+# most LOCK_TIMEOUT; a worker that cannot get it within LOCK_WAIT fails its job into the RQ
+# retry instead of blocking.
+LOCK_TIMEOUT = 5
+LOCK_WAIT = 30
 
 
 def _now(connection: redis.Redis) -> float:
@@ -30,7 +36,12 @@ def post_message(rt: Runtime, **message: Any) -> SlackResponse:
     channel = message["channel"]
     interval = 1.0 / rt.settings.channel_rate
     last_key = f"soporte:pace:{channel}"
-    with rt.redis.lock(f"soporte:pace-lock:{channel}", timeout=LOCK_TIMEOUT):
+    lock = rt.redis.lock(
+        f"soporte:pace-lock:{channel}", timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_WAIT
+    )
+    if not lock.acquire():
+        raise LockError(f"channel {channel} busy for {LOCK_WAIT} s; the job will retry")
+    try:
         last = float(rt.redis.get(last_key) or 0)
         wait = last + interval - _now(rt.redis)
         if wait > 0:
@@ -39,3 +50,6 @@ def post_message(rt: Runtime, **message: Any) -> SlackResponse:
             return rt.slack.chat_postMessage(**message)
         finally:
             rt.redis.set(last_key, _now(rt.redis), ex=3600)
+    finally:
+        with contextlib.suppress(LockError):
+            lock.release()

@@ -78,8 +78,13 @@ def _leave_window(rt: Runtime, ticket_id: int, event: Event, reason: str, thread
 
 def _stop_clock_if_user_acted(rt: Runtime, record: CaseRecord, raw: dict[str, Any]) -> bool:
     """Stop the window when the user replied or the ticket was reopened. True if stopped."""
-    replies = _user_comments_since(rt, record, _window_opened_at(record))
     tid = record.ticket_id
+    seen = rt.redis.smembers(f"soporte:seen-comments:{tid}")
+    replies = [
+        c
+        for c in _user_comments_since(rt, record, _window_opened_at(record))
+        if str(c["id"]).encode() not in seen
+    ]
     if replies:
         text = excerpt(replies[-1].get("plain_body") or replies[-1].get("body"), 500)
         _leave_window(rt, tid, Event.USER_REPLIED, text[:200], texts.user_replied_thread(text))
