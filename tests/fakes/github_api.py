@@ -64,6 +64,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms stall between headers and body
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

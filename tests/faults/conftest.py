@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.zendesk_api import ZendeskFake
-from tests.faults.helpers import APP_LOGGERS, SUITE_RECORDS, Workers, without_nagle
+from tests.faults.helpers import APP_LOGGERS, SUITE_RECORDS, Workers
 
 
 class _Collector(logging.Handler):
@@ -48,10 +47,3 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
     running = Workers(tmp_path)
     yield running
     running.kill_all()
-
-
-@pytest.fixture
-def zendesk(zendesk: ZendeskFake) -> ZendeskFake:
-    """The shared Zendesk fake, answering without the Nagle stall (see `without_nagle`):
-    the 1,000-window and load tests make thousands of Zendesk calls."""
-    return without_nagle(zendesk)

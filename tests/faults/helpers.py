@@ -302,20 +302,6 @@ def desk_env_for(slack: SlackFake, zendesk: ZendeskFake, redis_url: str, **extra
     }
 
 
-def without_nagle(fake: ZendeskFake) -> ZendeskFake:
-    """Make the Zendesk fake answer without the 40 ms stall it otherwise has on keep-alive
-    connections (headers and body are two writes: Nagle holds the body until the client's
-    delayed ACK). Only the TCP option changes, for this instance's server."""
-    server = fake._server
-    assert server is not None, "start the fake first"
-    handler = server.RequestHandlerClass
-    if not getattr(handler, "disable_nagle_algorithm", False):
-        server.RequestHandlerClass = type(
-            f"NoDelay{handler.__name__}", (handler,), {"disable_nagle_algorithm": True}
-        )
-    return fake
-
-
 # --- real worker processes ------------------------------------------------------------------
 
 APP_LOGGERS = ("soporte", "app", "bot", "handlers", "workers", "blocks")
