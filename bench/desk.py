@@ -28,7 +28,7 @@ from rq import Worker
 from bot.runtime import Runtime, build_runtime
 from tests.fakes.slack_api import Call, SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
-from tests.harness import AGENT, AGENTS_CHANNEL, OTHER_AGENT, SIGNING_SECRET, WEBHOOK_SECRET
+from tests.harness import AGENT, AGENTS_CHANNEL, OTHER_AGENT, desk_environment
 from workers.cards import CARD_EVENT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,19 +181,7 @@ def open_desk(redis_url: str) -> Iterator[Desk]:
     with SlackFake() as slack, ZendeskFake() as zendesk:
         slack.add_user(AGENT, "ana.agente", real_name="Ana Agente")
         slack.add_user(OTHER_AGENT, "beto.agente", real_name="Beto Agente")
-        env = {
-            "SLACK_BOT_TOKEN": slack.token,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.url,
-            "ZENDESK_URL": zendesk.url,
-            "ZENDESK_EMAIL": "bot@example.com",
-            "ZENDESK_TOKEN": "zd-test-token",
-            "ZENDESK_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "REDIS_URL": redis_url,
-            "SOPORTE_CATALOG": str(CATALOG),
-            "RESOLUTION_WINDOW": "7d",
-            "INTAKE_START_TIME": "0",
-        }
+        env = desk_environment(slack, zendesk, redis_url)
         rt = build_runtime(env)
         # The fake numbers organisations from 360000001, as the example catalogue does.
         org_ids = []

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import dashboard
-from bot.case_store import CaseStore
 from bot.dashboard import STATE_LABELS
+from bot.store import CaseStore
 
 __all__ = ["STATE_LABELS", "queue_summary"]
 

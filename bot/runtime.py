@@ -13,9 +13,9 @@ from rq import Queue
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.case_store import CaseStore
 from bot.catalog import Catalog, load_catalog
 from bot.config import Settings, load_settings
+from bot.store import CaseStore
 from bot.zendesk import ZendeskGateway
 
 log = logging.getLogger(__name__)

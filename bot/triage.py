@@ -6,10 +6,10 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.casework import CaseBusy, FollowUp, advance, window_job_id
 from bot.lifecycle import Event
 from bot.records import CaseRecord
 from bot.runtime import Runtime
+from bot.steps import CaseBusy, FollowUp, advance, window_job_id
 
 __all__ = ["WINDOW_EVENTS", "CaseBusy", "Decision", "confirm_resolution", "decide", "window_job_id"]
 

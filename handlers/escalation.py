@@ -12,7 +12,6 @@ from slack_sdk.errors import SlackApiError
 
 from blocks import escalation_modals as modals
 from bot import escalation, ids, texts
-from bot.casework import CaseBusy
 from bot.context import BadContext, parse_ticket_value
 from bot.estimates import EstimateError, parse_estimate
 from bot.lifecycle import IllegalTransition, State
@@ -20,6 +19,7 @@ from bot.modal_input import ModalInput
 from bot.records import CaseRecord, Diagnosis
 from bot.replies import user_update, window_days
 from bot.runtime import Runtime, utcnow
+from bot.steps import CaseBusy
 from handlers import modal_flow
 from handlers.common import log, refuse_non_agent, tell
 from workers.escalation import thread_key

@@ -8,12 +8,12 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot import texts
-from bot.casework import CaseBusy
 from bot.context import BadContext, ModalContext
 from bot.lifecycle import IllegalTransition
 from bot.modal_input import ModalInput
 from bot.records import CaseRecord
 from bot.runtime import Runtime
+from bot.steps import CaseBusy
 from handlers.common import log
 
 Step = Callable[[], object]

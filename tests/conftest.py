@@ -12,7 +12,7 @@ from bot.embedded_redis import EmbeddedRedis
 from bot.runtime import build_runtime, set_runtime
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
-from tests.harness import AGENT, OTHER_AGENT, SIGNING_SECRET, WEBHOOK_SECRET, Desk
+from tests.harness import AGENT, OTHER_AGENT, Desk, desk_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,20 +48,7 @@ def zendesk() -> Iterator[ZendeskFake]:
 def desk_env(
     redis_url: str, slack: SlackFake, zendesk: ZendeskFake, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, str]:
-    env = {
-        "SLACK_BOT_TOKEN": slack.token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.url,
-        "ZENDESK_URL": zendesk.url,
-        "ZENDESK_EMAIL": "bot@example.com",
-        "ZENDESK_TOKEN": "zd-test-token",
-        "ZENDESK_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "REDIS_URL": redis_url,
-        "SOPORTE_CATALOG": str(ROOT / "catalog.example.toml"),
-        "RESOLUTION_WINDOW": "7d",
-        "INTAKE_START_TIME": "0",
-        "SLACK_CHANNEL_RATE": "1000",
-    }
+    env = desk_environment(slack, zendesk, redis_url)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)

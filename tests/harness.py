@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,6 +34,28 @@ AGENT = "U0AGENT001"
 OTHER_AGENT = "U0AGENT002"
 STRANGER = "U0STRANGER"
 AGENTS_CHANNEL = "C0AGENTS01"
+CATALOG = Path(__file__).resolve().parent.parent / "catalog.example.toml"
+
+
+def desk_environment(
+    slack: SlackFake, zendesk: ZendeskFake, redis_url: str, **extra: str
+) -> dict[str, str]:
+    """The environment of a desk wired to these fakes and this Redis (tests and bench)."""
+    return {
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url,
+        "ZENDESK_URL": zendesk.url,
+        "ZENDESK_EMAIL": "bot@example.com",
+        "ZENDESK_TOKEN": "zd-test-token",
+        "ZENDESK_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "REDIS_URL": redis_url,
+        "SOPORTE_CATALOG": str(CATALOG),
+        "RESOLUTION_WINDOW": "7d",
+        "INTAKE_START_TIME": "0",
+        "SLACK_CHANNEL_RATE": "1000",
+        **extra,
+    }
 
 
 def text_value(text: str) -> dict[str, Any]:

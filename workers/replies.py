@@ -8,11 +8,11 @@ import logging
 from zenpy.lib.exception import APIException
 
 from bot import texts
-from bot.casework import home_refresh, schedule
 from bot.lifecycle import Event
 from bot.records import CaseRecord
 from bot.replies import window_days
 from bot.runtime import get_runtime, utcnow
+from bot.steps import home_refresh, schedule
 from bot.triage import WINDOW_EVENTS
 from bot.zendesk import reply_marker
 from workers.people import display_name

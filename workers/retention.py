@@ -14,10 +14,10 @@ import logging
 import redis
 
 from bot import dashboard
-from bot.case_store import SUMMARIES, case_key
 from bot.case_summary import summarize
 from bot.records import CaseRecord
 from bot.runtime import Runtime, get_runtime, utcnow
+from bot.store import SUMMARIES, case_key
 from workers.escalation import thread_key
 
 log = logging.getLogger(__name__)

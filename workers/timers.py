@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot import texts
-from bot.casework import home_refresh, schedule
 from bot.lifecycle import Event, IllegalTransition, State, apply
 from bot.plain_text import excerpt
 from bot.records import CaseRecord
 from bot.replies import window_days
 from bot.runtime import Runtime, get_runtime, utcnow
+from bot.steps import home_refresh, schedule
 from bot.triage import window_job_id
 from bot.zendesk import UpdateConflict
 from workers.people import display_name

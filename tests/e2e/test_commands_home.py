@@ -22,10 +22,10 @@ import pytest
 from bench.dashboard import path, synthetic_record
 from blocks.escalation_text import thread_url
 from bot import escalation, ids
-from bot.case_store import SUMMARIES
 from bot.lifecycle import State
 from bot.records import Diagnosis
 from bot.runtime import utcnow
+from bot.store import SUMMARIES
 from tests.harness import AGENT, OTHER_AGENT, STRANGER
 from workers.home import HOME_USERS
 

@@ -280,28 +280,6 @@ def take(desk: Desk, tid: int, who: str = MAINTAINER) -> None:
     desk.run_jobs()
 
 
-def desk_env_for(slack: SlackFake, zendesk: ZendeskFake, redis_url: str, **extra: str) -> dict:
-    """The environment of tests/conftest.py's `desk_env`, for fixtures that cannot use it
-    (module-scoped runs, a Redis of their own)."""
-    from tests.harness import SIGNING_SECRET, WEBHOOK_SECRET
-
-    return {
-        "SLACK_BOT_TOKEN": slack.token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.url,
-        "ZENDESK_URL": zendesk.url,
-        "ZENDESK_EMAIL": "bot@example.com",
-        "ZENDESK_TOKEN": "zd-test-token",
-        "ZENDESK_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "REDIS_URL": redis_url,
-        "SOPORTE_CATALOG": str(ROOT / "catalog.example.toml"),
-        "RESOLUTION_WINDOW": "7d",
-        "INTAKE_START_TIME": "0",
-        "SLACK_CHANNEL_RATE": "1000",
-        **extra,
-    }
-
-
 # --- real worker processes ------------------------------------------------------------------
 
 APP_LOGGERS = ("soporte", "app", "bot", "handlers", "workers", "blocks")

@@ -16,8 +16,8 @@ from bot.embedded_redis import EmbeddedRedis
 from bot.runtime import build_runtime
 from tests.fakes.slack_api import Call, SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
-from tests.faults.helpers import SlackTap, Workers, desk_env_for, wait_for
-from tests.harness import AGENT, AGENTS_CHANNEL, Desk
+from tests.faults.helpers import SlackTap, Workers, wait_for
+from tests.harness import AGENT, AGENTS_CHANNEL, Desk, desk_environment
 
 CARD_EVENT = "soporte_case"
 LOAD_TICKETS = 200
@@ -71,7 +71,7 @@ def load_run(
     connection.flushall()
     with SlackFake() as slack, ZendeskFake() as zendesk:
         slack.add_user(AGENT, "ana.agente", real_name="Ana Agente")
-        env = desk_env_for(slack, zendesk, redis_server.url)
+        env = desk_environment(slack, zendesk, redis_server.url)
         org = zendesk.add_organization("Municipalidad de Ejemplo")
         tickets = [
             zendesk.add_ticket(

@@ -18,16 +18,16 @@ from rq import SimpleWorker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from slack_sdk import WebClient
 
-from bot.casework import window_job_id
 from bot.embedded_redis import EmbeddedRedis
 from bot.lifecycle import Case, Event, State, apply
 from bot.records import CardRef, CaseRecord, Reply, Ticket
 from bot.runtime import Runtime, build_runtime, set_runtime, utcnow
+from bot.steps import window_job_id
 from bot.triage import Decision, decide
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
-from tests.faults.helpers import Workers, ZendeskTap, desk_env_for, wait_for
-from tests.harness import AGENT, AGENTS_CHANNEL
+from tests.faults.helpers import Workers, ZendeskTap, wait_for
+from tests.harness import AGENT, AGENTS_CHANNEL, desk_environment
 from workers.queue import enqueue
 
 WINDOWS = 1000
@@ -144,7 +144,7 @@ def test_fault11_1000_windows_survive_a_redis_crash_and_killed_workers(
     data = tmp_path / "redis"
     server = EmbeddedRedis(data, persistent=True).start()
     try:
-        env = desk_env_for(slack, zendesk, server.url, RESOLUTION_WINDOW="3s")
+        env = desk_environment(slack, zendesk, server.url, RESOLUTION_WINDOW="3s")
         rt = build_runtime(env)
         set_runtime(rt)
         tap = ZendeskTap(zendesk)

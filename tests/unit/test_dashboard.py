@@ -20,9 +20,9 @@ from blocks import dashboard as views
 from bot import dashboard as d
 from bot import ids
 from bot.case_summary import summarize
-from bot.casework import HOME_DEBOUNCE_SECONDS, home_refresh
 from bot.catalog import load_catalog
 from bot.lifecycle import Event, State, apply
+from bot.steps import HOME_DEBOUNCE_SECONDS, home_refresh
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 T = NOW.timestamp()
