@@ -32,7 +32,6 @@ from tests.harness import AGENT, AGENTS_CHANNEL, OTHER_AGENT, desk_environment
 from workers.cards import CARD_EVENT
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOG = ROOT / "catalog.example.toml"
 
 SUBJECTS = (
     "No puedo entrar a Pulso",
