@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -135,12 +134,6 @@ def sla_figures(
 
 
 # --- what is waiting ----------------------------------------------------------------------
-
-
-def state_counts(summaries: Iterable[Summary]) -> dict[State, int]:
-    """Open cases per state, every open state present (zero included)."""
-    counts = Counter(s["state"] for s in summaries)
-    return {state: counts.get(state.value, 0) for state in OPEN_STATES}
 
 
 def oldest_untriaged(summaries: Iterable[Summary]) -> Summary | None:
