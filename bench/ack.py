@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import requests
 
@@ -16,7 +14,7 @@ from bench.desk import BenchError, Desk, Processes, percentile, wait_for, wait_h
 from bot import ids
 from bot.embedded_redis import free_port
 from bot.lifecycle import State
-from tests.harness import AGENT, AGENTS_CHANNEL, SIGNING_SECRET, slack_signature
+from tests.harness import AGENT, AGENTS_CHANNEL, click_payload, interactive_body, signed_headers
 
 GUNICORN_WORKERS = 2
 GUNICORN_THREADS = 16
@@ -55,35 +53,17 @@ def signed_click(desk: Desk, ticket_id: int, n: int) -> Request:
     """A Spam click on the ticket's card, signed exactly as tests/harness.py `Desk.click` does."""
     record = desk.rt.store.get(ticket_id)
     ts = record.card.ts if record and record.card else "1.0"
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T0TEST", "domain": "test"},
-        "user": {"id": AGENT, "username": AGENT.lower(), "team_id": "T0TEST"},
-        "api_app_id": "A0SOPORTE",
-        "token": "legacy",
-        "trigger_id": f"{n}.0000.trigger",
-        "container": {"type": "message", "message_ts": ts, "channel_id": AGENTS_CHANNEL},
-        "channel": {"id": AGENTS_CHANNEL, "name": "canal"},
-        "message": {"ts": ts, "text": "card"},
-        "response_url": desk.slack.response_url(f"click-{n}-{AGENT}"),
-        "actions": [
-            {
-                "type": "button",
-                "action_id": ids.ACTION_SPAM,
-                "block_id": ids.BLOCK_CARD_ACTIONS,
-                "value": str(ticket_id),
-                "action_ts": str(time.time()),
-            }
-        ],
-    }
-    body = urlencode({"payload": json.dumps(payload)})
-    stamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": slack_signature(SIGNING_SECRET, stamp, body),
-    }
-    return body, headers
+    payload = click_payload(
+        ids.ACTION_SPAM,
+        ticket_id,
+        AGENT,
+        AGENTS_CHANNEL,
+        ts,
+        trigger_id=f"{n}.0000.trigger",
+        response_url=desk.slack.response_url(f"click-{n}-{AGENT}"),
+    )
+    body = interactive_body(payload)
+    return body, signed_headers(body, "application/x-www-form-urlencoded")
 
 
 def fire(url: str, batch: list[Request], concurrency: int) -> tuple[list[float], int]:

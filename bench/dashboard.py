@@ -31,7 +31,7 @@ from bench.desk import Desk, open_desk, percentile
 from bot.embedded_redis import EmbeddedRedis
 from bot.lifecycle import Case, Event, State, apply
 from bot.records import CardRef, CaseRecord, Diagnosis, Escalation, Reply, Ticket
-from tests.harness import AGENT, AGENTS_CHANNEL, OTHER_AGENT, SIGNING_SECRET, slack_signature
+from tests.harness import AGENT, AGENTS_CHANNEL, OTHER_AGENT, signed_headers
 from workers.home import build_home
 
 MAINTAINER = "U0MANT0001"
@@ -192,13 +192,7 @@ def _signed_command(text: str, user: str, n: int) -> tuple[bytes, dict[str, str]
             "trigger_id": f"{n}.0000.trigger",
         }
     )
-    stamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": slack_signature(SIGNING_SECRET, stamp, body),
-    }
-    return body.encode(), headers
+    return body.encode(), signed_headers(body, "application/x-www-form-urlencoded")
 
 
 @contextlib.contextmanager

@@ -15,10 +15,8 @@ the fork of its work horse, and zenpy's look-up and PUT of the comment.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import requests
 from rq.registry import ScheduledJobRegistry
@@ -28,7 +26,7 @@ from bench.desk import BenchError, Desk, Processes, percentile, start_workers, w
 from bot import ids
 from bot.context import ModalContext
 from bot.lifecycle import Event, State
-from tests.harness import AGENT, SIGNING_SECRET, slack_signature, text_value
+from tests.harness import AGENT, interactive_body, signed_headers, submission_payload, text_value
 
 REPLY = (
     "Hola. Gracias por escribirnos: ese producto no está dentro del soporte contratado por "
@@ -58,30 +56,16 @@ class ReplyResult:
 
 def signed_submission(ticket_id: int, n: int, text: str = REPLY) -> Request:
     """The "Producto no soportado" modal submitted, signed as tests/harness.py `Desk.submit`."""
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T0TEST", "domain": "test"},
-        "user": {"id": AGENT, "username": AGENT.lower(), "team_id": "T0TEST"},
-        "api_app_id": "A0SOPORTE",
-        "token": "legacy",
-        "trigger_id": f"{n}.0000.trigger",
-        "view": {
-            "id": f"V0BENCH{n}",
-            "type": "modal",
-            "callback_id": ids.VIEW_UNSUPPORTED,
-            "private_metadata": ModalContext(ticket_id, Event.UNSUPPORTED_PRODUCT.value).encode(),
-            "state": {"values": {ids.BLOCK_REPLY: {ids.BLOCK_REPLY: text_value(text)}}},
-            "hash": "h",
-        },
-    }
-    body = urlencode({"payload": json.dumps(payload)})
-    stamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": slack_signature(SIGNING_SECRET, stamp, body),
-    }
-    return body, headers
+    payload = submission_payload(
+        ids.VIEW_UNSUPPORTED,
+        ModalContext(ticket_id, Event.UNSUPPORTED_PRODUCT.value).encode(),
+        {ids.BLOCK_REPLY: text_value(text)},
+        AGENT,
+        trigger_id=f"{n}.0000.trigger",
+        view_id=f"V0BENCH{n}",
+    )
+    body = interactive_body(payload)
+    return body, signed_headers(body, "application/x-www-form-urlencoded")
 
 
 def _replied(desk: Desk, ticket_id: int, before: int) -> bool:

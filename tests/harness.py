@@ -73,6 +73,87 @@ def slack_signature(secret: str, timestamp: str, body: str) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
+def signed_headers(
+    body: str, content_type: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> dict[str, str]:
+    """The headers Slack sends with `body`, signed with `secret`."""
+    ts = str(timestamp if timestamp is not None else int(time.time()))
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": slack_signature(secret, ts, body),
+    }
+
+
+def interactive_body(payload: dict[str, Any]) -> str:
+    """An interactivity payload, form-encoded as Slack posts it."""
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def _envelope(kind: str, user: str, trigger_id: str) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "team": {"id": "T0TEST", "domain": "test"},
+        "user": {"id": user, "username": user.lower(), "team_id": "T0TEST"},
+        "api_app_id": "A0SOPORTE",
+        "token": "legacy",
+        "trigger_id": trigger_id,
+    }
+
+
+def click_payload(
+    action_id: str,
+    ticket_id: int,
+    user: str,
+    channel: str,
+    ts: str,
+    *,
+    trigger_id: str,
+    response_url: str,
+) -> dict[str, Any]:
+    """A `block_actions` payload: `user` pressed a button of a message in `channel`."""
+    return {
+        **_envelope("block_actions", user, trigger_id),
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+        "channel": {"id": channel, "name": "canal"},
+        "message": {"ts": ts, "text": "card"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": ids.BLOCK_CARD_ACTIONS,
+                "value": str(ticket_id),
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
+
+
+def submission_payload(
+    callback_id: str,
+    private_metadata: str,
+    values: dict[str, dict[str, Any]],
+    user: str,
+    *,
+    trigger_id: str,
+    view_id: str = "V0TEST",
+) -> dict[str, Any]:
+    """A `view_submission` payload, with `values` as {block_id: element state}."""
+    state = {block: {block: element} for block, element in values.items()}
+    return {
+        **_envelope("view_submission", user, trigger_id),
+        "view": {
+            "id": view_id,
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": state},
+            "hash": "h",
+        },
+    }
+
+
 class TrackingExecutor(ThreadPoolExecutor):
     """Bolt's listener executor, able to tell when every listener has finished."""
 
@@ -123,11 +204,8 @@ class Desk:
         timestamp: int | None = None,
         headers: dict[str, str] | None = None,
     ) -> requests.Response:
-        ts = str(timestamp if timestamp is not None else int(time.time()))
         sent = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": slack_signature(secret, ts, body),
+            **signed_headers(body, content_type, secret=secret, timestamp=timestamp),
             **(headers or {}),
         }
         response = requests.post(f"{self.url}/slack/events", data=body.encode(), headers=sent)
@@ -135,8 +213,9 @@ class Desk:
         return response
 
     def _interactive(self, payload: dict[str, Any], **kwargs: Any) -> requests.Response:
-        body = urlencode({"payload": json.dumps(payload)})
-        return self.post_signed(body, "application/x-www-form-urlencoded", **kwargs)
+        return self.post_signed(
+            interactive_body(payload), "application/x-www-form-urlencoded", **kwargs
+        )
 
     def _trigger(self) -> str:
         self._triggers += 1
@@ -162,27 +241,16 @@ class Desk:
     def _click(
         self, action_id: str, ticket_id: int, user: str, channel: str, ts: str, **kwargs: Any
     ) -> requests.Response:
-        payload = {
-            "type": "block_actions",
-            "team": {"id": "T0TEST", "domain": "test"},
-            "user": {"id": user, "username": user.lower(), "team_id": "T0TEST"},
-            "api_app_id": "A0SOPORTE",
-            "token": "legacy",
-            "trigger_id": self._trigger(),
-            "container": {"type": "message", "message_ts": ts, "channel_id": channel},
-            "channel": {"id": channel, "name": "canal"},
-            "message": {"ts": ts, "text": "card"},
-            "response_url": self.slack.response_url(f"click-{self._triggers}-{user}"),
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "block_id": ids.BLOCK_CARD_ACTIONS,
-                    "value": str(ticket_id),
-                    "action_ts": str(time.time()),
-                }
-            ],
-        }
+        trigger = self._trigger()
+        payload = click_payload(
+            action_id,
+            ticket_id,
+            user,
+            channel,
+            ts,
+            trigger_id=trigger,
+            response_url=self.slack.response_url(f"click-{self._triggers}-{user}"),
+        )
         return self._interactive(payload, **kwargs)
 
     def event(
@@ -216,23 +284,13 @@ class Desk:
         **kwargs: Any,
     ) -> requests.Response:
         """Submit a modal the app opened, with `values` as {block_id: element state}."""
-        state = {block: {block: element} for block, element in values.items()}
-        payload = {
-            "type": "view_submission",
-            "team": {"id": "T0TEST", "domain": "test"},
-            "user": {"id": user, "username": user.lower(), "team_id": "T0TEST"},
-            "api_app_id": "A0SOPORTE",
-            "token": "legacy",
-            "trigger_id": self._trigger(),
-            "view": {
-                "id": "V0TEST",
-                "type": "modal",
-                "callback_id": view["callback_id"],
-                "private_metadata": view.get("private_metadata", ""),
-                "state": {"values": state},
-                "hash": "h",
-            },
-        }
+        payload = submission_payload(
+            view["callback_id"],
+            view.get("private_metadata", ""),
+            values,
+            user,
+            trigger_id=self._trigger(),
+        )
         return self._interactive(payload, **kwargs)
 
     def command(self, text: str, user: str = AGENT, **kwargs: Any) -> requests.Response:

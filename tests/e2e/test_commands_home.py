@@ -15,7 +15,6 @@ import json
 import time
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 
@@ -26,7 +25,7 @@ from bot.lifecycle import State
 from bot.records import Diagnosis
 from bot.runtime import utcnow
 from bot.store import SUMMARIES
-from tests.harness import AGENT, OTHER_AGENT, STRANGER
+from tests.harness import AGENT, OTHER_AGENT, STRANGER, click_payload, interactive_body
 from workers.home import HOME_USERS
 
 MAINTAINER = "U0MANT0001"
@@ -52,18 +51,24 @@ def diagnosed_case(desk) -> int:
     tid = desk.new_ticket(subject="Error al exportar informe", body="Sale error 500", org_id=org)
     desk.intake()
     desk.click(ids.ACTION_ESCALATE, tid)
-    desk.submit(desk.opened_view(), {ids.BLOCK_PRODUCT: option("pulso"),
-                                     ids.BLOCK_NOTES: text_value("Sospecho del PDF.")})  # fmt: skip
+    desk.submit(
+        desk.opened_view(),
+        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("Sospecho del PDF.")},
+    )
     desk.run_jobs()
     desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, MAINTAINER)
     desk.run_jobs()
     desk.click_in_thread(ids.ACTION_DIAGNOSE, tid, MAINTAINER)
-    desk.submit(desk.opened_view(), {
-        ids.BLOCK_DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
-        ids.BLOCK_CERTAINTY: option("alta"),
-        ids.BLOCK_ESTIMATE: text_value("3 días"),
-        ids.BLOCK_CONFIDENCE: option("media"),
-    }, user=MAINTAINER)  # fmt: skip
+    desk.submit(
+        desk.opened_view(),
+        {
+            ids.BLOCK_DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
+            ids.BLOCK_CERTAINTY: option("alta"),
+            ids.BLOCK_ESTIMATE: text_value("3 días"),
+            ids.BLOCK_CONFIDENCE: option("media"),
+        },
+        user=MAINTAINER,
+    )
     desk.run_jobs()
     assert desk.case(tid).case.state is State.DIAGNOSED
     return tid
@@ -89,16 +94,24 @@ def history(desk) -> dict[str, int]:
     desk.intake()
     cases["escalated"] = seed(desk, 9001, State.ESCALATED, now - 5 * HOUR, agent=OTHER_AGENT)
     cases["assigned"] = seed(desk, 9002, State.ASSIGNED, now - 9 * HOUR)
-    cases["in_progress"] = seed(desk, 9003, State.IN_PROGRESS, now - 30 * HOUR,
-                                estimate=now + timedelta(days=2))  # fmt: skip
-    cases["overdue"] = seed(desk, 9004, State.IN_PROGRESS, now - timedelta(days=6),
-                            agent=OTHER_AGENT, maintainer=OTHER_MAINTAINER,
-                            product="mercado-publico",
-                            estimate=now - timedelta(days=1))  # fmt: skip
+    cases["in_progress"] = seed(
+        desk, 9003, State.IN_PROGRESS, now - 30 * HOUR, estimate=now + timedelta(days=2)
+    )
+    cases["overdue"] = seed(
+        desk,
+        9004,
+        State.IN_PROGRESS,
+        now - timedelta(days=6),
+        agent=OTHER_AGENT,
+        maintainer=OTHER_MAINTAINER,
+        product="mercado-publico",
+        estimate=now - timedelta(days=1),
+    )
     cases["fixed"] = seed(desk, 9005, State.FIXED, now - timedelta(days=2))
     # Resolved with information 4 days ago: its 7-day window has 3 days left.
-    cases["awaiting"] = seed(desk, 9006, State.AWAITING_CONFIRMATION,
-                             now - timedelta(days=4) - HOUR, escalated=False)  # fmt: skip
+    cases["awaiting"] = seed(
+        desk, 9006, State.AWAITING_CONFIRMATION, now - timedelta(days=4) - HOUR, escalated=False
+    )
     cases["resolved"] = finished_ago(desk, 9007, State.RESOLVED, timedelta(days=1))
     cases["spam"] = finished_ago(desk, 9008, State.SPAM, timedelta(days=2))
     return cases
@@ -117,27 +130,35 @@ def snapshot(desk) -> dict[str, Any]:
 
 
 def open_home(desk, user: str, n: int = 1, tab: str = "home") -> None:
-    event = {"type": "app_home_opened", "user": user, "channel": f"D{user[1:]}", "tab": tab,
-             "event_ts": f"{time.time():.6f}"}  # fmt: skip
+    event = {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": f"D{user[1:]}",
+        "tab": tab,
+        "event_ts": f"{time.time():.6f}",
+    }
     assert desk.event(event, f"Ev0HOME{user}{n}").status_code == 200
 
 
 def click_on_home(desk, action_id: str, tid: int, user: str):
     """A button of the Home tab: no channel, no response_url (Slack sends none from a view)."""
     payload = {
-        "type": "block_actions",
-        "team": {"id": "T0TEST", "domain": "test"},
-        "user": {"id": user, "username": user.lower(), "team_id": "T0TEST"},
-        "api_app_id": "A0SOPORTE",
-        "token": "legacy",
-        "trigger_id": f"{time.time():.4f}.home.trigger",
+        **click_payload(
+            action_id,
+            tid,
+            user,
+            "",
+            "",
+            trigger_id=f"{time.time():.4f}.home.trigger",
+            response_url="",
+        ),
         "container": {"type": "view", "view_id": "V0HOME"},
         "view": {"id": "V0HOME", "type": "home", "callback_id": ids.VIEW_HOME},
-        "actions": [{"type": "button", "action_id": action_id,
-                     "block_id": f"{ids.BLOCK_HOME_CASE}{tid}", "value": str(tid),
-                     "action_ts": str(time.time())}],
-    }  # fmt: skip
-    body = urlencode({"payload": json.dumps(payload)})
+    }
+    for key in ("channel", "message", "response_url"):
+        del payload[key]
+    payload["actions"][0]["block_id"] = f"{ids.BLOCK_HOME_CASE}{tid}"
+    body = interactive_body(payload)
     return desk.post_signed(body, "application/x-www-form-urlencoded")
 
 
@@ -151,8 +172,15 @@ def test_estado_summarises_the_desk(desk, history):
     answer = response.json()
     assert answer["response_type"] == "ephemeral"
     text = shown(answer["blocks"])
-    for state, n in (("Nuevo", 1), ("Escalado", 1), ("Asignado", 1), ("Diagnosticado", 1),
-                     ("En curso", 2), ("Corregido", 1), ("Por confirmar", 1)):  # fmt: skip
+    for state, n in (
+        ("Nuevo", 1),
+        ("Escalado", 1),
+        ("Asignado", 1),
+        ("Diagnosticado", 1),
+        ("En curso", 2),
+        ("Corregido", 1),
+        ("Por confirmar", 1),
+    ):
         assert f"*{state}*\\n{n}" in text, state
     new = desk.case(history["new"])
     assert f"{thread_url(new.card.channel, new.card.ts)}|#{history['new']}" in text
@@ -173,14 +201,27 @@ def test_estado_of_a_ticket_shows_its_timeline(desk, history):
     by_url = desk.command(f"estado <https://unholster.zendesk.com/agent/tickets/{tid}>").json()
     assert by_number["blocks"] == by_url["blocks"]
     text = shown(by_number)
-    for phrase in (f"#{tid}", "Error al exportar informe", "Diagnosticado",
-                   "respuesta inicial al usuario", "Ana Pérez", "ana@example.com",
-                   "Municipalidad de Ejemplo", "Pulso", f"<@{MAINTAINER}>",
-                   "sin memoria", "certeza alta", "confianza media", "Historial* (3 pasos)",
-                   f"*Escalar* (nuevo → escalado) por <@{AGENT}>: «Sospecho del PDF.»",
-                   f"*Caso tomado* (escalado → asignado) por <@{MAINTAINER}>: «tomó el caso»",
-                   "*Diagnóstico* (asignado → diagnosticado)", "Ver tarjeta",
-                   "Hilo del escalamiento", "Abrir en Zendesk"):  # fmt: skip
+    for phrase in (
+        f"#{tid}",
+        "Error al exportar informe",
+        "Diagnosticado",
+        "respuesta inicial al usuario",
+        "Ana Pérez",
+        "ana@example.com",
+        "Municipalidad de Ejemplo",
+        "Pulso",
+        f"<@{MAINTAINER}>",
+        "sin memoria",
+        "certeza alta",
+        "confianza media",
+        "Historial* (3 pasos)",
+        f"*Escalar* (nuevo → escalado) por <@{AGENT}>: «Sospecho del PDF.»",
+        f"*Caso tomado* (escalado → asignado) por <@{MAINTAINER}>: «tomó el caso»",
+        "*Diagnóstico* (asignado → diagnosticado)",
+        "Ver tarjeta",
+        "Hilo del escalamiento",
+        "Abrir en Zendesk",
+    ):
         assert phrase in text, phrase
     waiting = shown(desk.command(f"estado {history['awaiting']}").json())
     assert "Plazo de cierre" in waiting and "quedan 3 días" in waiting
@@ -189,12 +230,13 @@ def test_estado_of_a_ticket_shows_its_timeline(desk, history):
 def test_mios_lists_the_callers_cases(desk, history):
     mine = shown(desk.command("mios", user=AGENT).json())
     assert "Tus casos abiertos (5)" in mine
-    for tid, waits in ((history["assigned"], "diagnóstico del mantenedor"),
-                       (history["diagnosed"], "respuesta inicial al usuario"),
-                       (history["in_progress"], "seguimiento / corrección"),
-                       (history["fixed"], "proponer resolución"),
-                       (history["awaiting"],
-                        "confirmación del usuario (quedan 3 días)")):  # fmt: skip
+    for tid, waits in (
+        (history["assigned"], "diagnóstico del mantenedor"),
+        (history["diagnosed"], "respuesta inicial al usuario"),
+        (history["in_progress"], "seguimiento / corrección"),
+        (history["fixed"], "proponer resolución"),
+        (history["awaiting"], "confirmación del usuario (quedan 3 días)"),
+    ):
         assert f"#{tid}" in mine and f"→ {waits}" in mine, waits
     for other in ("escalated", "overdue", "new", "resolved", "spam"):
         assert f"|#{history[other]}>" not in mine, other
@@ -254,8 +296,12 @@ def test_home_is_published_for_the_user_who_opened_it(desk, history):
     assert view["type"] == "home" and len(view["blocks"]) <= 100
     assert "Cola de soporte" not in text and "Casos abiertos por estado" in text
     assert "Tus casos (5)" in text and "Tiempos de atención" in text
-    buttons = {(e["action_id"], e["value"]) for b in view["blocks"] if b["type"] == "actions"
-               for e in b["elements"]}  # fmt: skip
+    buttons = {
+        (e["action_id"], e["value"])
+        for b in view["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    }
     assert (ids.ACTION_RESPOND, str(history["diagnosed"])) in buttons
     assert (ids.ACTION_PROPOSE_RESOLUTION, str(history["fixed"])) in buttons
     assert (ids.ACTION_USER_CONFIRMED, str(history["awaiting"])) in buttons
@@ -279,13 +325,16 @@ def test_home_buttons_open_the_card_modals_and_the_home_follows_the_case(desk, h
     assert desk.slack.count("views.open") == opened + 1
     view = desk.opened_view()
     assert view["callback_id"] == ids.VIEW_RESPONSE, "the same modal as the card's button"
-    desk.submit(view, {
-        ids.BLOCK_REQUIRED_INFO: text_value(""),
-        ids.BLOCK_USEFUL_INFO: text_value(""),
-        ids.BLOCK_PLAIN_DIAGNOSIS: text_value("El informe es demasiado grande."),
-        ids.BLOCK_EXPECTED_DATE: text_value("el viernes"),
-        ids.BLOCK_WORKAROUND: text_value(""),
-    })  # fmt: skip
+    desk.submit(
+        view,
+        {
+            ids.BLOCK_REQUIRED_INFO: text_value(""),
+            ids.BLOCK_USEFUL_INFO: text_value(""),
+            ids.BLOCK_PLAIN_DIAGNOSIS: text_value("El informe es demasiado grande."),
+            ids.BLOCK_EXPECTED_DATE: text_value("el viernes"),
+            ids.BLOCK_WORKAROUND: text_value(""),
+        },
+    )
     desk.run_jobs()
     assert desk.case(tid).case.state is State.IN_PROGRESS
     publishes = desk.slack.calls_to("views.publish")
