@@ -6,6 +6,9 @@ import logging
 import uuid
 from typing import Any
 
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
 from bot import texts
 from bot.runtime import Runtime
 from workers.queue import enqueue
@@ -39,3 +42,12 @@ def refuse_non_agent(rt: Runtime, body: dict[str, Any], action: str) -> bool:
     log.warning("refused %s by non-agent %s", action, user)
     tell(rt, body, texts.NOT_AN_AGENT)
     return True
+
+
+def open_modal(client: WebClient, rt: Runtime, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """Open a modal on the click's trigger (valid 3 s); if Slack refuses, tell the clicker."""
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        tell(rt, body, "No pude abrir el formulario a tiempo; vuelve a presionar el botón.")

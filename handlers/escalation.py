@@ -21,7 +21,7 @@ from bot.replies import user_update, window_days
 from bot.runtime import Runtime, utcnow
 from bot.steps import CaseBusy
 from handlers import modal_flow
-from handlers.common import log, refuse_non_agent, tell
+from handlers.common import log, open_modal, refuse_non_agent, tell
 from workers.escalation import thread_key
 from workers.queue import enqueue
 
@@ -78,14 +78,6 @@ def _may_take(rt: Runtime, client: WebClient, record: CaseRecord, user: str) -> 
     return None if member else NOT_A_MAINTAINER.format(product=product.name)
 
 
-def _open(client: WebClient, rt: Runtime, body: dict[str, Any], view: dict[str, Any]) -> None:
-    try:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-    except SlackApiError as exc:
-        log.warning("views.open failed: %s", exc.response.get("error"))
-        tell(rt, body, "No pude abrir el formulario a tiempo; vuelve a presionar el botón.")
-
-
 def register(app: App, rt: Runtime) -> None:
     @app.action(ids.ACTION_ESCALATE)
     def escalate_button(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
@@ -104,7 +96,7 @@ def register(app: App, rt: Runtime) -> None:
                 ),
             )
             return
-        _open(client, rt, body, modals.escalate_modal(record, rt.catalog))
+        open_modal(client, rt, body, modals.escalate_modal(record, rt.catalog))
 
     @app.action(ids.ACTION_TAKE_CASE)
     def take_button(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
@@ -145,7 +137,7 @@ def register(app: App, rt: Runtime) -> None:
             if record.case.state not in allowed:
                 tell(rt, body, "El caso ya no está en una etapa que permita esto.")
                 return
-            _open(client, rt, body, build(record))
+            open_modal(client, rt, body, build(record))
 
         app.action(action_id)(handler)
 
@@ -167,7 +159,7 @@ def register(app: App, rt: Runtime) -> None:
             if record.case.state not in allowed or record.pending_replies:
                 tell(rt, body, "El caso ya no está en una etapa que permita esto.")
                 return
-            _open(client, rt, body, build(record))
+            open_modal(client, rt, body, build(record))
 
         app.action(action_id)(handler)
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from blocks import modals
 from blocks.card import decision_label
@@ -20,7 +19,7 @@ from bot.replies import refer_to_person, resolve_with_action, window_days
 from bot.runtime import Runtime, utcnow
 from bot.triage import CaseBusy, Decision, confirm_resolution, decide
 from handlers import modal_flow
-from handlers.common import log, refuse_non_agent, tell
+from handlers.common import log, open_modal, refuse_non_agent, tell
 
 ModalBuilder = Callable[..., dict[str, Any]]
 
@@ -84,7 +83,7 @@ def register(app: App, rt: Runtime) -> None:
         if record:
             _decide_or_tell(rt, body, record.ticket_id, Decision(Event.MARK_SPAM))
 
-    def open_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
+    def decision_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
         ack()
         if refuse_non_agent(rt, body, action["action_id"]):
             return
@@ -96,14 +95,10 @@ def register(app: App, rt: Runtime) -> None:
             view = builder(record, rt.catalog)
         else:
             view = builder(record, rt.catalog, _window_text(rt))
-        try:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
-            tell(rt, body, "No pude abrir el formulario a tiempo; vuelve a presionar el botón.")
+        open_modal(client, rt, body, view)
 
     for action_id in MODAL_BUTTONS:
-        app.action(action_id)(open_modal)
+        app.action(action_id)(decision_button)
 
     @app.action(ids.ACTION_USER_CONFIRMED)
     def user_confirmed(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
