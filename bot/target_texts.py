@@ -27,6 +27,7 @@ LABELS: Mapping[Metric, str] = {
     Metric.DIAGNOSIS: "diagnóstico",
     Metric.RESOLUTION: "propuesta de resolución",
 }
+_RELATIVE_DAYS = ("ayer", "hoy", "mañana")
 
 
 def span_phrase(span: timedelta) -> str:
@@ -47,7 +48,7 @@ def day_phrase(moment: datetime, now: datetime, tz: ZoneInfo) -> str:
     days = (local.date() - today).days
     clock = f"{local:%H:%M}"
     if days in (-1, 0, 1):
-        return f"{('ayer', 'hoy', 'mañana')[days + 1]} {clock}"
+        return f"{_RELATIVE_DAYS[days + 1]} {clock}"
     if 1 < days < 7:
         return f"{WEEKDAY_NAMES[local.weekday()]} {clock}"
     year = f" de {local.year}" if local.year != today.year else ""
@@ -64,7 +65,7 @@ def countdown(target: Target, now: datetime, calendar: BusinessCalendar) -> str:
     it ended."""
     metric = target.metric
     when = day_phrase(target.deadline, now, calendar.tz)
-    on = when if when.startswith(("hoy", "mañana", "ayer")) else f"el {when}"
+    on = when if when.startswith(_RELATIVE_DAYS) else f"el {when}"
     outcome = target.outcome(now)
     if outcome is Outcome.MET:
         return f"{LABELS[metric]}: a tiempo"
