@@ -24,6 +24,16 @@ def escape_mrkdwn(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_BROADCAST = re.compile(r"<!(channel|here|everyone)(?:\|[^<>]*)?>")
+
+
+def from_slack(s: str) -> str:
+    """Text a person wrote in Slack, to repeat elsewhere in Slack: its mentions, links and
+    formatting stay as they are (Slack already escaped &, < and >); only the broadcasts
+    `<!channel>`, `<!here>` and `<!everyone>` become plain words, so a relay never pings."""
+    return _BROADCAST.sub(lambda m: f"@{m.group(1)}", s)
+
+
 def truncate(s: str, limit: int, suffix: str = "…") -> str:
     """`s` if it fits in `limit` characters, else cut so that it ends with `suffix`."""
     if len(s) <= limit:

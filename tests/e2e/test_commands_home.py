@@ -33,6 +33,12 @@ OTHER_MAINTAINER = "U0MANT0003"
 HOUR = timedelta(hours=1)
 
 
+@pytest.fixture
+def desk(desk_over_both):
+    """Every scenario of this module runs over signed HTTP and over Socket Mode."""
+    return desk_over_both
+
+
 def text_value(text: str) -> dict:
     return {"type": "plain_text_input", "value": text}
 

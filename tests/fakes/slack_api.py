@@ -191,6 +191,7 @@ class SlackFake:
     def __init__(
         self,
         token: str = "xoxb-test",
+        app_token: str = "xapp-1-test",
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
         team_id: str = "T0TEST",
@@ -202,6 +203,7 @@ class SlackFake:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.token = token
+        self.app_token = app_token
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.team_id = team_id
@@ -219,8 +221,10 @@ class SlackFake:
         self._members: dict[str, list[str]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
         self._custom: dict[str, Handler] = {}
+        self._socket_mode: Any = None
         self._methods: dict[str, Handler] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -552,8 +556,14 @@ class SlackFake:
             return reply, self._delay
 
     def _dispatch(self, method: str, token: str | None, params: dict[str, Any] | None) -> _Reply:
-        if token != self.token:
+        # https://docs.slack.dev/reference/methods/apps.connections.open: only an app-level
+        # token (xapp-) opens a Socket Mode connection, and an app-level token calls nothing
+        # else; either way the other token type answers `not_allowed_token_type`.
+        app_level = method == "apps.connections.open"
+        if token not in (self.token, self.app_token):
             return _error("invalid_auth")
+        if (token == self.app_token) != app_level:
+            return _error("not_allowed_token_type")
         if params is None:
             return _error("invalid_json")
         fault = self._take_fault(method)
@@ -708,6 +718,17 @@ class SlackFake:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def attach_socket_mode(self, server: Any) -> None:
+        """Serve `apps.connections.open` with URLs of `server` (tests/fakes/socket_mode.py)."""
+        with self._lock:
+            self._socket_mode = server
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self._socket_mode is None:
+            # Not a Slack error: the test did not attach a SocketModeServer.
+            raise ApiError("fake_has_no_socket_mode_server")
+        return {"url": self._socket_mode.issue_url()}
 
     def _message_fields(self, params: dict[str, Any]) -> dict[str, Any]:
         fields = {k: params[k] for k in ("text", "blocks", "attachments") if k in params}
