@@ -20,7 +20,7 @@ from blocks.dashboard import (
     card_url,
     product_name,
 )
-from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text, thread_url
+from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
 from bot import dashboard as d
 from bot.case_summary import summarize
 from bot.catalog import Catalog
@@ -95,8 +95,8 @@ def case_message(
     url = card_url(flat)
     if url:
         links.append(t.link(url, "Ver tarjeta"))
-    if escalation and escalation.channel and escalation.ts:
-        links.append(t.link(thread_url(escalation.channel, escalation.ts), "Hilo del escalamiento"))
+    if escalation and escalation.permalink:
+        links.append(t.link(escalation.permalink, "Hilo del escalamiento"))
     if ticket.url:
         links.append(t.link(ticket.url, "Abrir en Zendesk"))
     if links:

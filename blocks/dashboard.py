@@ -22,7 +22,6 @@ from slack_sdk.models.blocks import (
 
 from blocks import text as t
 from blocks.card import NO_SUBJECT
-from blocks.escalation_text import thread_url
 from bot import dashboard as d
 from bot.catalog import Catalog
 
@@ -71,11 +70,8 @@ def _dt(ts: float) -> datetime:
 
 
 def card_url(summary: d.Summary) -> str | None:
-    """The card's permalink, built without an API call (as the escalation thread's)."""
-    card = summary.get("card")
-    if not card or len(card) != 2:
-        return None
-    return thread_url(card[0], card[1])
+    """The card's permalink (chat.getPermalink, kept on the case when the card was posted)."""
+    return summary.get("card_url") or None
 
 
 def case_ref(summary: d.Summary) -> str:

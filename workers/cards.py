@@ -54,13 +54,21 @@ def find_posted_message(
             return None
 
 
+def permalink(rt: Runtime, channel: str, ts: str) -> str:
+    """The message's link as Slack gives it (custom domains and Enterprise Grid included)."""
+    return rt.slack.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+
+
 def post_card(ticket_id: int) -> str:
-    """Post the case's card in the agents' channel, exactly once."""
+    """Post the case's card in the agents' channel, exactly once, and keep its permalink."""
     rt = get_runtime()
     record = rt.store.get(ticket_id)
     if record is None:
         return "no case"
     if record.card:
+        if record.card.permalink is None:
+            link = permalink(rt, record.card.channel, record.card.ts)
+            _save_card(rt, ticket_id, record, dataclasses.replace(record.card, permalink=link))
         return "already posted"
     channel = rt.catalog.agents_channel
     ts = find_posted_message(rt, channel, CARD_EVENT, ticket_id, "card")
@@ -76,10 +84,18 @@ def post_card(ticket_id: int) -> str:
             unfurl_media=False,
         )
         ts = response["ts"]
-    saved = rt.store.update(ticket_id, lambda r: dataclasses.replace(r, card=CardRef(channel, ts)))
-    if saved.case != record.case or saved.replies != record.replies:
-        update_card(rt, saved)
+    saved = _save_card(rt, ticket_id, record, CardRef(channel, ts))
+    link = permalink(rt, channel, ts)
+    _save_card(rt, ticket_id, saved, CardRef(channel, ts, link))
     return ts
+
+
+def _save_card(rt: Runtime, ticket_id: int, seen: CaseRecord, card: CardRef) -> CaseRecord:
+    """Record the card; re-render it when the case moved since `seen` was read."""
+    saved = rt.store.update(ticket_id, lambda r: dataclasses.replace(r, card=card))
+    if saved.case != seen.case or saved.replies != seen.replies:
+        update_card(rt, saved)
+    return saved
 
 
 def update_card(rt: Runtime, record: CaseRecord) -> None:

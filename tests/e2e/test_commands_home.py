@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from bench.dashboard import path, synthetic_record
-from blocks.escalation_text import thread_url
 from bot import escalation, ids
 from bot.lifecycle import State
 from bot.records import Diagnosis
@@ -189,7 +188,8 @@ def test_estado_summarises_the_desk(desk, history):
     ):
         assert f"*{state}*\\n{n}" in text, state
     new = desk.case(history["new"])
-    assert f"{thread_url(new.card.channel, new.card.ts)}|#{history['new']}" in text
+    assert new.card.permalink.startswith("https://fake.slack.com/archives/")
+    assert f"{new.card.permalink}|#{history['new']}" in text
     assert "Más antiguo sin triage" in text and "No llegan las alertas" in text
     assert "Escalamientos sin tomar* (1)" in text and "#9001" in text
     assert "Estimaciones vencidas* (1)" in text and "#9004" in text

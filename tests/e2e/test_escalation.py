@@ -87,6 +87,12 @@ def test_escalation_opens_a_thread_in_the_product_channel(desk):
     assert ids.ACTION_TAKE_CASE in shown
     assert "<!channel>" not in shown, "the user's words must not ping the product channel"
     assert "Escalado" in desk.card_text(tid) and PULSO_CHANNEL in desk.card_text(tid)
+    record = desk.case(tid)
+    links = {c.params["message_ts"]: c for c in desk.slack.calls_to("chat.getPermalink")}
+    assert set(links) == {record.card.ts, record.escalation.ts}, "one chat.getPermalink each"
+    assert desk.slack.count("chat.getPermalink") == 2
+    assert f"<{record.escalation.permalink}|Ver hilo del escalamiento>" in desk.card_text(tid)
+    assert "https://slack.com/archives" not in desk.card_text(tid)
     zd = desk.zendesk.ticket(tid)
     assert zd["status"] == "hold" and "soporte_escalado" in zd["tags"]
     assert any(

@@ -51,6 +51,7 @@ def summ(tid: int, state: State = State.NEW, *, created: float, **fields: Any) -
         "agent": None,
         "maintainer": None,
         "card": ["C0AGENTS01", f"1700000000.{tid:06d}"],
+        "card_url": f"https://example.slack.com/archives/C0AGENTS01/p1700000000{tid:06d}",
         "busy": False,
         "updated": created,
     }
@@ -153,7 +154,7 @@ def test_sla_without_cases_says_so():
 def open_desk() -> list[dict[str, Any]]:
     return [
         summ(1, State.NEW, created=T - 5 * H),
-        summ(2, State.NEW, created=T - 30 * H, card=None),
+        summ(2, State.NEW, created=T - 30 * H, card=None, card_url=None),
         summ(3, State.ESCALATED, created=T - 50 * H, escalated=T - 3 * H, agent=AGENT),
         summ(4, State.ESCALATED, created=T - 20 * H, escalated=T - 10 * H, agent=OTHER),
         summ(5, State.ASSIGNED, created=T - 9 * H, agent=AGENT, maintainer=MAINT),
@@ -386,7 +387,7 @@ def test_status_message_in_spanish_with_card_links():
         "p90",
     ):
         assert phrase in shown, phrase
-    assert "https://slack.com/archives/C0AGENTS01/p1700000000000004|#4" in shown
+    assert "https://example.slack.com/archives/C0AGENTS01/p1700000000000004|#4" in shown
     assert "#2 Asunto 2 — llegó hace 1 d 6 h" in shown, "oldest untriaged, no card: plain #2"
     assert "quedan 3 días" in shown and "Pulso" in shown
     # 7-day triage from history(): median 30 min, p90 1 h.
