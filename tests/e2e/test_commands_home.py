@@ -154,7 +154,7 @@ def click_on_home(desk, action_id: str, tid: int, user: str):
             user,
             "",
             "",
-            trigger_id=f"{time.time():.4f}.home.trigger",
+            trigger_id=desk.slack.issue_trigger(),
             response_url="",
         ),
         "container": {"type": "view", "view_id": "V0HOME"},

@@ -28,6 +28,7 @@ MODAL = {"type": "modal", "title": {"type": "plain_text", "text": "Ticket"}, "bl
 @pytest.fixture
 def fake() -> Iterator[SlackFake]:
     with SlackFake() as running:
+        running.invite_bot("C1", "C2")
         yield running
 
 
@@ -104,7 +105,7 @@ def test_ephemeral(fake: SlackFake, client: WebClient) -> None:
 
 
 def test_views_open_update_and_not_found(fake: SlackFake, client: WebClient) -> None:
-    opened = client.views_open(trigger_id="trig", view=MODAL)["view"]
+    opened = client.views_open(trigger_id=fake.issue_trigger(), view=MODAL)["view"]
     assert opened["id"].startswith("V")
     assert opened["hash"]
     assert opened["title"]["text"] == "Ticket"
@@ -122,9 +123,10 @@ def test_views_open_update_and_not_found(fake: SlackFake, client: WebClient) -> 
         client.views_update(view_id=opened["id"], view=MODAL)
     assert info.value.response["error"] == "not_found"
 
-    fake.expire_trigger("old")
+    old = fake.issue_trigger()
+    fake.expire_trigger(old)
     with pytest.raises(SlackApiError) as info:
-        client.views_open(trigger_id="old", view=MODAL)
+        client.views_open(trigger_id=old, view=MODAL)
     assert info.value.response["error"] == "expired_trigger_id"
 
 
