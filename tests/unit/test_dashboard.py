@@ -23,6 +23,7 @@ from bot.case_summary import summarize
 from bot.catalog import load_catalog
 from bot.lifecycle import Event, State, apply
 from bot.steps import HOME_DEBOUNCE_SECONDS, home_refresh
+from tests.fakes import slack_rules
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 T = NOW.timestamp()
@@ -535,9 +536,13 @@ def test_case_message_long_timeline_is_cut():
         case = apply(case, Event.SEND_UPDATE, AGENT, at, "Novedades del caso " * 20)
     message = case_detail.case_message(dataclasses.replace(record, case=case), CATALOG, NOW)
     assert_within_limits(message["blocks"], 50)
-    last = message["blocks"][-1]["text"]["text"]
-    shown = sum(b["text"]["text"].count("*Actualización*") for b in message["blocks"][5:])
-    assert last.endswith(f"…y {1004 - 4 - shown} más"), "4 steps before the updates"
+    assert slack_rules.message_errors(message["text"], message["blocks"]) is None
+    sections = [b["text"]["text"] for b in message["blocks"] if "text" in b][1:]
+    shown = sum(text.count("*Actualización*") for text in sections)
+    assert 0 < shown < 1000
+    assert sections[-1].rstrip().endswith("»"), "the newest step closes the list"
+    pointer = message["blocks"][-1]["elements"][0]["text"]
+    assert f"los {1004 - shown} anteriores no caben" in pointer
 
 
 def test_usage_message_with_the_problem():
