@@ -366,12 +366,17 @@ def test_home_buttons_open_the_card_modals_and_the_home_follows_the_case(desk, h
     publishes = desk.slack.calls_to("views.publish")[before:]
     assert sorted(c.params["user_id"] for c in publishes) == sorted([AGENT, MAINTAINER])
 
-    # From the Home a refused click has no channel to answer in: it is logged, not a failure.
+    # From the Home a refused click has no channel to answer in: the app tells them in a DM.
     assert click_on_home(desk, ids.ACTION_RESPOND, tid, STRANGER).status_code == 200
     assert click_on_home(desk, ids.ACTION_DIAGNOSE, tid, AGENT).status_code == 200
     desk.run_jobs()
     assert desk.slack.count("views.open") == opened + 1
     assert desk.slack.calls_to("chat.postEphemeral") == []
+    # The refusal is a DM from the app, which the user reads in its Messages tab.
+    [refusal] = desk.slack.app_home_messages(STRANGER)
+    assert "No tienes permiso" in refusal["text"]
+    [not_owner] = desk.slack.app_home_messages(AGENT)
+    assert "Solo el Mantenedor" in not_owner["text"]
 
 
 # --- retention -----------------------------------------------------------------------------
