@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -14,6 +15,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.catalog import CatalogError
@@ -87,6 +89,33 @@ def serve_http(wsgi: Any, port: int, host: str = "0.0.0.0") -> WSGIServer:
     return make_server(host, port, wsgi, _ThreadingWSGIServer, handler_class=_QuietHandler)
 
 
+def socket_mode_handler(
+    rt: Runtime, app: App | None = None, *, ping_interval: float = 10
+) -> SocketModeHandler:
+    """The Bolt app behind a Socket Mode connection: the app-level token opens the WebSocket
+    through `apps.connections.open` at SLACK_API_URL, and the client reconnects by itself when
+    Slack refreshes or drops the connection."""
+    app = app or create_app(rt)
+    return SocketModeHandler(
+        app, rt.settings.slack_app_token, web_client=app.client, ping_interval=ping_interval
+    )
+
+
+def serve_socket_mode(rt: Runtime) -> None:
+    """The `socket` process: hold the WebSocket to Slack until SIGTERM or SIGINT."""
+    if not rt.settings.slack_app_token:
+        raise ConfigError("SLACK_APP_TOKEN is not set: Socket Mode needs the app-level token")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    handler = socket_mode_handler(rt)
+    handler.connect()
+    log.info("Socket Mode connected")
+    stop.wait()
+    log.info("Socket Mode stopping")
+    handler.close()
+
+
 def _start_embedded_redis(env: dict[str, str]) -> Any:
     from bot.embedded_redis import EmbeddedRedis
 
@@ -144,14 +173,10 @@ def main() -> int:
     app = create_app(rt)
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
             log.info("Socket Mode; Zendesk webhook on port %s", settings.port)
             http = serve_http(create_wsgi(rt, app), settings.port)
-            import threading
-
             threading.Thread(target=http.serve_forever, daemon=True).start()
-            SocketModeHandler(app, settings.slack_app_token).start()
+            serve_socket_mode(rt)
         else:
             log.info("HTTP mode on port %s (/slack/events, /zendesk/webhook)", settings.port)
             serve_http(create_wsgi(rt, app), settings.port).serve_forever()
@@ -168,4 +193,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["socket"]:  # the Procfile's `socket` process
+        logging.basicConfig(level=logging.INFO)
+        serve_socket_mode(build_runtime())
+        sys.exit(0)
     sys.exit(main())

@@ -117,7 +117,13 @@ def synthetic_record(
         if event is Event.ESCALATE:
             channel = PRODUCT_CHANNELS.get(product, "C0PULSO001")
             thread_ts = f"{1_700_000_000 + ticket_id}.000200"
-            escalation = Escalation(product, "Sospecho del generador de PDF.", channel, thread_ts)
+            escalation = Escalation(
+                product,
+                "Sospecho del generador de PDF.",
+                channel,
+                thread_ts,
+                permalink=_permalink(channel, thread_ts),
+            )
         elif escalation is not None and event is Event.TAKE_CASE:
             escalation = dataclasses.replace(escalation, maintainer=maintainer)
         elif escalation is not None and event is Event.DIAGNOSE:
@@ -127,14 +133,20 @@ def synthetic_record(
             escalation = dataclasses.replace(escalation, diagnoses=(diagnosis,))
         elif escalation is not None and event is Event.MARK_FIXED:
             escalation = dataclasses.replace(escalation, fix_note="Subimos la memoria.")
+    card_ts = (AGENTS_CHANNEL, f"{1_700_000_000 + ticket_id}.000100")
     return CaseRecord(
         case=case,
         ticket=ticket,
-        card=CardRef(AGENTS_CHANNEL, f"{1_700_000_000 + ticket_id}.000100") if card else None,
+        card=CardRef(card_ts[0], card_ts[1], _permalink(*card_ts)) if card else None,
         product=product if (escalation or state is not State.NEW) else None,
         replies=tuple(replies),
         escalation=escalation,
     )
+
+
+def _permalink(channel: str, ts: str) -> str:
+    """What chat.getPermalink answers on the Slack fake (the bench never calls it)."""
+    return f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"
 
 
 # Roughly a live desk: a third finished, most open cases somewhere in the escalation.

@@ -29,6 +29,7 @@ from bot.runtime import Runtime, build_runtime
 from tests.fakes.slack_api import Call, SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
 from tests.harness import AGENT, AGENTS_CHANNEL, OTHER_AGENT, desk_environment
+from tests.slack_workspace import invite_desk_bot
 from workers.cards import CARD_EVENT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,6 +179,7 @@ def open_desk(redis_url: str) -> Iterator[Desk]:
     """Flush Redis, start fresh fakes (as tests/conftest.py does) and build the runtime."""
     redis.Redis.from_url(redis_url).flushall()
     with SlackFake() as slack, ZendeskFake() as zendesk:
+        invite_desk_bot(slack)
         slack.add_user(AGENT, "ana.agente", real_name="Ana Agente")
         slack.add_user(OTHER_AGENT, "beto.agente", real_name="Beto Agente")
         env = desk_environment(slack, zendesk, redis_url)

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import text as t
-from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text, thread_url
+from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
 from bot import ids
 from bot.catalog import Catalog
 from bot.context import ticket_value
@@ -296,8 +296,8 @@ def escalation_summary(record: CaseRecord, catalog: Catalog) -> str | None:
         return None
     channel = _escalation_channel(escalation, catalog)
     where = _channel_mention(channel, escalation)
-    if channel and escalation.ts:
-        where += " · " + t.link(thread_url(channel, escalation.ts), "Ver hilo del escalamiento")
+    if escalation.permalink:
+        where += " · " + t.link(escalation.permalink, "Ver hilo del escalamiento")
     elif record.case.state is State.ESCALATED:
         where += " (publicando el escalamiento…)"
     lines = [f"🧵 Escalamiento en {where}"]

@@ -12,15 +12,18 @@ from blocks.card import EVENT_LABELS, NO_SUBJECT
 from blocks.dashboard import (
     FIELDS_MAX,
     MESSAGE_BLOCKS_MAX,
+    MESSAGE_TEXT_BUDGET,
     _context,
     _header,
     _paged_sections,
     _render,
     _section,
     card_url,
+    latest_that_fit,
     product_name,
+    text_size,
 )
-from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text, thread_url
+from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
 from bot import dashboard as d
 from bot.case_summary import summarize
 from bot.catalog import Catalog
@@ -28,6 +31,10 @@ from bot.records import CaseRecord
 
 ACTOR_NAMES = {"zendesk": "Zendesk", "plazo": "el plazo de cierre", "system": "el sistema"}
 REASON_CHARS = 200
+EARLIER_STEPS = (
+    "Se muestran los pasos más recientes; los {n} anteriores no caben en un mensaje de Slack. "
+    "Cada decisión quedó también como nota interna en el ticket de Zendesk."
+)
 
 
 def _field(title: str, value: str) -> MarkdownTextObject:
@@ -95,8 +102,8 @@ def case_message(
     url = card_url(flat)
     if url:
         links.append(t.link(url, "Ver tarjeta"))
-    if escalation and escalation.channel and escalation.ts:
-        links.append(t.link(thread_url(escalation.channel, escalation.ts), "Hilo del escalamiento"))
+    if escalation and escalation.permalink:
+        links.append(t.link(escalation.permalink, "Hilo del escalamiento"))
     if ticket.url:
         links.append(t.link(ticket.url, "Abrir en Zendesk"))
     if links:
@@ -106,9 +113,13 @@ def case_message(
     if not lines:
         blocks.append(_section("*Historial*\nSin decisiones todavía: el caso espera triage."))
     else:
-        blocks += _paged_sections(
-            f"*Historial* ({len(lines)} pasos)", lines, MESSAGE_BLOCKS_MAX - len(blocks)
-        )
+        room = MESSAGE_BLOCKS_MAX - len(blocks) - 1
+        budget = MESSAGE_TEXT_BUDGET - text_size(blocks) - 400
+        title = f"*Historial* ({len(lines)} pasos)"
+        shown = latest_that_fit(lines, budget - t.slack_len(title))
+        blocks += _paged_sections(title, shown, room, budget)
+        if len(shown) < len(lines):
+            blocks.append(_context(EARLIER_STEPS.format(n=len(lines) - len(shown))))
     fallback = t.truncate(
         f"#{ticket.id} · {d.STATE_LABELS[case.state]} · {title}", t.FALLBACK_TEXT_MAX
     )

@@ -22,12 +22,14 @@ from slack_sdk.models.blocks import (
 
 from blocks import text as t
 from blocks.card import NO_SUBJECT
-from blocks.escalation_text import thread_url
 from bot import dashboard as d
 from bot.catalog import Catalog
 
 MESSAGE_BLOCKS_MAX = 50
 VIEW_BLOCKS_MAX = 100
+# Text in one message's blocks: Slack refuses a message from about 12,000 characters of
+# block text (msg_blocks_too_long, no documented figure), so answers stay well below.
+MESSAGE_TEXT_BUDGET = 10_000
 FIELDS_MAX = 10
 LIST_ITEMS = 15  # per list of /soporte estado and the Home summary
 MINE_ITEMS = 60  # cases listed by /soporte mios
@@ -71,11 +73,8 @@ def _dt(ts: float) -> datetime:
 
 
 def card_url(summary: d.Summary) -> str | None:
-    """The card's permalink, built without an API call (as the escalation thread's)."""
-    card = summary.get("card")
-    if not card or len(card) != 2:
-        return None
-    return thread_url(card[0], card[1])
+    """The card's permalink (chat.getPermalink, kept on the case when the card was posted)."""
+    return summary.get("card_url") or None
 
 
 def case_ref(summary: d.Summary) -> str:
@@ -112,15 +111,15 @@ def pack(
     "…y N más" for the rest. `total` is the full count when `lines` is already cut."""
     total = len(lines) if total is None else total
     out = [title]
-    used = len(title)
+    used = t.slack_len(title)
     shown = 0
     for line in lines[:max_items]:
         rest = total - shown - 1
         tail = len(_more(rest)) + 1 if rest else 0
-        if used + 1 + len(line) + tail > limit:
+        if used + 1 + t.slack_len(line) + tail > limit:
             break
         out.append(line)
-        used += 1 + len(line)
+        used += 1 + t.slack_len(line)
         shown += 1
     if total > shown:
         out.append(_more(total - shown))
@@ -281,29 +280,58 @@ def status_message(ov: d.Overview, catalog: Catalog | None = None) -> dict[str, 
 # --- one case ------------------------------------------------------------------------------
 
 
-def _paged_sections(title: str, lines: list[str], room: int) -> list[Block]:
-    """`lines` in as many sections (≤ 3,000 characters each) as `room` allows; the last one
-    says how many lines did not fit."""
+def text_size(blocks: Iterable[Block]) -> int:
+    """The characters of text in `blocks`, as Slack counts them for `msg_blocks_too_long`."""
+
+    def size(value: Any) -> int:
+        if isinstance(value, dict):
+            return sum(size(v) for k, v in value.items() if k not in ("type", "block_id"))
+        if isinstance(value, list):
+            return sum(size(v) for v in value)
+        return t.slack_len(value) if isinstance(value, str) else 0
+
+    return size(_render(blocks))
+
+
+def _paged_sections(
+    title: str, lines: list[str], room: int, budget: int = MESSAGE_TEXT_BUDGET
+) -> list[Block]:
+    """`lines` in as many sections (≤ 3,000 characters each) as `room` allows, and no more
+    than `budget` characters in all; the last one says how many lines did not fit."""
     sections: list[str] = []
     current = title
+    used = t.slack_len(title)
     shown = 0
     for i, line in enumerate(lines):
         rest = len(lines) - i - 1
-        last_room = len(sections) + 1 >= room
-        reserve = len(_more(rest)) + 1 if (last_room and rest) else 0
-        if len(current) + 1 + len(line) + reserve <= t.SECTION_TEXT_MAX:
-            current += "\n" + line
-            shown += 1
-            continue
-        if last_room:
+        size = t.slack_len(line)
+        tail = len(_more(rest)) + 1 if rest else 0
+        if used + 1 + size + tail > budget:
             break
-        sections.append(current)
-        current = line
+        last_room = len(sections) + 1 >= room
+        if t.slack_len(current) + 1 + size + (tail if last_room else 0) <= t.SECTION_TEXT_MAX:
+            current += "\n" + line
+        elif last_room:
+            break
+        else:
+            sections.append(current)
+            current = line
+        used += 1 + size
         shown += 1
     if shown < len(lines):
         current += "\n" + _more(len(lines) - shown)
     sections.append(current)
     return [_section(s) for s in sections]
+
+
+def latest_that_fit(lines: list[str], budget: int) -> list[str]:
+    """The newest of `lines` (the last ones) whose text fits in `budget` characters."""
+    used = 0
+    for n, line in enumerate(reversed(lines)):
+        used += t.slack_len(line) + 1
+        if used > budget:
+            return lines[len(lines) - n :]
+    return lines
 
 
 # --- my cases ------------------------------------------------------------------------------
@@ -323,7 +351,8 @@ def mine_message(cases: list[d.Summary], user: str, now: datetime) -> dict[str, 
     lines = [mine_line(s, user, now) for s in cases[:MINE_ITEMS]]
     blocks: list[Block] = [_header(f"Tus casos abiertos ({len(cases)})")]
     room = MESSAGE_BLOCKS_MAX - len(blocks) - 1
-    listed = _paged_sections("*Qué espera cada uno*", lines, room)
+    budget = MESSAGE_TEXT_BUDGET - text_size(blocks) - 200
+    listed = _paged_sections("*Qué espera cada uno*", lines, room, budget)
     if len(cases) > len(lines):
         extra = len(cases) - len(lines)
         listed.append(_context(f"…y {extra} más. Abre la pestaña *Inicio* de la app."))

@@ -27,7 +27,6 @@ from blocks.escalation_text import (
     diagnosis_estimate_echo,
     diagnosis_text,
     estimate_echo,
-    thread_url,
 )
 from bot import ids
 from bot.catalog import Catalog
@@ -71,9 +70,7 @@ def _product_name(record: CaseRecord, catalog: Catalog) -> str:
 def escalation_thread_url(record: CaseRecord) -> str | None:
     """The link to the escalation message, once it is posted."""
     escalation = record.escalation
-    if escalation is None or not escalation.channel or not escalation.ts:
-        return None
-    return thread_url(escalation.channel, escalation.ts)
+    return escalation.permalink if escalation else None
 
 
 def escalation_fallback_text(record: CaseRecord) -> str:

@@ -24,13 +24,13 @@ from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
 from blocks.modals import (
     DEFAULT_WINDOW_TEXT,
     MAX_OPTIONS,
-    _candidate_products,
     _context,
     _option,
     _plain,
     _text_input,
     _ticket_line,
     _window_note,
+    candidate_products,
 )
 from bot import ids, replies
 from bot.catalog import Catalog
@@ -131,7 +131,7 @@ def _diagnosis(record: CaseRecord) -> Diagnosis | None:
 
 def escalate_modal(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
     """Pick the product and write the background for its maintainers."""
-    products = _candidate_products(record, catalog)[:MAX_OPTIONS]
+    products = candidate_products(record, catalog)[:MAX_OPTIONS]
     org_products = catalog.products_for_organization(record.ticket.organization_id)
     chosen = next((p for p in products if p.key == record.product), None)
     if chosen is None and len(org_products) == 1:

@@ -54,12 +54,7 @@ def diagnosis_text(diagnosis: Diagnosis, echo: str, limit: int = t.SECTION_TEXT_
     """
     head = f"🩺 *Diagnóstico* (certeza {t.escape_mrkdwn(diagnosis.certainty)})"
     tail = estimate_line(diagnosis, echo)
-    room = max(0, limit - len(head) - len(tail) - 2)
+    room = max(0, limit - t.slack_len(head) - t.slack_len(tail) - 2)
     summary = t.clean_body(diagnosis.summary) or "(sin resumen)"
     body = t.truncate_mrkdwn(t.quote(t.escape_mrkdwn(summary)), room)
     return f"{head}\n{body}\n{tail}"
-
-
-def thread_url(channel: str, ts: str) -> str:
-    """Slack's permalink format for a message: no API call needed."""
-    return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"

@@ -6,16 +6,17 @@ is the `bot.lifecycle.Event` value the submission will apply.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
     ContextBlock,
+    ExternalDataSelectElement,
     InputBlock,
     MarkdownTextObject,
     Option,
-    OptionGroup,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
@@ -31,7 +32,8 @@ from bot.lifecycle import Event
 from bot.records import CaseRecord
 
 DEFAULT_WINDOW_TEXT = "7 días"
-MAX_OPTIONS = 100
+MAX_OPTIONS = 100  # options in one menu, groups included (Block Kit select menus)
+OPTION_VALUE_MAX = 150
 NO_PERSON_LABEL = "Nadie en particular (contacto general)"
 CHECKED_LABEL = "Verifiqué que el resultado es el esperado y resuelve el caso"
 
@@ -98,7 +100,7 @@ def _modal(
     return view.to_dict()
 
 
-def _candidate_products(record: CaseRecord, catalog: Catalog) -> tuple[Product, ...]:
+def candidate_products(record: CaseRecord, catalog: Catalog) -> tuple[Product, ...]:
     """The organisation's supported products, or every product when it has none."""
     return catalog.products_for_organization(record.ticket.organization_id) or tuple(
         catalog.products.values()
@@ -124,25 +126,54 @@ def wrong_recipient_modal(record: CaseRecord, catalog: Catalog) -> dict[str, Any
     )
 
 
+def _folded(text: str) -> str:
+    """Lower case without accents, so "maria" finds "María"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def matches(query: str, *texts: str) -> bool:
+    """Every word of `query` appears in one of `texts` (accents and case ignored)."""
+    haystack = _folded(" ".join(texts))
+    return all(word in haystack for word in _folded(query).split())
+
+
+def _picker(action_id: str, placeholder: str, initial: Option | None = None) -> Any:
+    """A menu served by the options listener (handlers/triage.py): it shows the first
+    options as soon as it opens and narrows them as the user types."""
+    return ExternalDataSelectElement(
+        action_id=action_id,
+        placeholder=_plain(placeholder, 150),
+        min_query_length=0,
+        initial_option=initial,
+    )
+
+
+def person_options(catalog: Catalog, query: str = "") -> dict[str, Any]:
+    """The directory's people whose name or e-mail match `query` (at most 99, sorted by
+    name), after "Nadie en particular": the answer to the person menu's options request."""
+    found = [
+        p
+        for p in sorted(catalog.people, key=lambda p: _folded(p.name))
+        if len(p.email) <= OPTION_VALUE_MAX and matches(query, p.name, p.email)
+    ]
+    options = [_option(NO_PERSON_LABEL, ids.NO_PERSON_VALUE)]
+    options += [_option(f"{p.name} — {p.email}", p.email) for p in found[: MAX_OPTIONS - 1]]
+    return {"options": [o.to_dict() for o in options]}
+
+
 def person_modal(
     record: CaseRecord, catalog: Catalog, window_text: str = DEFAULT_WINDOW_TEXT
 ) -> dict[str, Any]:
     """Pick the person the user was looking for (or nobody: the general contact)."""
-    people = [p for p in catalog.people if len(p.email) <= 150][: MAX_OPTIONS - 1]
-    options = [_option(NO_PERSON_LABEL, ids.NO_PERSON_VALUE)]
-    options += [_option(f"{p.name} — {p.email}", p.email) for p in people]
-    select = StaticSelectElement(
-        action_id=ids.BLOCK_PERSON,
-        placeholder=_plain("Elige a la persona del directorio", 150),
-        options=options,
-    )
     contact = t.escape_mrkdwn(catalog.general_contact)
     blocks: list[Block] = [
         _ticket_line(record),
         InputBlock(
             block_id=ids.BLOCK_PERSON,
             label=_plain("¿A quién buscaba el usuario?", 2000),
-            element=select,
+            element=_picker(ids.BLOCK_PERSON, "Escribe un nombre o correo del directorio"),
+            hint=_plain(f"{len(catalog.people)} personas en el directorio.", 2000),
         ),
         _context(
             "La respuesta le indica al usuario el correo directo de la persona elegida; "
@@ -185,7 +216,7 @@ def information_modal(
     record: CaseRecord, catalog: Catalog, window_text: str = DEFAULT_WINDOW_TEXT
 ) -> dict[str, Any]:
     """Pick the product and write the information; the prefill carries the docs link."""
-    products = _candidate_products(record, catalog)[:MAX_OPTIONS]
+    products = candidate_products(record, catalog)[:MAX_OPTIONS]
     chosen = next((p for p in products if p.key == record.product), None)
     if chosen is None and len(products) == 1:
         chosen = products[0]
@@ -225,35 +256,50 @@ def procedure_value(product_key: str, procedure_key: str) -> str:
     return f"{product_key}:{procedure_key}"
 
 
-def _procedure_select(products: tuple[Product, ...]) -> StaticSelectElement | None:
-    groups: list[OptionGroup] = []
-    for product in products:
-        if not product.procedures:
-            continue
-        options = [
-            _option(proc.title, procedure_value(product.key, proc.key), proc.description)
-            for proc in product.procedures[:MAX_OPTIONS]
-        ]
-        groups.append(
-            OptionGroup(label=t.truncate(product.name, t.OPTION_TEXT_MAX), options=options)
-        )
-    if not groups:
-        return None
-    groups = groups[:MAX_OPTIONS]
-    only = groups[0].options[0] if len(groups) == 1 and len(groups[0].options) == 1 else None
-    return StaticSelectElement(
-        action_id=ids.BLOCK_PROCEDURE,
-        placeholder=_plain("Elige el procedimiento", 150),
-        option_groups=groups,
-        initial_option=only,
+def _procedure_option(product: Product, procedure: Any) -> Option:
+    return _option(
+        procedure.title, procedure_value(product.key, procedure.key), procedure.description
     )
+
+
+def procedure_options(products: tuple[Product, ...], query: str = "") -> dict[str, Any]:
+    """The documented procedures of `products` that match `query` (product name, title or
+    description), grouped by product, at most MAX_OPTIONS in all: the answer to the
+    procedure menu's options request."""
+    groups: list[dict[str, Any]] = []
+    room = MAX_OPTIONS
+    for product in products:
+        found = [
+            proc
+            for proc in product.procedures
+            if matches(query, product.name, proc.title, proc.description)
+        ][:room]
+        if not found or len(groups) == MAX_OPTIONS:
+            continue
+        options = [_procedure_option(product, proc).to_dict() for proc in found]
+        label = _plain(product.name, t.OPTION_TEXT_MAX).to_dict()
+        groups.append({"label": label, "options": options})
+        room -= len(found)
+        if room == 0:
+            break
+    return {"option_groups": groups}
+
+
+def _procedure_select(products: tuple[Product, ...]) -> Any | None:
+    with_procedures = [p for p in products if p.procedures]
+    if not with_procedures:
+        return None
+    only = None
+    if len(with_procedures) == 1 and len(with_procedures[0].procedures) == 1:
+        only = _procedure_option(with_procedures[0], with_procedures[0].procedures[0])
+    return _picker(ids.BLOCK_PROCEDURE, "Escribe el producto o el procedimiento", only)
 
 
 def action_modal(
     record: CaseRecord, catalog: Catalog, window_text: str = DEFAULT_WINDOW_TEXT
 ) -> dict[str, Any]:
     """Pick the documented procedure carried out, confirm the result and summarise it."""
-    select = _procedure_select(_candidate_products(record, catalog))
+    select = _procedure_select(candidate_products(record, catalog))
     blocks: list[Block] = [_ticket_line(record)]
     if select is None:
         blocks.append(

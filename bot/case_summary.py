@@ -47,6 +47,7 @@ def summarize(record: CaseRecord) -> dict[str, Any]:
         "agent": escalated_by or case.decided_by,
         "maintainer": escalation.maintainer if escalation else None,
         "card": [record.card.channel, record.card.ts] if record.card else None,
+        "card_url": record.card.permalink if record.card else None,
         "busy": bool(record.pending_replies),
         "updated": _ts(case.timeline[-1].at) if case.timeline else _ts(case.opened_at),
     }

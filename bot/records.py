@@ -39,6 +39,7 @@ class Ticket:
 class CardRef:
     channel: str
     ts: str
+    permalink: str | None = None  # from chat.getPermalink, fetched once
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class Escalation:
     fix_note: str | None = None
     last_user_update: datetime | None = None
     diagnoses: tuple[Diagnosis, ...] = field(default_factory=tuple)
+    permalink: str | None = None  # of the thread's message, from chat.getPermalink
 
     @property
     def diagnosis(self) -> Diagnosis | None:
@@ -141,6 +143,7 @@ class Escalation:
             "fix_note": self.fix_note,
             "last_user_update": _iso(self.last_user_update),
             "diagnoses": [d.to_dict() for d in self.diagnoses],
+            "permalink": self.permalink,
         }
 
     @classmethod
@@ -155,6 +158,7 @@ class Escalation:
             fix_note=data.get("fix_note"),
             last_user_update=_dt(data.get("last_user_update")),
             diagnoses=tuple(Diagnosis.from_dict(d) for d in data.get("diagnoses", [])),
+            permalink=data.get("permalink"),
         )
 
 

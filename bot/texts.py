@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from blocks.text import escape_mrkdwn, quote
+from blocks.text import escape_mrkdwn, from_slack, link, quote, truncate_mrkdwn
 from bot.lifecycle import Event
+from bot.thread_relay import ThreadMessage
+
+RELAYED_TEXT_CHARS = 2500
 
 DECISION_LABELS: dict[Event, str] = {
     Event.MARK_SPAM: "Spam",
@@ -120,8 +123,34 @@ def fixed_thread_for_agent(maintainer: str, note: str) -> str:
     )
 
 
-def maintainer_said(maintainer: str, text: str) -> str:
-    return f"🛠️ <@{maintainer}> en el hilo de mantenimiento:\n{_quoted(text)}"
+def _relayed(message: ThreadMessage) -> str:
+    """A maintainer's words as they wrote them (mentions and links kept), quoted, with
+    links to the files they shared."""
+    parts = []
+    text = message.text.strip()
+    if text:
+        parts.append(quote(truncate_mrkdwn(from_slack(text), RELAYED_TEXT_CHARS)))
+    for shared in message.files:
+        name = escape_mrkdwn(shared.name)
+        parts.append(f"📎 {link(shared.permalink, shared.name) if shared.permalink else name}")
+    return "\n".join(parts) or "_(mensaje sin texto)_"
+
+
+def maintainer_said(message: ThreadMessage) -> str:
+    """A new reply in the escalation thread, for the agent's card thread."""
+    also = " (también lo envió al canal)" if message.broadcast else ""
+    return f"🛠️ <@{message.user}> en el hilo de mantenimiento{also}:\n{_relayed(message)}"
+
+
+def maintainer_edited(message: ThreadMessage) -> str:
+    """The relayed copy of a reply its author edited."""
+    return f"🛠️ <@{message.user}> en el hilo de mantenimiento (editado):\n{_relayed(message)}"
+
+
+def maintainer_deleted(message: ThreadMessage) -> str:
+    """What remains of the relayed copy of a reply its author deleted."""
+    who = f"<@{message.user}>" if message.user else "Su autor"
+    return f"🗑️ {who} borró este mensaje del hilo de mantenimiento."
 
 
 def user_reopened_for_maintainer(excerpt: str) -> str:

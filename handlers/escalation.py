@@ -3,6 +3,7 @@ thread's Tomar caso/Diagnóstico/Problema corregido, their modals, and thread re
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -20,8 +21,10 @@ from bot.records import CaseRecord, Diagnosis
 from bot.replies import user_update, window_days
 from bot.runtime import Runtime, utcnow
 from bot.steps import CaseBusy
+from bot.thread_relay import read_thread_message
 from handlers import modal_flow
 from handlers.common import log, open_modal, refuse_non_agent, tell
+from workers.cards import mark_relay_queued
 from workers.escalation import thread_key
 from workers.queue import enqueue
 
@@ -198,19 +201,26 @@ def register(app: App, rt: Runtime) -> None:
     app.view(ids.VIEW_RESOLUTION)(submission(agents_only, _resolution))
 
     @app.event("message")
-    def thread_reply(event: dict, body: dict) -> None:
-        """A maintainer's reply in an escalation thread reaches the agent's card thread."""
-        if event.get("subtype") or event.get("bot_id") or not event.get("thread_ts"):
+    def thread_message(event: dict, body: dict) -> None:
+        """A person's reply in an escalation thread (with files, broadcast, edited or deleted)
+        is mirrored in the agent's card thread, once per Slack event."""
+        message = read_thread_message(event)
+        if message is None:
             return
-        raw = rt.redis.get(thread_key(event.get("channel", ""), event["thread_ts"]))
+        raw = rt.redis.get(thread_key(message.channel, message.thread_ts))
         if raw is None:
             return
-        event_id = body.get("event_id") or f"{event.get('channel')}-{event.get('ts')}"
+        event_id = body.get("event_id") or f"{message.channel}-{message.ts}-{message.kind}"
         if not rt.redis.set(f"soporte:event:{event_id}", "1", nx=True, ex=3 * 86400):
             return
-        text = texts.maintainer_said(event.get("user", "?"), event.get("text", "")[:2500])
+        if message.kind == "new":
+            mark_relay_queued(rt, message.channel, message.ts)
         enqueue(
-            rt.queue, "workers.cards.post_in_thread", int(raw), text, job_id=f"relay-msg-{event_id}"
+            rt.queue,
+            "workers.cards.relay_thread_message",
+            int(raw),
+            dataclasses.asdict(message),
+            job_id=f"relay-msg-{event_id}",
         )
 
 

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from blocks import modals
 from blocks.card import decision_label
 from bot import ids, texts
-from bot.context import BadContext, parse_ticket_value
+from bot.context import BadContext, ModalContext, parse_ticket_value
 from bot.lifecycle import Event, IllegalTransition, State
 from bot.modal_input import ModalInput
 from bot.records import CaseRecord
@@ -125,6 +125,26 @@ def register(app: App, rt: Runtime) -> None:
             return lambda: decide(rt, record.ticket_id, decision, user, utcnow())
 
         return modal_flow.submission(rt, agents_only, step, moved_on)
+
+    @app.options(ids.BLOCK_PERSON)
+    def person_suggestions(ack: Ack, payload: dict[str, Any]) -> None:
+        """The person menu: the directory's people matching what the agent typed."""
+        ack(**modals.person_options(rt.catalog, payload.get("value") or ""))
+
+    @app.options(ids.BLOCK_PROCEDURE)
+    def procedure_suggestions(ack: Ack, body: dict[str, Any], payload: dict[str, Any]) -> None:
+        """The procedure menu: the case's products' documented procedures matching the query."""
+        try:
+            ctx = ModalContext.decode((body.get("view") or {}).get("private_metadata", ""))
+        except BadContext:
+            ack(options=[])
+            return
+        record = rt.store.get(ctx.ticket_id)
+        if record is None:
+            ack(options=[])
+            return
+        products = modals.candidate_products(record, rt.catalog)
+        ack(**modals.procedure_options(products, payload.get("value") or ""))
 
     app.view(ids.VIEW_WRONG_RECIPIENT)(submission(_wrong_recipient))
     app.view(ids.VIEW_PERSON)(submission(_person))

@@ -13,6 +13,7 @@ from bot.runtime import build_runtime, set_runtime
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
 from tests.harness import AGENT, OTHER_AGENT, Desk, desk_environment
+from tests.slack_workspace import invite_desk_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,7 @@ def redis_url(redis_server: EmbeddedRedis) -> str:
 @pytest.fixture
 def slack() -> Iterator[SlackFake]:
     with SlackFake() as fake:
+        invite_desk_bot(fake)
         fake.add_user(AGENT, "ana.agente", real_name="Ana Agente")
         fake.add_user(OTHER_AGENT, "beto.agente", real_name="Beto Agente")
         yield fake

@@ -219,7 +219,7 @@ class Desk:
 
     def _trigger(self) -> str:
         self._triggers += 1
-        return f"{self._triggers}.0000.trigger"
+        return self.slack.issue_trigger()
 
     def click(
         self, action_id: str, ticket_id: int, user: str = AGENT, **kwargs: Any

@@ -10,8 +10,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from blocks.card import ticket_card
+from bot import texts
 from bot.records import CardRef, CaseRecord
 from bot.runtime import Runtime, get_runtime
+from bot.thread_relay import SharedFile, ThreadMessage
 from workers.pacing import post_message
 
 log = logging.getLogger(__name__)
@@ -52,13 +54,21 @@ def find_posted_message(
             return None
 
 
+def permalink(rt: Runtime, channel: str, ts: str) -> str:
+    """The message's link as Slack gives it (custom domains and Enterprise Grid included)."""
+    return rt.slack.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+
+
 def post_card(ticket_id: int) -> str:
-    """Post the case's card in the agents' channel, exactly once."""
+    """Post the case's card in the agents' channel, exactly once, and keep its permalink."""
     rt = get_runtime()
     record = rt.store.get(ticket_id)
     if record is None:
         return "no case"
     if record.card:
+        if record.card.permalink is None:
+            link = permalink(rt, record.card.channel, record.card.ts)
+            _save_card(rt, ticket_id, record, dataclasses.replace(record.card, permalink=link))
         return "already posted"
     channel = rt.catalog.agents_channel
     ts = find_posted_message(rt, channel, CARD_EVENT, ticket_id, "card")
@@ -74,10 +84,18 @@ def post_card(ticket_id: int) -> str:
             unfurl_media=False,
         )
         ts = response["ts"]
-    saved = rt.store.update(ticket_id, lambda r: dataclasses.replace(r, card=CardRef(channel, ts)))
-    if saved.case != record.case or saved.replies != record.replies:
-        update_card(rt, saved)
+    saved = _save_card(rt, ticket_id, record, CardRef(channel, ts))
+    link = permalink(rt, channel, ts)
+    _save_card(rt, ticket_id, saved, CardRef(channel, ts, link))
     return ts
+
+
+def _save_card(rt: Runtime, ticket_id: int, seen: CaseRecord, card: CardRef) -> CaseRecord:
+    """Record the card; re-render it when the case moved since `seen` was read."""
+    saved = rt.store.update(ticket_id, lambda r: dataclasses.replace(r, card=card))
+    if saved.case != seen.case or saved.replies != seen.replies:
+        update_card(rt, saved)
+    return saved
 
 
 def update_card(rt: Runtime, record: CaseRecord) -> None:
@@ -109,6 +127,47 @@ def post_in_thread(ticket_id: int, text: str) -> str | None:
         rt, channel=record.card.channel, thread_ts=record.card.ts, text=text, unfurl_links=False
     )
     return response["ts"]
+
+
+RELAY_COPY = "soporte:relay:{channel}:{ts}"  # a relayed reply → ts of its copy for the agent
+RELAY_TTL = 30 * 86400
+QUEUED = "queued"
+
+
+def _relay_copy_key(channel: str, ts: str) -> str:
+    return RELAY_COPY.format(channel=channel, ts=ts)
+
+
+def mark_relay_queued(rt: Runtime, channel: str, ts: str) -> None:
+    """A reply's relay is on its way: an edit or deletion arriving meanwhile waits for it."""
+    rt.redis.set(_relay_copy_key(channel, ts), QUEUED, nx=True, ex=RELAY_TTL)
+
+
+class RelayNotPostedYet(RuntimeError):
+    """The copy of an edited or deleted reply is not posted yet; the job is retried."""
+
+
+def relay_thread_message(ticket_id: int, message: dict) -> str:
+    """Mirror a change of the escalation thread in the agent's card thread: post a new
+    reply, or rewrite the copy of one its author edited or deleted."""
+    rt = get_runtime()
+    msg = ThreadMessage(**{**message, "files": tuple(SharedFile(**f) for f in message["files"])})
+    key = _relay_copy_key(msg.channel, msg.ts)
+    if msg.kind == "new":
+        ts = post_in_thread(ticket_id, texts.maintainer_said(msg))
+        rt.redis.set(key, ts or "", ex=RELAY_TTL)
+        return "relayed"
+    copy_ts = rt.redis.get(key)
+    if copy_ts is None:
+        return "never relayed"
+    if copy_ts.decode() == QUEUED:
+        raise RelayNotPostedYet(f"ticket {ticket_id}: relay of {msg.ts} not posted yet")
+    record = rt.store.get(ticket_id)
+    if record is None or record.card is None:
+        return "no card"
+    text = texts.maintainer_edited(msg) if msg.kind == "edited" else texts.maintainer_deleted(msg)
+    rt.slack.chat_update(channel=record.card.channel, ts=copy_ts.decode(), text=text)
+    return msg.kind
 
 
 def notify_user(channel: str | None, user: str, text: str, response_url: str | None = None) -> None:

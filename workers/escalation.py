@@ -11,7 +11,7 @@ from bot import texts
 from bot.records import CaseRecord, Escalation
 from bot.runtime import Runtime, get_runtime
 from bot.trackers import ensure_issue, tracker_client
-from workers.cards import find_posted_message, post_in_thread
+from workers.cards import find_posted_message, permalink, post_in_thread
 from workers.pacing import post_message
 from workers.people import display_name
 
@@ -88,6 +88,10 @@ def open_thread(ticket_id: int) -> str:
             )["ts"]
         rt.redis.set(thread_key(product.channel, ts), ticket_id)
         record = _set_escalation(rt, ticket_id, channel=product.channel, ts=ts)
+    assert record.escalation is not None and record.escalation.ts is not None
+    if record.escalation.permalink is None:
+        link = permalink(rt, product.channel, record.escalation.ts)
+        record = _set_escalation(rt, ticket_id, permalink=link)
     tracker_url = _tracker_issue(rt, record, escalation)
     if tracker_url != escalation.tracker_url:
         record = _set_escalation(rt, ticket_id, tracker_url=tracker_url)

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from bench.dashboard import path, synthetic_record
-from blocks.escalation_text import thread_url
 from bot import escalation, ids
 from bot.lifecycle import State
 from bot.records import Diagnosis
@@ -31,6 +30,12 @@ from workers.home import HOME_USERS
 MAINTAINER = "U0MANT0001"
 OTHER_MAINTAINER = "U0MANT0003"
 HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def desk(desk_over_both):
+    """Every scenario of this module runs over signed HTTP and over Socket Mode."""
+    return desk_over_both
 
 
 def text_value(text: str) -> dict:
@@ -149,7 +154,7 @@ def click_on_home(desk, action_id: str, tid: int, user: str):
             user,
             "",
             "",
-            trigger_id=f"{time.time():.4f}.home.trigger",
+            trigger_id=desk.slack.issue_trigger(),
             response_url="",
         ),
         "container": {"type": "view", "view_id": "V0HOME"},
@@ -183,7 +188,8 @@ def test_estado_summarises_the_desk(desk, history):
     ):
         assert f"*{state}*\\n{n}" in text, state
     new = desk.case(history["new"])
-    assert f"{thread_url(new.card.channel, new.card.ts)}|#{history['new']}" in text
+    assert new.card.permalink.startswith("https://fake.slack.com/archives/")
+    assert f"{new.card.permalink}|#{history['new']}" in text
     assert "Más antiguo sin triage" in text and "No llegan las alertas" in text
     assert "Escalamientos sin tomar* (1)" in text and "#9001" in text
     assert "Estimaciones vencidas* (1)" in text and "#9004" in text
@@ -360,12 +366,17 @@ def test_home_buttons_open_the_card_modals_and_the_home_follows_the_case(desk, h
     publishes = desk.slack.calls_to("views.publish")[before:]
     assert sorted(c.params["user_id"] for c in publishes) == sorted([AGENT, MAINTAINER])
 
-    # From the Home a refused click has no channel to answer in: it is logged, not a failure.
+    # From the Home a refused click has no channel to answer in: the app tells them in a DM.
     assert click_on_home(desk, ids.ACTION_RESPOND, tid, STRANGER).status_code == 200
     assert click_on_home(desk, ids.ACTION_DIAGNOSE, tid, AGENT).status_code == 200
     desk.run_jobs()
     assert desk.slack.count("views.open") == opened + 1
     assert desk.slack.calls_to("chat.postEphemeral") == []
+    # The refusal is a DM from the app, which the user reads in its Messages tab.
+    [refusal] = desk.slack.app_home_messages(STRANGER)
+    assert "No tienes permiso" in refusal["text"]
+    [not_owner] = desk.slack.app_home_messages(AGENT)
+    assert "Solo el Mantenedor" in not_owner["text"]
 
 
 # --- retention -----------------------------------------------------------------------------

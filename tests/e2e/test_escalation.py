@@ -18,6 +18,12 @@ OTHER_MAINTAINER = "U0MANT0002"
 CHANNEL_MEMBER = "U0MEMBER01"
 
 
+@pytest.fixture
+def desk(desk_over_both):
+    """Every scenario of this module runs over signed HTTP and over Socket Mode."""
+    return desk_over_both
+
+
 def user_messages(desk, tid: int) -> list[str]:
     return [c["body"] for c in desk.zendesk.public_comments(tid)[1:]]
 
@@ -81,6 +87,12 @@ def test_escalation_opens_a_thread_in_the_product_channel(desk):
     assert ids.ACTION_TAKE_CASE in shown
     assert "<!channel>" not in shown, "the user's words must not ping the product channel"
     assert "Escalado" in desk.card_text(tid) and PULSO_CHANNEL in desk.card_text(tid)
+    record = desk.case(tid)
+    links = {c.params["message_ts"]: c for c in desk.slack.calls_to("chat.getPermalink")}
+    assert set(links) == {record.card.ts, record.escalation.ts}, "one chat.getPermalink each"
+    assert desk.slack.count("chat.getPermalink") == 2
+    assert f"<{record.escalation.permalink}|Ver hilo del escalamiento>" in desk.card_text(tid)
+    assert "https://slack.com/archives" not in desk.card_text(tid)
     zd = desk.zendesk.ticket(tid)
     assert zd["status"] == "hold" and "soporte_escalado" in zd["tags"]
     assert any(
@@ -324,3 +336,80 @@ def test_user_without_news_reminds_the_agent_unless_updated(desk):
     respond(desk, tid, workaround="Exporte por partes.")
     run_now(desk, "workers.reminders.remind_user_update", tid, replies)
     assert len([m for m in desk.thread(tid) if "sin novedades" in m["text"]]) == 1
+
+
+def thread_event(desk, tid: int, **fields) -> dict:
+    esc = desk.case(tid).escalation
+    return {
+        "type": "message",
+        "channel": esc.channel,
+        "user": MAINTAINER,
+        "ts": f"{time.time():.6f}",
+        "thread_ts": esc.ts,
+        **fields,
+    }
+
+
+def test_maintainer_screenshot_broadcast_mention_and_link_reach_the_agent(desk):
+    tid = escalate(desk)
+    take(desk, tid)
+    screenshot = {
+        "id": "F0SHOT01",
+        "name": "error-500.png",
+        "title": "error 500 en exportación",
+        "mimetype": "image/png",
+        "permalink": "https://fake.slack.com/files/U0MANT0001/F0SHOT01/error-500.png",
+    }
+    events = [
+        thread_event(desk, tid, subtype="file_share", text="Mira esto", files=[screenshot]),
+        thread_event(
+            desk,
+            tid,
+            subtype="thread_broadcast",
+            text="<@U0MANT0002> revisa <https://logs.example.com/x|los logs> <!channel> <!here>",
+        ),
+    ]
+    for n, event in enumerate(events):
+        assert desk.event(event, f"Ev0SUBTYPE{n}").status_code == 200
+    desk.run_jobs()
+    shot = next(m["text"] for m in desk.thread(tid) if "Mira esto" in m["text"])
+    assert f"<{screenshot['permalink']}|error 500 en exportación>" in shot
+    broadcast = next(m["text"] for m in desk.thread(tid) if "revisa" in m["text"])
+    assert "también lo envió al canal" in broadcast
+    assert "<@U0MANT0002>" in broadcast and "<https://logs.example.com/x|los logs>" in broadcast
+    assert "<!channel>" not in broadcast and "<!here>" not in broadcast
+    assert "@channel" in broadcast and "@here" in broadcast
+
+
+def test_edited_and_deleted_replies_rewrite_their_copy(desk):
+    tid = escalate(desk)
+    take(desk, tid)
+    original = thread_event(desk, tid, text="Es el worker de PDF.")
+    desk.event(original, "Ev0EDIT0001")
+    desk.run_jobs()
+    [copy] = [m for m in desk.thread(tid) if "worker de PDF" in m["text"]]
+    edited = {**original, "text": "Es el worker de PDF, y la cola.", "edited": {"user": MAINTAINER}}
+    change = thread_event(
+        desk, tid, subtype="message_changed", message=edited, previous_message=original
+    )
+    del change["user"], change["thread_ts"]
+    unfurl = {**change, "message": {**original, "attachments": [{"id": 1}]}}
+    desk.event(change, "Ev0EDIT0002")
+    desk.event(unfurl, "Ev0EDIT0003")
+    desk.run_jobs()
+    now = desk.slack.message(desk.case(tid).card.channel, copy["ts"])
+    assert "y la cola" in now["text"] and "(editado)" in now["text"]
+    deleted = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "channel": original["channel"],
+        "hidden": True,
+        "deleted_ts": original["ts"],
+        "ts": f"{time.time():.6f}",
+        "previous_message": edited,
+    }
+    desk.event(deleted, "Ev0EDIT0004")
+    desk.run_jobs()
+    now = desk.slack.message(desk.case(tid).card.channel, copy["ts"])
+    assert "borró este mensaje" in now["text"] and "worker de PDF" not in now["text"]
+    assert len([m for m in desk.thread(tid) if "hilo de mantenimiento" in m["text"]]) == 1

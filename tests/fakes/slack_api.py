@@ -27,10 +27,32 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
+from tests.fakes import slack_rules
+
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.json"
+# How long a trigger_id lives and how often it opens a view:
+# https://docs.slack.dev/interactivity/handling-user-interaction#modal_responses ("trigger_id
+# ... expires in 3 seconds" and can be used once; views.open answers expired_trigger_id,
+# exchanged_trigger_id and invalid_trigger_id, https://docs.slack.dev/reference/methods/views.open).
+TRIGGER_TTL = 3.0
+# The bot scopes each method needs ("Required scopes" on each method's page,
+# https://docs.slack.dev/reference/methods/<method>); methods missing here need none
+# (auth.test, chat.getPermalink, views.*). Per channel type: C public, G private.
+METHOD_SCOPES: dict[str, dict[str, str]] = {
+    "chat.postMessage": {"*": "chat:write"},
+    "chat.update": {"*": "chat:write"},
+    "chat.postEphemeral": {"*": "chat:write"},
+    "users.info": {"*": "users:read"},
+    "conversations.members": {"C": "channels:read", "G": "groups:read"},
+    "conversations.info": {"C": "channels:read", "G": "groups:read"},
+    "conversations.history": {"C": "channels:history", "G": "groups:history"},
+    "conversations.replies": {"C": "channels:history", "G": "groups:history"},
+}
 JSON_PARAMS = frozenset({"blocks", "attachments", "view", "metadata", "user_auth_blocks"})
 PERMALINK_BASE = "https://fake.slack.com/archives"
 APP_ID = "AFAKEAPP"
@@ -57,11 +79,15 @@ class Call:
 
 
 class ApiError(Exception):
-    """Raised inside a method implementation to answer ``{"ok": false, "error": code}``."""
+    """Raised inside a method implementation to answer ``{"ok": false, "error": code}``
+    (with ``response_metadata.messages`` and other fields Slack adds, when given)."""
 
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, messages: list[str] | None = None, **fields: Any) -> None:
         super().__init__(error)
         self.error = error
+        self.fields: dict[str, Any] = dict(fields)
+        if messages:
+            self.fields["response_metadata"] = {"messages": messages}
 
 
 @dataclass
@@ -191,6 +217,7 @@ class SlackFake:
     def __init__(
         self,
         token: str = "xoxb-test",
+        app_token: str = "xapp-1-test",
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
         team_id: str = "T0TEST",
@@ -200,8 +227,10 @@ class SlackFake:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
+        manifest: dict[str, Any] | None = None,
     ) -> None:
         self.token = token
+        self.app_token = app_token
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.team_id = team_id
@@ -219,8 +248,15 @@ class SlackFake:
         self._members: dict[str, list[str]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
         self._custom: dict[str, Handler] = {}
+        self._socket_mode: Any = None
+        self._bot_channels: set[str] = set()
+        app = manifest if manifest is not None else json.loads(MANIFEST.read_text("utf-8"))
+        self.scopes = frozenset(app.get("oauth_config", {}).get("scopes", {}).get("bot", []))
+        home = app.get("features", {}).get("app_home", {})
+        self.messages_tab = bool(home.get("messages_tab_enabled"))
         self._methods: dict[str, Handler] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -247,6 +283,8 @@ class SlackFake:
         self._responses: list[tuple[str, Any]] = []
         self._faults: dict[str, deque[_Fault]] = {}
         self._expired_triggers: set[str] = set()
+        self._triggers: dict[str, float] = {}
+        self._used_triggers: set[str] = set()
         self._channel_spacing: float | None = None
         self._last_post: dict[str, float] = {}
         self._random_429: dict[str, tuple[float, tuple[int, int], random.Random]] = {}
@@ -355,6 +393,20 @@ class SlackFake:
         with self._lock:
             self._users[user_id] = user
         return copy.deepcopy(user)
+
+    def invite_bot(self, *channels: str) -> None:
+        """Add the bot to `channels` (/invite): a default bot is in no channel."""
+        with self._lock:
+            self._bot_channels.update(channels)
+            for channel in channels:
+                self._channels.setdefault(channel, {})
+
+    def issue_trigger(self) -> str:
+        """A trigger_id as Slack puts in a click, a command or a submission it sends now."""
+        with self._lock:
+            trigger = f"{self._next_id('T')}.{int(self._clock())}.{random.getrandbits(64):016x}"
+            self._triggers[trigger] = time.monotonic()
+            return trigger
 
     def set_members(self, channel: str, user_ids: Iterable[str]) -> None:
         """Seed the member list answered by ``conversations.members``."""
@@ -478,6 +530,14 @@ class SlackFake:
         with self._lock:
             return copy.deepcopy(self._posted.get(channel, []))
 
+    def app_home_messages(self, user: str) -> list[dict[str, Any]]:
+        """What `user` can read in the app's Messages tab: the bot's DMs to them, or nothing
+        when the app's manifest leaves the Messages tab off (the DM has nowhere to show)."""
+        with self._lock:
+            if not self.messages_tab:
+                return []
+            return copy.deepcopy(self._posted.get(f"D{user[1:]}", []))
+
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """The stored message ``ts`` of ``channel``, or None."""
         with self._lock:
@@ -552,8 +612,14 @@ class SlackFake:
             return reply, self._delay
 
     def _dispatch(self, method: str, token: str | None, params: dict[str, Any] | None) -> _Reply:
-        if token != self.token:
+        # https://docs.slack.dev/reference/methods/apps.connections.open: only an app-level
+        # token (xapp-) opens a Socket Mode connection, and an app-level token calls nothing
+        # else; either way the other token type answers `not_allowed_token_type`.
+        app_level = method == "apps.connections.open"
+        if token not in (self.token, self.app_token):
             return _error("invalid_auth")
+        if (token == self.app_token) != app_level:
+            return _error("not_allowed_token_type")
         if params is None:
             return _error("invalid_json")
         fault = self._take_fault(method)
@@ -565,10 +631,18 @@ class SlackFake:
         impl = self._custom.get(method) or self._methods.get(method)
         if impl is None:
             return _error("unknown_method")
+        needed = self._needed_scope(method, params)
+        if needed and needed not in self.scopes:
+            # https://docs.slack.dev/authentication/tokens#scopes: a method called without
+            # its scope answers missing_scope, naming the scope `needed`.
+            body = {"ok": False, "error": "missing_scope", "needed": needed}
+            body["provided"] = ",".join(sorted(self.scopes))
+            return _Reply(200, body)
         try:
             result = impl(params)
         except ApiError as exc:
-            return _Reply(200, {"ok": False, "error": exc.error}, drop=fault is not None)
+            body = {"ok": False, "error": exc.error, **exc.fields}
+            return _Reply(200, body, drop=fault is not None)
         return _Reply(200, {"ok": True, **result}, drop=fault is not None)
 
     def _handle_response_url(
@@ -582,8 +656,24 @@ class SlackFake:
                 payload: Any = _parse_body(content_type or "application/json", body)
             except ValueError:
                 payload = body.decode("utf-8", "replace")
+            if isinstance(payload, dict):
+                # https://docs.slack.dev/interactivity/handling-user-interaction#message_responses:
+                # a response_url message follows chat.postMessage's rules; a refused one
+                # answers HTTP 400 with the error.
+                _decode_params(payload)
+                refused = slack_rules.message_errors(payload.get("text"), payload.get("blocks"))
+                if refused:
+                    return _Reply(400, refused[0]), self._delay
             self._responses.append((key, payload))
             return _Reply(200, "ok", drop=fault is not None), self._delay
+
+    @staticmethod
+    def _needed_scope(method: str, params: dict[str, Any]) -> str | None:
+        scopes = METHOD_SCOPES.get(method)
+        if not scopes:
+            return None
+        channel = str(params.get("channel") or "")
+        return scopes.get("*") or scopes.get(channel[:1]) or scopes.get("C")
 
     def _take_fault(self, method: str) -> _Fault | None:
         queue = self._faults.get(method)
@@ -709,20 +799,46 @@ class SlackFake:
             "is_enterprise_install": False,
         }
 
+    def attach_socket_mode(self, server: Any) -> None:
+        """Serve `apps.connections.open` with URLs of `server` (tests/fakes/socket_mode.py)."""
+        with self._lock:
+            self._socket_mode = server
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self._socket_mode is None:
+            # Not a Slack error: the test did not attach a SocketModeServer.
+            raise ApiError("fake_has_no_socket_mode_server")
+        return {"url": self._socket_mode.issue_url()}
+
     def _message_fields(self, params: dict[str, Any]) -> dict[str, Any]:
         fields = {k: params[k] for k in ("text", "blocks", "attachments") if k in params}
         if "blocks" in fields and not isinstance(fields["blocks"], list):
             raise ApiError("invalid_blocks")
         if not any(fields.get(k) for k in ("text", "blocks", "attachments")):
             raise ApiError("no_text")
+        refused = slack_rules.message_errors(fields.get("text"), fields.get("blocks"))
+        if refused:
+            raise ApiError(*refused)
         if isinstance(params.get("metadata"), dict):
             fields["metadata"] = params["metadata"]
         return fields
+
+    def _in_channel(self, channel: str) -> None:
+        # https://docs.slack.dev/reference/methods/chat.postMessage: not_in_channel, "Cannot
+        # post user messages to a channel they are not in" (without chat:write.public, which
+        # soporte does not ask for); conversations.history answers the same to a bot.
+        if channel[:1] in ("C", "G") and channel not in self._bot_channels:
+            raise ApiError("not_in_channel")
 
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = params.get("channel")
         if not channel:
             raise ApiError("channel_not_found")
+        if channel[:1] in ("U", "W"):
+            # https://docs.slack.dev/reference/methods/chat.postMessage#app_home: a user ID
+            # as channel posts in the app's DM with that user (its Messages tab).
+            channel = f"D{channel[1:]}"
+        self._in_channel(channel)
         message: dict[str, Any] = {
             "type": "message",
             "user": self.bot_user_id,
@@ -762,6 +878,9 @@ class SlackFake:
             raise ApiError("channel_not_found")
         if not user:
             raise ApiError("user_not_found")
+        # https://docs.slack.dev/reference/methods/chat.postEphemeral: the bot must be in the
+        # channel (not_in_channel) and so must the user (user_not_in_channel).
+        self._in_channel(channel)
         members = self._members.get(channel)
         if members is not None and user not in members:
             raise ApiError("user_not_in_channel")
@@ -787,6 +906,11 @@ class SlackFake:
     def _build_view(self, view: Any, **extra: Any) -> dict[str, Any]:
         if not isinstance(view, dict) or not view.get("type"):
             raise ApiError("invalid_arguments")
+        # https://docs.slack.dev/reference/methods/views.open (and push, update, publish):
+        # a view that breaks a Block Kit limit answers invalid_arguments with the reasons.
+        refused = slack_rules.view_errors(view)
+        if refused:
+            raise ApiError("invalid_arguments", refused)
         built: dict[str, Any] = {
             "team_id": self.team_id,
             "type": view["type"],
@@ -806,15 +930,22 @@ class SlackFake:
         built["hash"] = f"{int(self._clock())}.{self._next_id('H')}"
         return built
 
-    def _check_trigger(self, params: dict[str, Any]) -> None:
+    def _check_trigger(self, params: dict[str, Any]) -> str:
+        """The trigger of a views.open/push, refused as Slack refuses it (TRIGGER_TTL)."""
         trigger = params.get("trigger_id") or params.get("interactivity_pointer")
         if not trigger:
             raise ApiError("invalid_arguments")
-        if trigger in self._expired_triggers:
+        issued = self._triggers.get(trigger)
+        if issued is None:
+            raise ApiError("invalid_trigger_id")
+        if trigger in self._used_triggers:
+            raise ApiError("exchanged_trigger_id")
+        if trigger in self._expired_triggers or time.monotonic() - issued > TRIGGER_TTL:
             raise ApiError("expired_trigger_id")
+        return trigger
 
     def _open_view(self, params: dict[str, Any], previous: str | None) -> dict[str, Any]:
-        self._check_trigger(params)
+        trigger = self._check_trigger(params)
         view = params.get("view")
         external_id = view.get("external_id") if isinstance(view, dict) else None
         if external_id and self._view_by_external_id(external_id) is not None:
@@ -822,6 +953,7 @@ class SlackFake:
         view_id = self._next_id("V")
         built = self._build_view(view, id=view_id, previous_view_id=previous)
         built["root_view_id"] = view_id
+        self._used_triggers.add(trigger)
         self._views[view_id] = built
         return {"view": copy.deepcopy(built)}
 
@@ -871,7 +1003,12 @@ class SlackFake:
         user = self._users.get(params.get("user") or "")
         if user is None:
             raise ApiError("user_not_found")
-        return {"user": copy.deepcopy(user)}
+        answer = copy.deepcopy(user)
+        if "users:read.email" not in self.scopes:
+            # https://docs.slack.dev/reference/methods/users.info: profile.email is only
+            # there with the users:read.email scope.
+            answer["profile"].pop("email", None)
+        return {"user": answer}
 
     def _conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
         members = self._members.get(params.get("channel") or "")
@@ -881,6 +1018,7 @@ class SlackFake:
         return {"members": page, "response_metadata": {"next_cursor": cursor}}
 
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._in_channel(str(params.get("channel") or ""))
         channel = params.get("channel")
         if not channel:
             raise ApiError("channel_not_found")
@@ -895,6 +1033,7 @@ class SlackFake:
         }
 
     def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._in_channel(str(params.get("channel") or ""))
         channel, ts = params.get("channel"), params.get("ts")
         message = self._find(channel, ts) if channel and ts else None
         if message is None:

@@ -28,6 +28,7 @@ MODAL = {"type": "modal", "title": {"type": "plain_text", "text": "Ticket"}, "bl
 @pytest.fixture
 def fake() -> Iterator[SlackFake]:
     with SlackFake() as running:
+        running.invite_bot("C1", "C2")
         yield running
 
 
@@ -104,7 +105,7 @@ def test_ephemeral(fake: SlackFake, client: WebClient) -> None:
 
 
 def test_views_open_update_and_not_found(fake: SlackFake, client: WebClient) -> None:
-    opened = client.views_open(trigger_id="trig", view=MODAL)["view"]
+    opened = client.views_open(trigger_id=fake.issue_trigger(), view=MODAL)["view"]
     assert opened["id"].startswith("V")
     assert opened["hash"]
     assert opened["title"]["text"] == "Ticket"
@@ -122,9 +123,10 @@ def test_views_open_update_and_not_found(fake: SlackFake, client: WebClient) -> 
         client.views_update(view_id=opened["id"], view=MODAL)
     assert info.value.response["error"] == "not_found"
 
-    fake.expire_trigger("old")
+    old = fake.issue_trigger()
+    fake.expire_trigger(old)
     with pytest.raises(SlackApiError) as info:
-        client.views_open(trigger_id="old", view=MODAL)
+        client.views_open(trigger_id=old, view=MODAL)
     assert info.value.response["error"] == "expired_trigger_id"
 
 
@@ -315,3 +317,123 @@ def test_standalone_module_serves() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+# --- Slack's refusals, as documented (tests/fakes/slack_rules.py cites each) -----------------
+
+
+def refused(call) -> dict:
+    with pytest.raises(SlackApiError) as info:
+        call()
+    return info.value.response.data
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def test_block_limits_are_refused_with_slacks_errors(fake: SlackFake, client: WebClient) -> None:
+    header = [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}]
+    answer = refused(lambda: client.chat_postMessage(channel="C1", text="t", blocks=header))
+    assert answer["error"] == "invalid_blocks"
+    assert "[json-pointer:/blocks/0/text/text]" in answer["response_metadata"]["messages"][0]
+    emoji = [{"type": "header", "text": {"type": "plain_text", "text": "🔥" * 10}}]
+    assert (
+        refused(lambda: client.chat_postMessage(channel="C1", text="t", blocks=emoji))["error"]
+        == "invalid_blocks"
+    ), "an emoji counts as its :shortcode:"
+    many = [section("a")] * 51
+    assert (
+        refused(lambda: client.chat_postMessage(channel="C1", text="t", blocks=many))["error"]
+        == "invalid_blocks"
+    )
+    long_blocks = [section("a" * 3000)] * 5
+    assert (
+        refused(lambda: client.chat_postMessage(channel="C1", text="t", blocks=long_blocks))[
+            "error"
+        ]
+        == "msg_blocks_too_long"
+    )
+    assert (
+        refused(lambda: client.chat_postMessage(channel="C1", text="a" * 40_001))["error"]
+        == "msg_too_long"
+    )
+    option = {"text": {"type": "plain_text", "text": "o"}, "value": "v"}
+    groups = [
+        {"label": {"type": "plain_text", "text": f"g{i}"}, "options": [option] * 4}
+        for i in range(30)
+    ]
+    select = {"type": "static_select", "action_id": "a", "option_groups": groups}
+    view = {
+        **MODAL,
+        "blocks": [{"type": "section", "text": section("x")["text"], "accessory": select}],
+    }
+    answer = refused(lambda: client.views_open(trigger_id=fake.issue_trigger(), view=view))
+    assert answer["error"] == "invalid_arguments"
+    assert "100 options in all" in answer["response_metadata"]["messages"][0]
+    title = {**MODAL, "title": {"type": "plain_text", "text": "x" * 25}}
+    assert (
+        refused(lambda: client.views_open(trigger_id=fake.issue_trigger(), view=title))["error"]
+        == "invalid_arguments"
+    )
+    assert fake.messages("C1") == []
+
+
+def test_trigger_ids_are_single_use_and_short_lived(fake: SlackFake, client: WebClient) -> None:
+    trigger = fake.issue_trigger()
+    client.views_open(trigger_id=trigger, view=MODAL)
+    assert (
+        refused(lambda: client.views_open(trigger_id=trigger, view=MODAL))["error"]
+        == "exchanged_trigger_id"
+    )
+    assert (
+        refused(lambda: client.views_open(trigger_id="made.up.trigger", view=MODAL))["error"]
+        == "invalid_trigger_id"
+    )
+    late = fake.issue_trigger()
+    fake._triggers[late] -= 3.1  # issued 3.1 s ago
+    assert (
+        refused(lambda: client.views_open(trigger_id=late, view=MODAL))["error"]
+        == "expired_trigger_id"
+    )
+
+
+def test_channel_membership_scopes_and_dms(fake: SlackFake, client: WebClient) -> None:
+    assert (
+        refused(lambda: client.chat_postMessage(channel="C0NOTIN01", text="x"))["error"]
+        == "not_in_channel"
+    )
+    assert (
+        refused(lambda: client.chat_postEphemeral(channel="C0NOTIN01", user="U1", text="x"))[
+            "error"
+        ]
+        == "not_in_channel"
+    )
+    fake.set_members("C1", ["U1"])
+    assert (
+        refused(lambda: client.chat_postEphemeral(channel="C1", user="U2", text="x"))["error"]
+        == "user_not_in_channel"
+    )
+    client.chat_postMessage(channel="U1", text="aviso")
+    assert [m["text"] for m in fake.app_home_messages("U1")] == ["aviso"]
+    with SlackFake(manifest={"oauth_config": {"scopes": {"bot": ["chat:write"]}}}) as bare:
+        bare.invite_bot("C1")
+        bare.add_user("U1", "ana", email="ana@example.com")
+        other = WebClient(token=bare.token, base_url=bare.url, retry_handlers=[])
+        answer = refused(lambda: other.users_info(user="U1"))
+        assert (answer["error"], answer["needed"]) == ("missing_scope", "users:read")
+        other.chat_postMessage(channel="U1", text="aviso")
+        assert bare.app_home_messages("U1") == [], "no Messages tab: the user cannot see it"
+
+
+def test_apps_connections_open_takes_only_the_app_level_token(fake: SlackFake) -> None:
+    bot = WebClient(token=fake.token, base_url=fake.url, retry_handlers=[])
+    assert (
+        refused(lambda: bot.apps_connections_open(app_token=fake.token))["error"]
+        == "not_allowed_token_type"
+    )
+    app = WebClient(token=fake.app_token, base_url=fake.url, retry_handlers=[])
+    assert (
+        refused(lambda: app.chat_postMessage(channel="C1", text="x"))["error"]
+        == "not_allowed_token_type"
+    )

@@ -18,6 +18,7 @@ from tests.fakes.slack_api import Call, SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
 from tests.faults.helpers import SlackTap, Workers, wait_for
 from tests.harness import AGENT, AGENTS_CHANNEL, Desk, desk_environment
+from tests.slack_workspace import invite_desk_bot
 
 CARD_EVENT = "soporte_case"
 LOAD_TICKETS = 200
@@ -70,6 +71,7 @@ def load_run(
     connection = redis.Redis.from_url(redis_server.url)
     connection.flushall()
     with SlackFake() as slack, ZendeskFake() as zendesk:
+        invite_desk_bot(slack)
         slack.add_user(AGENT, "ana.agente", real_name="Ana Agente")
         env = desk_environment(slack, zendesk, redis_server.url)
         org = zendesk.add_organization("Municipalidad de Ejemplo")

@@ -421,7 +421,9 @@ def test_person_modal_lists_the_directory_and_the_general_contact(catalog: Catal
     view = modals.person_modal(make_record(), catalog)
     person = input_block(view, ids.BLOCK_PERSON)
     assert person.get("optional") is not True
-    options = person["element"]["options"]
+    assert person["element"]["type"] == "external_select"
+    assert person["element"]["min_query_length"] == 0, "the menu lists people when it opens"
+    options = modals.person_options(catalog)["options"]
     assert options[0] == {
         "text": {
             "type": "plain_text",
@@ -431,8 +433,12 @@ def test_person_modal_lists_the_directory_and_the_general_contact(catalog: Catal
         "value": ids.NO_PERSON_VALUE,
     }
     assert [(o["text"]["text"], o["value"]) for o in options[1:]] == [
-        (f"{p.name} — {p.email}", p.email) for p in catalog.people
+        (f"{p.name} — {p.email}", p.email) for p in sorted(catalog.people, key=lambda p: p.name)
     ]
+    found = modals.person_options(catalog, "maria GONZ")["options"]
+    assert [o["value"] for o in found] == [ids.NO_PERSON_VALUE, "maria.gonzalez@unholster.com"]
+    by_mail = modals.person_options(catalog, "juan.perez@")["options"]
+    assert [o["value"] for o in by_mail][1:] == ["juan.perez@unholster.com"]
     note = input_block(view, ids.BLOCK_SUMMARY)
     assert note["optional"] is True
     assert note["label"]["text"] == "Nota adicional para el usuario"
@@ -491,7 +497,9 @@ def test_information_modal_offers_every_product_without_organisation(catalog: Ca
 def test_action_modal_groups_procedures_by_product(catalog: Catalog) -> None:
     view = modals.action_modal(make_record(), catalog)
     select = input_block(view, ids.BLOCK_PROCEDURE)["element"]
-    groups = select["option_groups"]
+    assert select["type"] == "external_select" and select["min_query_length"] == 0
+    products = modals.candidate_products(make_record(), catalog)
+    groups = modals.procedure_options(products)["option_groups"]
     assert [g["label"]["text"] for g in groups] == ["Pulso", "Portal de Transparencia"]
     values = [o["value"] for g in groups for o in g["options"]]
     assert values == [
@@ -522,9 +530,11 @@ def test_action_modal_without_organisation_offers_every_products_procedures(
     catalog: Catalog,
 ) -> None:
     record = make_record(ticket=make_ticket(organization_id=None, organization_name=None))
-    view = modals.action_modal(record, catalog)
-    groups = input_block(view, ids.BLOCK_PROCEDURE)["element"]["option_groups"]
+    products = modals.candidate_products(record, catalog)
+    groups = modals.procedure_options(products)["option_groups"]
     assert [g["label"]["text"] for g in groups] == [p.name for p in catalog.products.values()]
+    narrowed = modals.procedure_options(products, "contraseña")["option_groups"]
+    assert [o["value"] for g in narrowed for o in g["options"]] == ["pulso:reset-password"]
 
 
 def test_modal_text_from_the_ticket_is_escaped_and_prefills_fit(catalog: Catalog) -> None:

@@ -23,6 +23,7 @@ from bot.case_summary import summarize
 from bot.catalog import load_catalog
 from bot.lifecycle import Event, State, apply
 from bot.steps import HOME_DEBOUNCE_SECONDS, home_refresh
+from tests.fakes import slack_rules
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 T = NOW.timestamp()
@@ -51,6 +52,7 @@ def summ(tid: int, state: State = State.NEW, *, created: float, **fields: Any) -
         "agent": None,
         "maintainer": None,
         "card": ["C0AGENTS01", f"1700000000.{tid:06d}"],
+        "card_url": f"https://example.slack.com/archives/C0AGENTS01/p1700000000{tid:06d}",
         "busy": False,
         "updated": created,
     }
@@ -153,7 +155,7 @@ def test_sla_without_cases_says_so():
 def open_desk() -> list[dict[str, Any]]:
     return [
         summ(1, State.NEW, created=T - 5 * H),
-        summ(2, State.NEW, created=T - 30 * H, card=None),
+        summ(2, State.NEW, created=T - 30 * H, card=None, card_url=None),
         summ(3, State.ESCALATED, created=T - 50 * H, escalated=T - 3 * H, agent=AGENT),
         summ(4, State.ESCALATED, created=T - 20 * H, escalated=T - 10 * H, agent=OTHER),
         summ(5, State.ASSIGNED, created=T - 9 * H, agent=AGENT, maintainer=MAINT),
@@ -386,7 +388,7 @@ def test_status_message_in_spanish_with_card_links():
         "p90",
     ):
         assert phrase in shown, phrase
-    assert "https://slack.com/archives/C0AGENTS01/p1700000000000004|#4" in shown
+    assert "https://example.slack.com/archives/C0AGENTS01/p1700000000000004|#4" in shown
     assert "#2 Asunto 2 — llegó hace 1 d 6 h" in shown, "oldest untriaged, no card: plain #2"
     assert "quedan 3 días" in shown and "Pulso" in shown
     # 7-day triage from history(): median 30 min, p90 1 h.
@@ -534,9 +536,13 @@ def test_case_message_long_timeline_is_cut():
         case = apply(case, Event.SEND_UPDATE, AGENT, at, "Novedades del caso " * 20)
     message = case_detail.case_message(dataclasses.replace(record, case=case), CATALOG, NOW)
     assert_within_limits(message["blocks"], 50)
-    last = message["blocks"][-1]["text"]["text"]
-    shown = sum(b["text"]["text"].count("*Actualización*") for b in message["blocks"][5:])
-    assert last.endswith(f"…y {1004 - 4 - shown} más"), "4 steps before the updates"
+    assert slack_rules.message_errors(message["text"], message["blocks"]) is None
+    sections = [b["text"]["text"] for b in message["blocks"] if "text" in b][1:]
+    shown = sum(text.count("*Actualización*") for text in sections)
+    assert 0 < shown < 1000
+    assert sections[-1].rstrip().endswith("»"), "the newest step closes the list"
+    pointer = message["blocks"][-1]["elements"][0]["text"]
+    assert f"los {1004 - shown} anteriores no caben" in pointer
 
 
 def test_usage_message_with_the_problem():

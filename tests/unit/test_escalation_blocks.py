@@ -99,6 +99,7 @@ def escalated(state: State, *, ticket: Any = None, **changes: Any) -> CaseRecord
         notes="Creo que es el índice; pasó lo mismo en enero.",
         channel=CHANNEL,
         ts=THREAD_TS,
+        permalink=f"https://example.slack.com/archives/{CHANNEL}/p{THREAD_TS.replace('.', '')}",
         maintainer=MAINTAINER if Event.TAKE_CASE in reached else None,
         diagnoses=(make_diagnosis(),) if Event.DIAGNOSE in reached else (),
         fix_note="Reindexamos la búsqueda." if Event.MARK_FIXED in reached else None,
@@ -348,10 +349,8 @@ def test_card_of_an_escalated_case(
     assert buttons(card, ids.BLOCK_CARD_ACTIONS) == expected
     body = texts(card)
     assert "🧵 Escalamiento en <#C0PULSO001>" in body
-    assert (
-        "<https://slack.com/archives/C0PULSO001/p1772452800123456|Ver hilo del escalamiento>"
-        in body
-    )
+    link = "https://example.slack.com/archives/C0PULSO001/p1772452800123456"
+    assert f"<{link}|Ver hilo del escalamiento>" in body
     assert_fits(card)
 
 
@@ -366,7 +365,7 @@ def test_card_shows_maintainer_diagnosis_fix_and_tracker(catalog: Catalog) -> No
 
 
 def test_card_before_the_escalation_is_posted(catalog: Catalog) -> None:
-    card = ticket_card(escalated(State.ESCALATED, channel=None, ts=None), catalog)
+    card = ticket_card(escalated(State.ESCALATED, channel=None, ts=None, permalink=None), catalog)
     assert status(card) == "🆙 Escalado a <#C0PULSO001> — esperando mantenedor"
     body = texts(card)
     assert "(publicando el escalamiento…)" in body
