@@ -11,11 +11,12 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from bot.lifecycle import Event, State, apply
+from bot import texts
+from bot.lifecycle import Event, State, allowed_events, apply
 from bot.records import CaseRecord, Reply
 from bot.replies import with_closing_window
-from bot.runtime import Runtime
-from workers.queue import enqueue
+from bot.runtime import Runtime, utcnow
+from workers.queue import cancel, enqueue
 
 
 class CaseBusy(Exception):
@@ -123,3 +124,40 @@ def advance(
             schedule(rt, job, pipe)
 
     return rt.store.update(ticket_id, change, then)
+
+
+def close_in_desk(
+    rt: Runtime,
+    ticket_id: int,
+    reason: str,
+    change: Callable[[CaseRecord], CaseRecord] | None = None,
+) -> CaseRecord:
+    """The ticket was solved, closed or deleted in Zendesk by someone else (or by Zendesk):
+    the case ends in the desk without another write, and the card and its thread say so.
+    A case already finished (spam, resolved) keeps its state; `change` still applies."""
+    now = utcnow()
+
+    def finish(record: CaseRecord) -> CaseRecord:
+        record = change(record) if change else record
+        if Event.CLOSED_IN_ZENDESK in allowed_events(record.case.state):
+            case = apply(record.case, Event.CLOSED_IN_ZENDESK, "zendesk", now, reason)
+            record = dataclasses.replace(record, case=case)
+        return record
+
+    def then(pipe: Pipeline, record: CaseRecord) -> None:
+        tid, steps = record.ticket_id, len(record.case.timeline)
+        jobs = [
+            FollowUp("workers.cards.refresh_card", (tid,), f"card-{tid}-closed-{steps}"),
+            FollowUp(
+                "workers.cards.post_in_thread",
+                (tid, texts.closed_in_zendesk_thread(reason)),
+                f"thread-{tid}-closed-{steps}",
+            ),
+            home_refresh(tid, now),
+        ]
+        for job in jobs:
+            schedule(rt, job, pipe)
+
+    record = rt.store.update(ticket_id, finish, then)
+    cancel(rt.queue, window_job_id(ticket_id, record.case.window_generation))
+    return record

@@ -11,9 +11,11 @@ from bot import texts
 from bot.records import CaseRecord, Escalation
 from bot.runtime import Runtime, get_runtime
 from bot.trackers import ensure_issue, tracker_client
+from bot.zendesk import TicketUpdate
 from workers.cards import find_posted_message, post_in_thread
 from workers.pacing import post_message
-from workers.people import display_name
+from workers.people import display_name, zendesk_agent
+from workers.ticket_writes import NOTE_BLOCKED, write_once
 
 log = logging.getLogger(__name__)
 ESCALATION_EVENT = "soporte_escalation"
@@ -91,18 +93,28 @@ def open_thread(ticket_id: int) -> str:
     tracker_url = _tracker_issue(rt, record, escalation)
     if tracker_url != escalation.tracker_url:
         record = _set_escalation(rt, ticket_id, tracker_url=tracker_url)
-    agent = display_name(rt, record.case.timeline[-1].actor) if record.case.timeline else "?"
-    note = texts.escalation_note(product.name, agent, escalation.notes, tracker_url)
-    rt.zendesk.add_comment_once(
-        ticket_id,
-        "soporte_escalado",
+    actor = record.case.timeline[-1].actor if record.case.timeline else "?"
+    note = texts.escalation_note(
+        product.name, display_name(rt, actor), escalation.notes, tracker_url
+    )
+    agent = zendesk_agent(rt, actor)
+    change = TicketUpdate(
         note,
-        public=False,
-        status="hold",
+        author_id=agent.id,
+        status=rt.settings.zendesk_waiting_status,
+        assignee_id=agent.id,
         tags=("soporte_escalado",),
     )
+    write_once(rt, ticket_id, "escalated", change)
     _refresh_both(rt, record)
     return "escalated"
+
+
+def _note(rt: Runtime, ticket_id: int, marker: str, text: str, author: str) -> None:
+    """An internal note by `author` (their Zendesk agent, else the API user), once; none on a
+    ticket closed or deleted in Zendesk."""
+    change = TicketUpdate(text, author_id=zendesk_agent(rt, author).id)
+    write_once(rt, ticket_id, marker, change, blocked_by=NOTE_BLOCKED)
 
 
 def _refresh_both(rt: Runtime, record: CaseRecord) -> None:
@@ -146,8 +158,7 @@ def record_owner(ticket_id: int) -> str:
     rt = get_runtime()
     record, escalation = _record(rt, ticket_id)
     owner = escalation.maintainer or "?"
-    note = texts.owner_note(display_name(rt, owner))
-    rt.zendesk.add_comment_once(ticket_id, "soporte_mantenedor", note, public=False)
+    _note(rt, ticket_id, "owner", texts.owner_note(display_name(rt, owner)), owner)
     post_in_escalation(ticket_id, texts.owner_thread(owner))
     if record.card:
         post_in_thread(ticket_id, texts.owner_thread(owner))
@@ -180,7 +191,7 @@ def publish_diagnosis(ticket_id: int, index: int) -> str:
         f"{when} («{diagnosis.estimate_text}»)",
         diagnosis.confidence,
     )
-    rt.zendesk.add_comment_once(ticket_id, f"soporte_diagnostico_{index}", note, public=False)
+    _note(rt, ticket_id, f"diagnosis-{index}", note, diagnosis.author)
     _refresh_both(rt, record)
     return "published"
 
@@ -190,12 +201,8 @@ def announce_fix(ticket_id: int) -> str:
     record, escalation = _record(rt, ticket_id)
     note = escalation.fix_note or ""
     owner = escalation.maintainer or "?"
-    rt.zendesk.add_comment_once(
-        ticket_id,
-        f"soporte_corregido_{len(record.case.timeline)}",
-        texts.fixed_note(display_name(rt, owner), note),
-        public=False,
-    )
+    fixed = texts.fixed_note(display_name(rt, owner), note)
+    _note(rt, ticket_id, f"fixed-{len(record.case.timeline)}", fixed, owner)
     if record.card:
         post_in_thread(ticket_id, texts.fixed_thread_for_agent(owner, note))
     _refresh_both(rt, record)

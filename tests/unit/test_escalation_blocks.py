@@ -265,7 +265,8 @@ def test_escalation_status_names_the_maintainer_and_the_diagnosis(catalog: Catal
 
 def test_reopened_case_shows_the_earlier_fix_and_the_fix_button_again(catalog: Catalog) -> None:
     record = escalated(State.AWAITING_CONFIRMATION)
-    reopened = apply(record.case, Event.USER_REPLIED, "system", NOW + timedelta(hours=1))
+    answered = apply(record.case, Event.USER_REPLIED, "usuario", NOW + timedelta(hours=1))
+    reopened = apply(answered, Event.NOT_FIXED, "U0AGENT001", NOW + timedelta(hours=1))
     record = dataclasses.replace(record, case=reopened)
     assert record.case.state is State.IN_PROGRESS
     message = escalation_message(record, catalog)
