@@ -41,6 +41,9 @@ class Tracker:
     kind: str
     repo: str
     labels: tuple[str, ...] = ()
+    # File the end user's report (name, e-mail, words) in the issue; honoured only when the
+    # tracker says the repository is private.
+    include_report: bool = False
 
 
 @dataclass(frozen=True)
@@ -311,7 +314,7 @@ def _tracker(r: TableReader, data: dict[str, Any] | None, product: TomlPath) -> 
     if data is None:
         return None
     path: TomlPath = (*product, "tracker")
-    r.keys(data, path, ("kind", "repo"), ("labels",))
+    r.keys(data, path, ("kind", "repo"), ("labels", "include_report"))
     kind = r.get(data, path, "kind", str)
     spec = tracker_kinds().get(kind)
     if spec is None:
@@ -319,7 +322,8 @@ def _tracker(r: TableReader, data: dict[str, Any] | None, product: TomlPath) -> 
         raise r.error((*path, "kind"), f"unknown tracker kind {kind!r}; known kinds: {known}")
     repo = r.matching(data, path, "repo", spec.repo, spec.repo_hint)
     what = "a label (1-50 characters, no commas)"
-    return Tracker(kind, repo, r.id_list(data, path, "labels", TRACKER_LABEL, what))
+    labels = r.id_list(data, path, "labels", TRACKER_LABEL, what)
+    return Tracker(kind, repo, labels, r.get(data, path, "include_report", bool, False))
 
 
 def _procedures(r: TableReader, items: list[Any], product: TomlPath) -> tuple[Procedure, ...]:

@@ -8,7 +8,7 @@ import os
 
 from blocks.escalation import diagnosis_estimate_echo, diagnosis_text, escalation_message
 from bot import texts
-from bot.records import CaseRecord, Escalation
+from bot.records import CaseRecord, Escalation, Ticket
 from bot.runtime import Runtime, get_runtime
 from bot.trackers import ensure_issue, tracker_client
 from bot.zendesk import TicketUpdate
@@ -48,20 +48,40 @@ def _tracker_issue(rt: Runtime, record: CaseRecord, escalation: Escalation) -> s
     if product is None or product.tracker is None or escalation.tracker_url:
         return escalation.tracker_url
     ticket = record.ticket
-    body = (
-        f"Caso de soporte escalado desde Zendesk: {ticket.url}\n\n"
-        f"**Asunto:** {ticket.subject}\n**Organización:** {ticket.organization_name or '-'}\n\n"
-        f"**Reporte del usuario:**\n\n{ticket.excerpt}\n\n"
-        f"**Antecedentes del agente:**\n\n{escalation.notes}\n"
-    )
+    client = tracker_client(product.tracker, os.environ)
+    with_report = product.tracker.include_report and client.is_private()
     issue = ensure_issue(
-        tracker_client(product.tracker, os.environ),
-        title=f"[Soporte #{ticket.id}] {ticket.subject}"[:250],
-        body=body,
+        client,
+        title=_issue_title(ticket, product.name, with_report),
+        body=_issue_body(ticket, product.name, escalation.notes, with_report),
         marker=f"soporte-ticket-{ticket.id}",
         labels=product.tracker.labels,
     )
     return issue.url
+
+
+def _issue_title(ticket: Ticket, product: str, with_report: bool) -> str:
+    if with_report:
+        return f"[Soporte #{ticket.id}] {ticket.subject}"[:250]
+    return f"[Soporte #{ticket.id}] Caso escalado de {product}"
+
+
+def _issue_body(ticket: Ticket, product: str, notes: str, with_report: bool) -> str:
+    """The issue's text. The end user's report (their name, e-mail and words) only goes to a
+    private repository whose catalogue entry allows it: a public one shows the agent's notes,
+    the product and the link to the ticket."""
+    head = (
+        f"Caso de soporte escalado desde Zendesk: {ticket.url}\n\n**Producto:** {product}\n\n"
+        f"**Antecedentes del agente:**\n\n{notes}\n"
+    )
+    if not with_report:
+        return head + "\nEl reporte del usuario está en el ticket de Zendesk.\n"
+    requester = f"{ticket.requester_name or '-'} <{ticket.requester_email or '-'}>"
+    return (
+        f"{head}\n**Asunto:** {ticket.subject}\n**Solicitante:** {requester}\n"
+        f"**Organización:** {ticket.organization_name or '-'}\n\n"
+        f"**Reporte del usuario:**\n\n{ticket.excerpt}\n"
+    )
 
 
 def open_thread(ticket_id: int) -> str:
