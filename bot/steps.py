@@ -126,6 +126,36 @@ def advance(
     return rt.store.update(ticket_id, change, then)
 
 
+def announce(
+    rt: Runtime, ticket_id: int, thread: str, escalation_text: str | None = None
+) -> Callable[[Pipeline, CaseRecord], None]:
+    """The jobs of a step the desk takes on its own (the user wrote, the window expired, the
+    ticket was finished in Zendesk): the card, a note in its thread, the Home, and the
+    escalation thread when there is one — all in the step's transaction."""
+
+    def then(pipe: Pipeline, record: CaseRecord) -> None:
+        steps = len(record.case.timeline)
+        jobs = [
+            home_refresh(ticket_id, record.case.timeline[-1].at),
+            FollowUp("workers.cards.refresh_card", (ticket_id,), f"card-{ticket_id}-{steps}"),
+            FollowUp(
+                "workers.cards.post_in_thread", (ticket_id, thread), f"thread-{ticket_id}-{steps}"
+            ),
+        ]
+        if escalation_text and record.escalation and record.escalation.ts:
+            jobs.append(
+                FollowUp(
+                    "workers.escalation.post_in_escalation",
+                    (ticket_id, escalation_text),
+                    f"esc-thread-{ticket_id}-{steps}",
+                )
+            )
+        for job in jobs:
+            schedule(rt, job, pipe)
+
+    return then
+
+
 def close_in_desk(
     rt: Runtime,
     ticket_id: int,
@@ -135,29 +165,15 @@ def close_in_desk(
     """The ticket was solved, closed or deleted in Zendesk by someone else (or by Zendesk):
     the case ends in the desk without another write, and the card and its thread say so.
     A case already finished (spam, resolved) keeps its state; `change` still applies."""
-    now = utcnow()
 
     def finish(record: CaseRecord) -> CaseRecord:
         record = change(record) if change else record
         if Event.CLOSED_IN_ZENDESK in allowed_events(record.case.state):
-            case = apply(record.case, Event.CLOSED_IN_ZENDESK, "zendesk", now, reason)
+            case = apply(record.case, Event.CLOSED_IN_ZENDESK, "zendesk", utcnow(), reason)
             record = dataclasses.replace(record, case=case)
         return record
 
-    def then(pipe: Pipeline, record: CaseRecord) -> None:
-        tid, steps = record.ticket_id, len(record.case.timeline)
-        jobs = [
-            FollowUp("workers.cards.refresh_card", (tid,), f"card-{tid}-closed-{steps}"),
-            FollowUp(
-                "workers.cards.post_in_thread",
-                (tid, texts.closed_in_zendesk_thread(reason)),
-                f"thread-{tid}-closed-{steps}",
-            ),
-            home_refresh(tid, now),
-        ]
-        for job in jobs:
-            schedule(rt, job, pipe)
-
-    record = rt.store.update(ticket_id, finish, then)
+    thread = texts.closed_in_zendesk_thread(reason)
+    record = rt.store.update(ticket_id, finish, announce(rt, ticket_id, thread))
     cancel(rt.queue, window_job_id(ticket_id, record.case.window_generation))
     return record

@@ -15,7 +15,7 @@ from bot.plain_text import excerpt
 from bot.records import CaseRecord
 from bot.replies import window_days
 from bot.runtime import Runtime, get_runtime, utcnow
-from bot.steps import FollowUp, close_in_desk, home_refresh, schedule
+from bot.steps import announce, close_in_desk
 from bot.triage import window_job_id
 from bot.zendesk import TicketUpdate, UpdateConflict
 from workers.people import display_name, zendesk_agent
@@ -84,35 +84,6 @@ def _words(comment: dict[str, Any], limit: int) -> str:
     return excerpt(comment.get("plain_body") or comment.get("body"), limit)
 
 
-def _after_step(
-    rt: Runtime, ticket_id: int, thread: str, escalation_text: str | None = None
-) -> Any:
-    """The jobs of a step the desk takes on its own: card, card thread, Home, and the
-    escalation thread when there is one — all in the step's transaction."""
-
-    def then(pipe, record: CaseRecord) -> None:
-        steps = len(record.case.timeline)
-        jobs = [
-            home_refresh(ticket_id, record.case.timeline[-1].at),
-            FollowUp("workers.cards.refresh_card", (ticket_id,), f"card-{ticket_id}-{steps}"),
-            FollowUp(
-                "workers.cards.post_in_thread", (ticket_id, thread), f"thread-{ticket_id}-{steps}"
-            ),
-        ]
-        if escalation_text and record.escalation and record.escalation.ts:
-            jobs.append(
-                FollowUp(
-                    "workers.escalation.post_in_escalation",
-                    (ticket_id, escalation_text),
-                    f"esc-thread-{ticket_id}-{steps}",
-                )
-            )
-        for job in jobs:
-            schedule(rt, job, pipe)
-
-    return then
-
-
 def _user_answered(rt: Runtime, record: CaseRecord, replies: list[dict[str, Any]]) -> None:
     """The user wrote back while the desk waited for their confirmation (or after the case
     was resolved): the clock stops and the agent reads their words and records the answer."""
@@ -127,7 +98,7 @@ def _user_answered(rt: Runtime, record: CaseRecord, replies: list[dict[str, Any]
     thread = texts.user_answered_thread(words, resolved_before)
     try:
         saved = rt.store.update(
-            tid, change, _after_step(rt, tid, thread, texts.user_comment_thread(words))
+            tid, change, announce(rt, tid, thread, texts.user_comment_thread(words))
         )
     except IllegalTransition as exc:
         log.info("ticket %s: the user's reply came after %s", tid, exc.state)
@@ -146,7 +117,7 @@ def _reopen(rt: Runtime, record: CaseRecord, status: str) -> None:
             current, case=apply(current.case, Event.REOPENED, "zendesk", utcnow(), reason)
         )
 
-    saved = rt.store.update(tid, change, _after_step(rt, tid, texts.reopened_thread(status)))
+    saved = rt.store.update(tid, change, announce(rt, tid, texts.reopened_thread(status)))
     cancel(rt.queue, window_job_id(tid, saved.case.window_generation))
 
 
@@ -242,7 +213,7 @@ def _resolve_in_store(rt: Runtime, ticket_id: int, generation: int, now: datetim
 
     try:
         rt.store.update(
-            ticket_id, change, _after_step(rt, ticket_id, texts.resolved_thread(by_expiry=True))
+            ticket_id, change, announce(rt, ticket_id, texts.resolved_thread(by_expiry=True))
         )
     except IllegalTransition as exc:
         log.warning("ticket %s: expiry not applied: %s", ticket_id, exc.reason)
