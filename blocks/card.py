@@ -388,11 +388,11 @@ def ticket_card(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line)]))
     blocks.append(DividerBlock())
     status = status_text(record, catalog)
-    as_api_user = next((r for r in reversed(record.replies) if r.sent_at), None)
-    if as_api_user is not None and as_api_user.as_api_user:
+    last_sent = next((r for r in reversed(record.replies) if r.sent_at), None)
+    if last_sent is not None and last_sent.as_api_user:
         status += (
             f"\n_La respuesta salió en Zendesk a nombre del usuario de la API: no encontré a "
-            f"{t.user_mention(as_api_user.author)} entre los agentes de Zendesk por su e-mail._"
+            f"{t.user_mention(last_sent.author)} entre los agentes de Zendesk por su e-mail._"
         )
     status = t.truncate_mrkdwn(status, t.SECTION_TEXT_MAX)
     blocks.append(

@@ -16,7 +16,6 @@ DECISION_LABELS: dict[Event, str] = {
     Event.RESPOND_INITIAL: "Respuesta inicial",
     Event.SEND_UPDATE: "Actualización al usuario",
     Event.PROPOSE_RESOLUTION: "Propuesta de resolución",
-    Event.NOT_FIXED: "Sigue el problema",
 }
 
 NOT_AN_AGENT = (
