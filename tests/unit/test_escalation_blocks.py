@@ -63,6 +63,13 @@ PATHS: dict[State, tuple[Event, ...]] = {
         Event.PROPOSE_RESOLUTION,
         Event.USER_CONFIRMED,
     ),
+    State.USER_ANSWERED: (
+        *TO_IN_PROGRESS,
+        Event.MARK_FIXED,
+        Event.PROPOSE_RESOLUTION,
+        Event.USER_REPLIED,
+    ),
+    State.CLOSED_IN_ZENDESK: (*TO_IN_PROGRESS, Event.CLOSED_IN_ZENDESK),
 }
 
 
@@ -261,6 +268,11 @@ def test_escalation_status_names_the_maintainer_and_the_diagnosis(catalog: Catal
 
     resolved = texts(escalation_message(escalated(State.RESOLVED), catalog))
     assert "Caso resuelto" in resolved
+
+    answered = texts(escalation_message(escalated(State.USER_ANSWERED), catalog))
+    assert "El usuario respondió" in answered
+    closed = texts(escalation_message(escalated(State.CLOSED_IN_ZENDESK), catalog))
+    assert "terminó en Zendesk" in closed
 
 
 def test_reopened_case_shows_the_earlier_fix_and_the_fix_button_again(catalog: Catalog) -> None:
