@@ -167,6 +167,7 @@ class Catalog:
     timezone: str
     spam_suspends_requester: bool
     zendesk_agent_url: str | None
+    assign_maintainer: bool
     products: dict[str, Product]
     organizations: dict[int, Organization]
     people: tuple[Person, ...]
@@ -254,7 +255,7 @@ def _desk(r: TableReader, data: dict[str, Any]) -> dict[str, Any]:
         data,
         path,
         ("agents_channel", "agents", "general_contact", "timezone"),
-        ("spam_suspends_requester", "zendesk_agent_url"),
+        ("spam_suspends_requester", "zendesk_agent_url", "assign_maintainer"),
     )
     agents_channel = r.matching(data, path, "agents_channel", CHANNEL_ID, "a Slack channel id")
     agents = r.id_list(data, path, "agents", USER_ID, "a Slack user id")
@@ -275,6 +276,7 @@ def _desk(r: TableReader, data: dict[str, Any]) -> dict[str, Any]:
         "timezone": timezone,
         "spam_suspends_requester": r.get(data, path, "spam_suspends_requester", bool, False),
         "zendesk_agent_url": agent_url.rstrip("/") + "/" if agent_url else None,
+        "assign_maintainer": r.get(data, path, "assign_maintainer", bool, False),
     }
 
 

@@ -130,10 +130,15 @@ def open_thread(ticket_id: int) -> str:
     return "escalated"
 
 
-def _note(rt: Runtime, ticket_id: int, marker: str, text: str, author: str) -> None:
+def _note(
+    rt: Runtime, ticket_id: int, marker: str, text: str, author: str, *, assign: bool = False
+) -> None:
     """An internal note by `author` (their Zendesk agent, else the API user), once; none on a
-    ticket closed or deleted in Zendesk."""
-    change = TicketUpdate(text, author_id=zendesk_agent(rt, author).id)
+    ticket closed or deleted in Zendesk. With `assign`, the author's Zendesk agent (if they
+    have one) becomes the ticket's assignee."""
+    agent = zendesk_agent(rt, author)
+    assignee = agent.id if assign and agent.matched else None
+    change = TicketUpdate(text, author_id=agent.id, assignee_id=assignee)
     write_once(rt, ticket_id, marker, change, blocked_by=NOTE_BLOCKED)
 
 
@@ -178,7 +183,14 @@ def record_owner(ticket_id: int) -> str:
     rt = get_runtime()
     record, escalation = _record(rt, ticket_id)
     owner = escalation.maintainer or "?"
-    _note(rt, ticket_id, "owner", texts.owner_note(display_name(rt, owner)), owner)
+    _note(
+        rt,
+        ticket_id,
+        "owner",
+        texts.owner_note(display_name(rt, owner)),
+        owner,
+        assign=rt.catalog.assign_maintainer,
+    )
     post_in_escalation(ticket_id, texts.owner_thread(owner))
     if record.card:
         post_in_thread(ticket_id, texts.owner_thread(owner))

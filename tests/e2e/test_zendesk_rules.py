@@ -416,3 +416,48 @@ def test_a_follow_up_ticket_is_a_new_card_linked_to_the_earlier_case(desk: Desk)
     assert "Seguimiento del ticket cerrado" in card and f"/{tid}|#{tid}>" in card
     assert any(f"#{follow_up}" in m["text"] for m in desk.thread(tid))
     assert refused(desk) == []
+
+
+# --- the Mantenedor and the assignee ----------------------------------------------------------
+
+MAINTAINER = "U0MANT0001"
+
+
+def _desk_with(tmp_path, desk_env, slack, zendesk, old: str, new: str):
+    from bot.runtime import build_runtime, set_runtime
+
+    text = (ROOT / "catalog.example.toml").read_text(encoding="utf-8")
+    assert old in text
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(text.replace(old, new), encoding="utf-8")
+    rt = build_runtime({**desk_env, "SOPORTE_CATALOG": str(catalog)})
+    set_runtime(rt)
+    return Desk(rt, slack, zendesk)
+
+
+@pytest.mark.parametrize("assign", [False, True], ids=["default", "assign_maintainer"])
+def test_the_maintainer_is_the_assignee_only_if_the_catalogue_says_so(
+    tmp_path, desk_env, slack, zendesk, assign: bool
+) -> None:
+    from bot.runtime import set_runtime
+
+    setting = f"assign_maintainer = {'true' if assign else 'false'}"
+    desk = _desk_with(tmp_path, desk_env, slack, zendesk, "assign_maintainer = false", setting)
+    try:
+        slack.add_user(AGENT, "ana.agente", real_name="Ana Agente", email=ANA_EMAIL)
+        slack.add_user(MAINTAINER, "mario", real_name="Mario Mantenedor", email="mario@u.com")
+        ana = zendesk.add_agent("Ana Agente", ANA_EMAIL)
+        mario = zendesk.add_agent("Mario Mantenedor", "mario@u.com")
+        tid = escalate(desk)
+        assert zendesk.ticket(tid)["assignee_id"] == ana
+        desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, MAINTAINER)
+        desk.run_jobs()
+        owner_note = next(
+            n for n in zendesk.internal_notes(tid) if "Mantenedor a cargo" in n["body"]
+        )
+        assert owner_note["author_id"] == mario
+        assert zendesk.ticket(tid)["assignee_id"] == (mario if assign else ana)
+        assert refused(desk) == []
+    finally:
+        desk.close()
+        set_runtime(None)
