@@ -82,7 +82,7 @@ def admit(rt: Runtime, ticket: Ticket, status: str, updated_at: datetime) -> str
         return "card requeued"
     if existing.case.state in (State.SPAM, State.CLOSED_IN_ZENDESK):
         return "known"
-    if is_own_update(rt, tid, updated_at):
+    if is_own_update(rt, tid, updated_at, status):
         return "our own update"
     stamp = int(updated_at.timestamp())
     enqueue(rt.queue, "workers.timers.check_ticket_activity", tid, job_id=f"activity-{tid}-{stamp}")

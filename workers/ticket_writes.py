@@ -70,22 +70,20 @@ def write_once(
         return Written.TICKET_FINISHED, ticket
     rt.redis.set(_attempt_key(ticket_id, marker), str(time.time()), nx=True, ex=ATTEMPT_TTL)
     updated = rt.zendesk.update(ticket_id, change, marker)
-    rt.redis.set(own_update_key(ticket_id), str(updated.get("updated_at")), ex=ATTEMPT_TTL)
+    own = f"{updated.get('updated_at')}|{updated.get('status')}"
+    rt.redis.set(own_update_key(ticket_id), own, ex=ATTEMPT_TTL)
     return Written.NOW, updated
 
 
-def is_own_update(rt: Runtime, ticket_id: int, updated_at: str | datetime | None) -> bool:
-    """Whether the ticket's latest change is the desk's own write."""
+def is_own_update(rt: Runtime, ticket_id: int, updated_at: datetime | None, status: str) -> bool:
+    """Whether the ticket's latest change is the desk's own write: the same updated_at and
+    status as that write left it with (a requester's comment would have reopened it)."""
     mine = rt.redis.get(own_update_key(ticket_id))
     if mine is None or updated_at is None:
         return False
-    if isinstance(updated_at, datetime):
-        return _parse(mine.decode()) == updated_at
-    return mine.decode() == str(updated_at)
-
-
-def _parse(raw: str) -> datetime | None:
+    stamp, _, own_status = mine.decode().partition("|")
     try:
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        written_at = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
-        return None
+        return False
+    return written_at == updated_at and own_status == status

@@ -257,9 +257,10 @@ def check_ticket_activity(ticket_id: int) -> str:
         if not record.case.is_final:
             _finished_elsewhere(rt, ticket_id, raw)
         return "ticket deleted"
-    if is_own_update(rt, ticket_id, raw.get("updated_at")):
-        return "our own update"
     status = str(raw.get("status"))
+    updated = datetime.fromisoformat(str(raw.get("updated_at")).replace("Z", "+00:00"))
+    if is_own_update(rt, ticket_id, updated, status):
+        return "our own update"
     if state in LISTENING:
         if state is State.AWAITING_CONFIRMATION:
             if _stop_clock_if_user_acted(rt, record, raw):
