@@ -137,6 +137,14 @@ def main() -> int:
     except (ConfigError, CatalogError) as exc:
         print(f"soporte cannot start:\n{exc}", file=sys.stderr)
         return 2
+    from bot.zendesk import ZendeskGateway
+    from bot.zendesk_account import account_problems
+
+    zendesk = ZendeskGateway(settings.zendesk_url, settings.zendesk_email, settings.zendesk_token)
+    problems = account_problems(zendesk, settings)
+    if problems:
+        print("soporte cannot start:\n" + "\n".join(problems), file=sys.stderr)
+        return 2
     redis_server = None if settings.redis_url else _start_embedded_redis(env)
     children = [
         subprocess.Popen(

@@ -178,7 +178,7 @@ class Desk:
 def open_desk(redis_url: str) -> Iterator[Desk]:
     """Flush Redis, start fresh fakes (as tests/conftest.py does) and build the runtime."""
     redis.Redis.from_url(redis_url).flushall()
-    with SlackFake() as slack, ZendeskFake() as zendesk:
+    with SlackFake() as slack, ZendeskFake(export_lag_seconds=0) as zendesk:
         invite_desk_bot(slack)
         slack.add_user(AGENT, "ana.agente", real_name="Ana Agente")
         slack.add_user(OTHER_AGENT, "beto.agente", real_name="Beto Agente")

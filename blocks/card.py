@@ -40,6 +40,8 @@ EVENT_LABELS: dict[Event, str] = {
     Event.USER_CONFIRMED: "Confirmación del usuario",
     Event.WINDOW_EXPIRED: "Plazo de confirmación vencido",
     Event.USER_REPLIED: "Respuesta del usuario",
+    Event.NOT_FIXED: "Sigue el problema",
+    Event.CLOSED_IN_ZENDESK: "Terminado en Zendesk",
 }
 
 STATE_LABELS: dict[State, str] = {
@@ -51,8 +53,11 @@ STATE_LABELS: dict[State, str] = {
     State.IN_PROGRESS: "🔧 En curso",
     State.FIXED: "🩹 Corregido en el producto",
     State.AWAITING_CONFIRMATION: "✉️ Esperando confirmación",
+    State.USER_ANSWERED: "💬 El usuario respondió",
     State.RESOLVED: "✅ Resuelto",
+    State.CLOSED_IN_ZENDESK: "🔒 Terminado en Zendesk",
 }
+USER_WORDS_ON_CARD = 1200
 
 _PROGRESS: dict[State, str] = {
     State.ESCALATED: "🆙 Escalado por {who}: esperando que un mantenedor tome el caso",
@@ -148,8 +153,22 @@ def status_text(record: CaseRecord, catalog: Catalog | None = None) -> str:
     step = _last_step(record)
     if step is None:
         return STATE_LABELS[State.NEW]
-    if case.state is State.NEW and step.event is Event.USER_REPLIED:
-        return "💬 El usuario respondió durante el plazo de cierre: el caso vuelve a triage"
+    if case.state is State.USER_ANSWERED:
+        words = t.quote(t.escape_mrkdwn(t.truncate(record.user_words or "", USER_WORDS_ON_CARD)))
+        return (
+            f"💬 *El usuario respondió* ({t.slack_date(step.at)}):\n{words}\n"
+            "¿Confirma que el problema está resuelto? Registra su respuesta."
+        )
+    if case.state is State.CLOSED_IN_ZENDESK:
+        return f"🔒 Terminado en Zendesk: {t.escape_mrkdwn(step.reason)} ({t.slack_date(step.at)})"
+    if case.state is State.NEW and step.event is Event.NOT_FIXED:
+        return (
+            f"↩️ El usuario indica que el problema sigue (registrado por {_by_on(step)}): "
+            "vuelve a triage"
+        )
+    dropped = next((r for r in reversed(record.replies) if r.dropped), None)
+    if case.state is State.SPAM and dropped is not None:
+        return f"🔒 {decision_label(case.decision)} por {_by_on(step)}: {dropped.dropped}"
     if case.state is State.SPAM:
         if case.decision is Event.WRONG_RECIPIENT:
             return f"↩️ Destinatario errado: respondido y cerrado como spam por {_by_on(step)}"
@@ -164,9 +183,9 @@ def status_text(record: CaseRecord, catalog: Catalog | None = None) -> str:
         if step.event is Event.WINDOW_EXPIRED:
             return "✅ Resuelto — plazo de confirmación vencido sin respuesta"
         return f"✅ Resuelto — confirmado por el usuario (registrado por {_by_on(step)})"
-    if step.event is Event.USER_REPLIED:
+    if step.event is Event.NOT_FIXED:
         return (
-            "💬 El usuario respondió durante el plazo de cierre: "
+            "↩️ El usuario indica que el problema sigue: "
             f"{STATE_LABELS[case.state]} (el caso vuelve a tus manos)"
         )
     escalation = record.escalation
@@ -214,12 +233,31 @@ def _escalated_buttons(record: CaseRecord, value: str) -> list[ButtonElement]:
     return buttons
 
 
+_CONFIRMED = ConfirmObject(
+    title="¿Caso resuelto?",
+    text="¿El usuario confirmó que el caso está resuelto?",
+    confirm="Sí, confirmó",
+    deny="Cancelar",
+)
+
+
+def _answered_buttons(value: str) -> list[ButtonElement]:
+    """After the user wrote back: the agent records what they said, or answers them."""
+    return [
+        _button(ids.ACTION_USER_CONFIRMED, "Usuario confirmó", value, "primary", _CONFIRMED),
+        _button(ids.ACTION_NOT_FIXED, "Sigue el problema", value, "danger", None),
+        _button(ids.ACTION_PROPOSE_RESOLUTION, "Responder (nuevo plazo)", value, None, None),
+    ]
+
+
 def card_actions(record: CaseRecord) -> ActionsBlock | None:
     """The buttons the case allows now; None while a reply is on its way or in a final state."""
     if record.pending_replies:
         return None
     value = ticket_value(record.ticket_id)
     state = record.case.state
+    if state is State.USER_ANSWERED:
+        return ActionsBlock(block_id=ids.BLOCK_CARD_ACTIONS, elements=_answered_buttons(value))
     if record.escalation is not None and state not in (State.NEW, State.AWAITING_CONFIRMATION):
         buttons = _escalated_buttons(record, value)
         if not buttons:
@@ -230,14 +268,8 @@ def card_actions(record: CaseRecord) -> ActionsBlock | None:
             for action_id, label, style in _TRIAGE_BUTTONS
         ]
     elif state is State.AWAITING_CONFIRMATION:
-        confirm = ConfirmObject(
-            title="¿Caso resuelto?",
-            text="¿El usuario confirmó que el caso está resuelto?",
-            confirm="Sí, confirmó",
-            deny="Cancelar",
-        )
         buttons = [
-            _button(ids.ACTION_USER_CONFIRMED, "Usuario confirmó", value, "primary", confirm)
+            _button(ids.ACTION_USER_CONFIRMED, "Usuario confirmó", value, "primary", _CONFIRMED)
         ]
     else:
         return None
@@ -347,8 +379,22 @@ def ticket_card(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=t.link(ticket.url, "Abrir en Zendesk"))])
         )
+    if ticket.follow_up_of:
+        earlier = ticket.url.rsplit("/", 1)[0] + f"/{ticket.follow_up_of}"
+        line = (
+            f"↪️ Seguimiento del ticket cerrado {t.link(earlier, f'#{ticket.follow_up_of}')}: "
+            "el usuario volvió a escribir después del cierre."
+        )
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line)]))
     blocks.append(DividerBlock())
-    status = t.truncate_mrkdwn(status_text(record, catalog), t.SECTION_TEXT_MAX)
+    status = status_text(record, catalog)
+    last_sent = next((r for r in reversed(record.replies) if r.sent_at), None)
+    if last_sent is not None and last_sent.as_api_user:
+        status += (
+            f"\n_La respuesta salió en Zendesk a nombre del usuario de la API: no encontré a "
+            f"{t.user_mention(last_sent.author)} entre los agentes de Zendesk por su e-mail._"
+        )
+    status = t.truncate_mrkdwn(status, t.SECTION_TEXT_MAX)
     blocks.append(
         SectionBlock(block_id=ids.BLOCK_CARD_STATUS, text=MarkdownTextObject(text=status))
     )

@@ -128,8 +128,12 @@ def escalation_status(record: CaseRecord, catalog: Catalog) -> str:
         deadline = record.case.window_deadline
         until = f" hasta {t.slack_date(deadline)}" if deadline else ""
         lines.append(f"✉️ Resolución propuesta al usuario: esperando su confirmación{until}.")
+    elif state is State.USER_ANSWERED:
+        lines.append("💬 El usuario respondió; el agente registrará si confirmó la solución.")
     elif state is State.RESOLVED:
         lines.append("✅ *Caso resuelto.* ¡Gracias!")
+    elif state is State.CLOSED_IN_ZENDESK:
+        lines.append("🔒 El ticket se terminó en Zendesk fuera del escritorio.")
     elif state is State.IN_PROGRESS and escalation.last_user_update:
         when = t.slack_date(escalation.last_user_update)
         lines.append(f"✉️ Última comunicación al usuario: {when}")

@@ -41,6 +41,9 @@ class Tracker:
     kind: str
     repo: str
     labels: tuple[str, ...] = ()
+    # File the end user's report (name, e-mail, words) in the issue; honoured only when the
+    # tracker says the repository is private.
+    include_report: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,7 @@ class Catalog:
     timezone: str
     spam_suspends_requester: bool
     zendesk_agent_url: str | None
+    assign_maintainer: bool
     products: dict[str, Product]
     organizations: dict[int, Organization]
     people: tuple[Person, ...]
@@ -251,7 +255,7 @@ def _desk(r: TableReader, data: dict[str, Any]) -> dict[str, Any]:
         data,
         path,
         ("agents_channel", "agents", "general_contact", "timezone"),
-        ("spam_suspends_requester", "zendesk_agent_url"),
+        ("spam_suspends_requester", "zendesk_agent_url", "assign_maintainer"),
     )
     agents_channel = r.matching(data, path, "agents_channel", CHANNEL_ID, "a Slack channel id")
     agents = r.id_list(data, path, "agents", USER_ID, "a Slack user id")
@@ -272,6 +276,7 @@ def _desk(r: TableReader, data: dict[str, Any]) -> dict[str, Any]:
         "timezone": timezone,
         "spam_suspends_requester": r.get(data, path, "spam_suspends_requester", bool, False),
         "zendesk_agent_url": agent_url.rstrip("/") + "/" if agent_url else None,
+        "assign_maintainer": r.get(data, path, "assign_maintainer", bool, False),
     }
 
 
@@ -311,7 +316,7 @@ def _tracker(r: TableReader, data: dict[str, Any] | None, product: TomlPath) -> 
     if data is None:
         return None
     path: TomlPath = (*product, "tracker")
-    r.keys(data, path, ("kind", "repo"), ("labels",))
+    r.keys(data, path, ("kind", "repo"), ("labels", "include_report"))
     kind = r.get(data, path, "kind", str)
     spec = tracker_kinds().get(kind)
     if spec is None:
@@ -319,7 +324,8 @@ def _tracker(r: TableReader, data: dict[str, Any] | None, product: TomlPath) -> 
         raise r.error((*path, "kind"), f"unknown tracker kind {kind!r}; known kinds: {known}")
     repo = r.matching(data, path, "repo", spec.repo, spec.repo_hint)
     what = "a label (1-50 characters, no commas)"
-    return Tracker(kind, repo, r.id_list(data, path, "labels", TRACKER_LABEL, what))
+    labels = r.id_list(data, path, "labels", TRACKER_LABEL, what)
+    return Tracker(kind, repo, labels, r.get(data, path, "include_report", bool, False))
 
 
 def _procedures(r: TableReader, items: list[Any], product: TomlPath) -> tuple[Procedure, ...]:

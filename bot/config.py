@@ -53,6 +53,8 @@ class Settings:
     diagnosis_reminder: timedelta = timedelta(hours=4)
     update_reminder: timedelta = timedelta(days=3)
     channel_rate: float = 1.0
+    zendesk_waiting_status: str = "open"
+    zendesk_intake: str = "export"
 
     @property
     def socket_mode(self) -> bool:
@@ -100,7 +102,17 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         diagnosis_reminder=_duration(env, "REMIND_DIAGNOSIS_AFTER", "4h"),
         update_reminder=_duration(env, "REMIND_USER_UPDATE_AFTER", "3d"),
         channel_rate=_rate(env.get("SLACK_CHANNEL_RATE") or "1"),
+        zendesk_waiting_status=_choice(env, "ZENDESK_WAITING_STATUS", ("open", "hold")),
+        zendesk_intake=_choice(env, "ZENDESK_INTAKE", ("export", "webhook")),
     )
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    """One of `allowed` (the first is the default)."""
+    value = (env.get(name) or allowed[0]).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name}={value!r}: expected one of {', '.join(allowed)}")
+    return value
 
 
 def _rate(raw: str) -> float:

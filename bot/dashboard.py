@@ -40,6 +40,7 @@ OPEN_STATES = (
     State.IN_PROGRESS,
     State.FIXED,
     State.AWAITING_CONFIRMATION,
+    State.USER_ANSWERED,
 )
 STATE_LABELS: dict[State, str] = {
     State.NEW: "nuevo",
@@ -49,8 +50,10 @@ STATE_LABELS: dict[State, str] = {
     State.IN_PROGRESS: "en curso",
     State.FIXED: "corregido",
     State.AWAITING_CONFIRMATION: "por confirmar",
+    State.USER_ANSWERED: "respondió el usuario",
     State.SPAM: "spam",
     State.RESOLVED: "resuelto",
+    State.CLOSED_IN_ZENDESK: "terminado en Zendesk",
 }
 NEXT_ACTIONS: dict[State, str] = {
     State.NEW: "decidir triage",
@@ -60,6 +63,7 @@ NEXT_ACTIONS: dict[State, str] = {
     State.IN_PROGRESS: "seguimiento / corrección",
     State.FIXED: "proponer resolución",
     State.AWAITING_CONFIRMATION: "confirmación del usuario",
+    State.USER_ANSWERED: "registrar si el usuario confirmó",
 }
 # States in which a diagnosis's estimate is still a promise (FIXED: the fix is in).
 ESTIMATE_STATES = frozenset({State.DIAGNOSED, State.IN_PROGRESS})

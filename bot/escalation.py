@@ -165,7 +165,13 @@ def mark_fixed(
 def propose_resolution(
     rt: Runtime, ticket_id: int, body: str, actor: str, now: datetime
 ) -> CaseRecord:
-    """The resolution message: it opens the closing window of the foundation unchanged."""
+    """The resolution message: it opens the closing window of the foundation unchanged (also
+    the agent's answer to a user who wrote back, escalated or not)."""
+
+    def update(record: CaseRecord) -> CaseRecord:
+        record = dataclasses.replace(record, user_words=None)
+        return _with_escalation(record, last_user_update=now) if record.escalation else record
+
     return advance(
         rt,
         ticket_id,
@@ -175,5 +181,5 @@ def propose_resolution(
         reason=body,
         reply=body,
         window=rt.settings.resolution_window,
-        update=lambda r: _with_escalation(r, last_user_update=now),
+        update=update,
     )

@@ -11,6 +11,7 @@ ACTION_INFORMATION = "triage_information"
 ACTION_DOCUMENTED_ACTION = "triage_documented_action"
 ACTION_ESCALATE = "triage_escalate"
 ACTION_USER_CONFIRMED = "window_user_confirmed"
+ACTION_NOT_FIXED = "window_not_fixed"
 
 TRIAGE_ACTIONS = (
     ACTION_SPAM,

@@ -22,10 +22,14 @@ class State(StrEnum):
     IN_PROGRESS = "in_progress"
     FIXED = "fixed"
     AWAITING_CONFIRMATION = "awaiting_confirmation"
+    USER_ANSWERED = "user_answered"
     RESOLVED = "resolved"
+    CLOSED_IN_ZENDESK = "closed_in_zendesk"
 
 
-FINAL_STATES = frozenset({State.SPAM, State.RESOLVED})
+# Finished cases. RESOLVED still hears the user: a requester's comment reopens a solved
+# ticket in Zendesk, and the case comes back to the agent (USER_REPLIED → USER_ANSWERED).
+FINAL_STATES = frozenset({State.SPAM, State.RESOLVED, State.CLOSED_IN_ZENDESK})
 
 
 class Event(StrEnum):
@@ -45,7 +49,9 @@ class Event(StrEnum):
     USER_CONFIRMED = "user_confirmed"
     WINDOW_EXPIRED = "window_expired"
     USER_REPLIED = "user_replied"
+    NOT_FIXED = "not_fixed"
     REOPENED = "reopened"
+    CLOSED_IN_ZENDESK = "closed_in_zendesk"
 
 
 TRIAGE_DECISIONS = (
@@ -59,7 +65,19 @@ TRIAGE_DECISIONS = (
 )
 
 _S, _E = State, Event
-# (from, event) -> to. Leaving the window goes back to IN_PROGRESS for escalated cases.
+# The states a person can still work on: a ticket solved or closed in Zendesk by someone else
+# (or by Zendesk) ends the case there, without the desk writing anything more.
+_WORKED_ON = (
+    _S.NEW,
+    _S.ESCALATED,
+    _S.ASSIGNED,
+    _S.DIAGNOSED,
+    _S.IN_PROGRESS,
+    _S.FIXED,
+    _S.AWAITING_CONFIRMATION,
+    _S.USER_ANSWERED,
+)
+# (from, event) -> to. NOT_FIXED and REOPENED go back to IN_PROGRESS for escalated cases.
 _TRANSITIONS: dict[tuple[State, Event], State] = {
     (_S.NEW, _E.MARK_SPAM): _S.SPAM,
     (_S.NEW, _E.WRONG_RECIPIENT): _S.SPAM,
@@ -80,8 +98,16 @@ _TRANSITIONS: dict[tuple[State, Event], State] = {
     (_S.IN_PROGRESS, _E.PROPOSE_RESOLUTION): _S.AWAITING_CONFIRMATION,
     (_S.AWAITING_CONFIRMATION, _E.USER_CONFIRMED): _S.RESOLVED,
     (_S.AWAITING_CONFIRMATION, _E.WINDOW_EXPIRED): _S.RESOLVED,
-    (_S.AWAITING_CONFIRMATION, _E.USER_REPLIED): _S.NEW,
     (_S.AWAITING_CONFIRMATION, _E.REOPENED): _S.NEW,
+    # The user wrote back: the clock stops and the agent reads the words and records whether
+    # they confirm; the desk never decides it by itself.
+    (_S.AWAITING_CONFIRMATION, _E.USER_REPLIED): _S.USER_ANSWERED,
+    (_S.RESOLVED, _E.USER_REPLIED): _S.USER_ANSWERED,
+    (_S.USER_ANSWERED, _E.USER_REPLIED): _S.USER_ANSWERED,
+    (_S.USER_ANSWERED, _E.USER_CONFIRMED): _S.RESOLVED,
+    (_S.USER_ANSWERED, _E.NOT_FIXED): _S.NEW,
+    (_S.USER_ANSWERED, _E.PROPOSE_RESOLUTION): _S.AWAITING_CONFIRMATION,
+    **{(state, _E.CLOSED_IN_ZENDESK): _S.CLOSED_IN_ZENDESK for state in _WORKED_ON},
 }
 
 
@@ -140,8 +166,8 @@ class Case:
 
     @property
     def decision(self) -> Event | None:
-        """The triage decision taken on the card, if any."""
-        for step in self.timeline:
+        """The latest triage decision taken on the card, if any."""
+        for step in reversed(self.timeline):
             if step.event in TRIAGE_DECISIONS:
                 return step.event
         return None
@@ -189,7 +215,7 @@ def _target(case: Case, event: Event) -> State:
     target = _TRANSITIONS.get((case.state, event))
     if target is None:
         raise IllegalTransition(case, event, "no such transition")
-    if event in (Event.USER_REPLIED, Event.REOPENED) and case.was_escalated:
+    if event in (Event.NOT_FIXED, Event.REOPENED) and case.was_escalated:
         return State.IN_PROGRESS
     return target
 

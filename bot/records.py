@@ -24,6 +24,7 @@ class Ticket:
     excerpt: str
     created_at: datetime
     url: str
+    follow_up_of: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -52,6 +53,12 @@ class Reply:
     author: str
     queued_at: datetime
     sent_at: datetime | None = None
+    dropped: str | None = None  # why it was never sent (the ticket was closed in Zendesk)
+    as_api_user: bool = False  # sent as the API user: the agent has no Zendesk user
+
+    @property
+    def pending(self) -> bool:
+        return self.sent_at is None and self.dropped is None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +68,8 @@ class Reply:
             "author": self.author,
             "queued_at": self.queued_at.isoformat(),
             "sent_at": _iso(self.sent_at),
+            "dropped": self.dropped,
+            "as_api_user": self.as_api_user,
         }
 
     @classmethod
@@ -72,6 +81,8 @@ class Reply:
             author=data["author"],
             queued_at=datetime.fromisoformat(data["queued_at"]),
             sent_at=_dt(data.get("sent_at")),
+            dropped=data.get("dropped"),
+            as_api_user=bool(data.get("as_api_user", False)),
         )
 
 
@@ -172,6 +183,7 @@ class CaseRecord:
     product: str | None = None
     replies: tuple[Reply, ...] = field(default_factory=tuple)
     escalation: Escalation | None = None
+    user_words: str | None = None  # the end user's latest reply, while the agent decides
 
     @property
     def ticket_id(self) -> int:
@@ -182,7 +194,7 @@ class CaseRecord:
 
     @property
     def pending_replies(self) -> tuple[Reply, ...]:
-        return tuple(r for r in self.replies if r.sent_at is None)
+        return tuple(r for r in self.replies if r.pending)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -192,6 +204,7 @@ class CaseRecord:
             "product": self.product,
             "replies": [r.to_dict() for r in self.replies],
             "escalation": self.escalation.to_dict() if self.escalation else None,
+            "user_words": self.user_words,
         }
 
     @classmethod
@@ -205,4 +218,5 @@ class CaseRecord:
             product=data.get("product"),
             replies=tuple(Reply.from_dict(r) for r in data.get("replies", [])),
             escalation=Escalation.from_dict(escalation) if escalation else None,
+            user_words=data.get("user_words"),
         )

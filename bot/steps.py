@@ -11,11 +11,12 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from bot.lifecycle import Event, State, apply
+from bot import texts
+from bot.lifecycle import Event, State, allowed_events, apply
 from bot.records import CaseRecord, Reply
 from bot.replies import with_closing_window
-from bot.runtime import Runtime
-from workers.queue import enqueue
+from bot.runtime import Runtime, utcnow
+from workers.queue import cancel, enqueue
 
 
 class CaseBusy(Exception):
@@ -123,3 +124,56 @@ def advance(
             schedule(rt, job, pipe)
 
     return rt.store.update(ticket_id, change, then)
+
+
+def announce(
+    rt: Runtime, ticket_id: int, thread: str, escalation_text: str | None = None
+) -> Callable[[Pipeline, CaseRecord], None]:
+    """The jobs of a step the desk takes on its own (the user wrote, the window expired, the
+    ticket was finished in Zendesk): the card, a note in its thread, the Home, and the
+    escalation thread when there is one — all in the step's transaction."""
+
+    def then(pipe: Pipeline, record: CaseRecord) -> None:
+        steps = len(record.case.timeline)
+        jobs = [
+            home_refresh(ticket_id, record.case.timeline[-1].at),
+            FollowUp("workers.cards.refresh_card", (ticket_id,), f"card-{ticket_id}-{steps}"),
+            FollowUp(
+                "workers.cards.post_in_thread", (ticket_id, thread), f"thread-{ticket_id}-{steps}"
+            ),
+        ]
+        if escalation_text and record.escalation and record.escalation.ts:
+            jobs.append(
+                FollowUp(
+                    "workers.escalation.post_in_escalation",
+                    (ticket_id, escalation_text),
+                    f"esc-thread-{ticket_id}-{steps}",
+                )
+            )
+        for job in jobs:
+            schedule(rt, job, pipe)
+
+    return then
+
+
+def close_in_desk(
+    rt: Runtime,
+    ticket_id: int,
+    reason: str,
+    change: Callable[[CaseRecord], CaseRecord] | None = None,
+) -> CaseRecord:
+    """The ticket was solved, closed or deleted in Zendesk by someone else (or by Zendesk):
+    the case ends in the desk without another write, and the card and its thread say so.
+    A case already finished (spam, resolved) keeps its state; `change` still applies."""
+
+    def finish(record: CaseRecord) -> CaseRecord:
+        record = change(record) if change else record
+        if Event.CLOSED_IN_ZENDESK in allowed_events(record.case.state):
+            case = apply(record.case, Event.CLOSED_IN_ZENDESK, "zendesk", utcnow(), reason)
+            record = dataclasses.replace(record, case=case)
+        return record
+
+    thread = texts.closed_in_zendesk_thread(reason)
+    record = rt.store.update(ticket_id, finish, announce(rt, ticket_id, thread))
+    cancel(rt.queue, window_job_id(ticket_id, record.case.window_generation))
+    return record

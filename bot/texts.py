@@ -78,6 +78,45 @@ def user_comment_thread(excerpt: str) -> str:
     return f"💬 *Nuevo mensaje del usuario:*\n{_quoted(excerpt)}"
 
 
+def reply_not_sent(status: str) -> str:
+    shown = {"solved": "resuelto", "closed": "cerrado", "deleted": "eliminado"}.get(status, status)
+    return f"el ticket ya estaba {shown} en Zendesk; la respuesta no se envió"
+
+
+def closed_in_zendesk_thread(reason: str) -> str:
+    return (
+        f"🔒 Caso terminado fuera del escritorio: {reason}. No se escribió nada más en el ticket."
+    )
+
+
+def user_answered_thread(excerpt: str, resolved_before: bool) -> str:
+    """The user wrote back after the resolution message (or after the case was resolved)."""
+    if resolved_before:
+        intro = (
+            "💬 *El usuario volvió a escribir en un caso resuelto* (Zendesk reabrió el ticket). "
+            "El caso vuelve a tus manos."
+        )
+    else:
+        intro = "💬 *El usuario respondió durante el plazo de cierre.* El plazo se detuvo."
+    return (
+        f"{intro}\n{_quoted(excerpt)}\nLee su respuesta y registra en la tarjeta si "
+        "*confirmó* la solución o si *sigue el problema*."
+    )
+
+
+def user_said_not_fixed_for_maintainer(excerpt: str | None) -> str:
+    words = f"\n{_quoted(excerpt)}" if excerpt else ""
+    return f"↩️ *El usuario indica que el problema sigue*: el caso vuelve a estar en curso.{words}"
+
+
+def follow_up_thread(ticket_id: int, url: str) -> str:
+    return (
+        f"↪️ El usuario volvió a escribir sobre este caso cuando el ticket ya estaba cerrado: "
+        f"Zendesk abrió el ticket de seguimiento <{url}|#{ticket_id}>, que tiene su propia "
+        "tarjeta."
+    )
+
+
 def resolved_thread(by_expiry: bool) -> str:
     if by_expiry:
         return "✅ Caso resuelto: venció el plazo de confirmación sin respuesta del usuario."

@@ -6,12 +6,21 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import texts
 from bot.lifecycle import Event
 from bot.records import CaseRecord
 from bot.runtime import Runtime
 from bot.steps import CaseBusy, FollowUp, advance, window_job_id
 
-__all__ = ["WINDOW_EVENTS", "CaseBusy", "Decision", "confirm_resolution", "decide", "window_job_id"]
+__all__ = [
+    "WINDOW_EVENTS",
+    "CaseBusy",
+    "Decision",
+    "confirm_resolution",
+    "decide",
+    "not_fixed",
+    "window_job_id",
+]
 
 WINDOW_EVENTS = frozenset(
     {
@@ -79,4 +88,26 @@ def confirm_resolution(rt: Runtime, ticket_id: int, actor: str, now: datetime) -
         now,
         reason="el usuario confirmó",
         followups=solve,
+    )
+
+
+def not_fixed(rt: Runtime, ticket_id: int, actor: str, now: datetime) -> CaseRecord:
+    """The agent records that the user says the problem persists: back to triage, or back
+    to work with the Mantenedor for an escalated case (who is told in the thread)."""
+
+    def tell_maintainer(record: CaseRecord) -> list[FollowUp]:
+        if not (record.escalation and record.escalation.ts):
+            return []
+        tid, steps = record.ticket_id, len(record.case.timeline)
+        text = texts.user_said_not_fixed_for_maintainer(record.user_words)
+        return [FollowUp("workers.escalation.post_in_escalation", (tid, text), f"nf-{tid}-{steps}")]
+
+    return advance(
+        rt,
+        ticket_id,
+        Event.NOT_FIXED,
+        actor,
+        now,
+        reason="el usuario indica que el problema sigue",
+        followups=tell_maintainer,
     )

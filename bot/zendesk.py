@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from zenpy import Zenpy
-from zenpy.lib.api_objects import Comment
-from zenpy.lib.api_objects import Ticket as ZenpyTicket
-from zenpy.lib.exception import APIException
+from zenpy.lib.exception import APIException, RecordNotFoundException
 
 from bot.plain_text import excerpt
 from bot.records import Ticket
@@ -20,7 +19,11 @@ from bot.records import Ticket
 logging.getLogger("zenpy").setLevel(logging.WARNING)
 
 EXPORT_PAGE_SIZE = 1000
+PAGE_SIZE = 100
 SOPORTE_TAG = "soporte"
+# The key of the desk's marker in an update's custom audit metadata (≤ 1 KB per update).
+MARKER_KEY = "soporte_marker"
+AGENT_ROLES = ("agent", "admin")
 
 
 class UpdateConflict(Exception):
@@ -42,9 +45,33 @@ def _time(raw: str | None) -> datetime:
     return datetime.fromisoformat(raw.replace("Z", "+00:00"))
 
 
+def follow_up_source(raw: dict[str, Any]) -> int | None:
+    """The closed ticket a follow-up ticket continues (Via object: source.rel "follow_up")."""
+    if raw.get("via_followup_source_id"):
+        return int(raw["via_followup_source_id"])
+    source = (raw.get("via") or {}).get("source") or {}
+    if source.get("rel") == "follow_up":
+        earlier = (source.get("from") or {}).get("ticket_id")
+        return int(earlier) if earlier else None
+    return None
+
+
 def reply_marker(reply_id: str) -> str:
-    """The tag that proves a reply reached the ticket (written in the same update)."""
-    return f"soporte_r_{reply_id}"
+    """The marker that proves a reply reached the ticket (in the same update's audit)."""
+    return f"r-{reply_id}"
+
+
+@dataclass(frozen=True)
+class TicketUpdate:
+    """One comment on a ticket and what changes with it, in a single Zendesk update."""
+
+    body: str
+    public: bool = False
+    author_id: int | None = None
+    status: str | None = None
+    assignee_id: int | None = None
+    tags: tuple[str, ...] = ()
+    expected_stamp: str | None = None
 
 
 class ZendeskGateway:
@@ -85,6 +112,7 @@ class ZendeskGateway:
             excerpt=excerpt(raw.get("description")),
             created_at=_time(raw.get("created_at")),
             url=self.ticket_url(int(raw["id"])),
+            follow_up_of=follow_up_source(raw),
         )
 
     def export_page(self, cursor: str | None, start_time: int) -> ExportPage:
@@ -109,61 +137,110 @@ class ZendeskGateway:
     def raw_ticket(self, ticket_id: int) -> dict[str, Any]:
         return self._get(f"tickets/{ticket_id}.json")["ticket"]
 
-    def fetch_ticket(self, ticket_id: int) -> tuple[Ticket, dict[str, Any]]:
-        """A ticket with its requester and organisation (for webhooks)."""
-        raw = self.raw_ticket(ticket_id)
-        users: dict[int, dict] = {}
-        orgs: dict[int, dict] = {}
-        if raw.get("requester_id"):
-            user = self._get(f"users/{raw['requester_id']}.json")["user"]
-            users[user["id"]] = user
-        if raw.get("organization_id"):
-            org = self._get(f"organizations/{raw['organization_id']}.json")["organization"]
-            orgs[org["id"]] = org
-        return self._to_ticket(raw, users, orgs), raw
-
-    def comments(self, ticket_id: int) -> list[dict[str, Any]]:
-        return self._get(f"tickets/{ticket_id}/comments.json").get("comments", [])
-
-    def add_comment_once(
-        self,
-        ticket_id: int,
-        marker: str,
-        body: str,
-        *,
-        public: bool,
-        status: str | None = None,
-        tags: tuple[str, ...] = (),
-        expected_stamp: str | None = None,
-        current: dict[str, Any] | None = None,
-    ) -> bool:
-        """Add a comment unless the marker tag shows an earlier attempt already did.
-
-        The marker travels in the same update as the comment, so a retry after a crash
-        (or a lost response) finds it and sends nothing. With `expected_stamp` the update
-        is refused (UpdateConflict) if the ticket changed since it was read. True: it sent.
-        """
-        raw = current if current is not None else self.raw_ticket(ticket_id)
-        if marker in raw.get("tags", []):
-            return False
-        update = ZenpyTicket(
-            id=ticket_id,
-            comment=Comment(body=body, public=public),
-            additional_tags=[SOPORTE_TAG, marker, *tags],
-        )
-        if status:
-            update.status = status
-        if expected_stamp:
-            update.safe_update = True
-            update.updated_stamp = expected_stamp
+    def ticket_or_none(self, ticket_id: int) -> dict[str, Any] | None:
+        """The ticket, or None when Zendesk no longer has it (deleted, e.g. marked as spam)."""
         try:
-            self.client.tickets.update(update)
+            return self.raw_ticket(ticket_id)
+        except RecordNotFoundException:
+            return None
+
+    def fetch_ticket(self, ticket_id: int) -> tuple[Ticket, dict[str, Any]]:
+        """A ticket with its requester and organisation sideloaded, in one call (webhooks)."""
+        data = self._get(f"tickets/{ticket_id}.json", include="users,organizations")
+        users = {u["id"]: u for u in data.get("users", [])}
+        orgs = {o["id"]: o for o in data.get("organizations", [])}
+        return self._to_ticket(data["ticket"], users, orgs), data["ticket"]
+
+    def _pages(self, path: str, key: str, **params: Any) -> Iterator[list[dict[str, Any]]]:
+        """Cursor-paginated list, page by page (at most 100 items a page)."""
+        data = self._get(path, **{"page[size]": PAGE_SIZE, **params})
+        while True:
+            yield data.get(key, [])
+            next_url = (data.get("links") or {}).get("next")
+            if not (data.get("meta") or {}).get("has_more") or not next_url:
+                return
+            response = self._api._call_api(
+                self._api.session.get, next_url, timeout=self._api.timeout
+            )
+            data = response.json()
+
+    def comments_since(self, ticket_id: int, since: datetime | None) -> list[dict[str, Any]]:
+        """The ticket's comments created at or after `since` (all when None), oldest first.
+
+        Read newest first, so a ticket's latest words are on the first page however many
+        comments it has; paging stops at the first comment older than `since`."""
+        found: list[dict[str, Any]] = []
+        for page in self._pages(
+            f"tickets/{ticket_id}/comments.json", "comments", sort_order="desc"
+        ):
+            for comment in page:
+                if since is not None and _time(comment.get("created_at")) < since:
+                    return found[::-1]
+                found.append(comment)
+        return found[::-1]
+
+    def marker_written(self, ticket_id: int, marker: str, since: datetime) -> bool:
+        """Whether an update since `since` carried `marker` in its audit's custom metadata."""
+        for page in self._pages(f"tickets/{ticket_id}/audits.json", "audits", sort_order="desc"):
+            for audit in page:
+                custom = (audit.get("metadata") or {}).get("custom") or {}
+                if custom.get(MARKER_KEY) == marker:
+                    return True
+                if _time(audit.get("created_at")) < since:
+                    return False
+        return False
+
+    def update(self, ticket_id: int, change: TicketUpdate, marker: str) -> dict[str, Any]:
+        """One ticket update: a comment, its status/assignee/tags, and `marker` in the custom
+        metadata of the update's audit (Tickets API, "Setting Metadata"). Returns the ticket.
+
+        With `expected_stamp` Zendesk refuses the update (UpdateConflict) if the ticket
+        changed since it was read (safe_update)."""
+        comment: dict[str, Any] = {"body": change.body, "public": change.public}
+        if change.author_id is not None:
+            comment["author_id"] = change.author_id
+        data: dict[str, Any] = {
+            "comment": comment,
+            "metadata": {MARKER_KEY: marker},
+            "additional_tags": [SOPORTE_TAG, *change.tags],
+        }
+        if change.status:
+            data["status"] = change.status
+        if change.assignee_id is not None:
+            data["assignee_id"] = change.assignee_id
+        if change.expected_stamp:
+            data["safe_update"] = True
+            data["updated_stamp"] = change.expected_stamp
+        url = f"{self.base_url}/api/v2/tickets/{ticket_id}.json"
+        try:
+            response = self._api._call_api(
+                self._api.session.put, url, json={"ticket": data}, timeout=self._api.timeout
+            )
         except APIException as exc:
-            response = getattr(exc, "response", None)
-            if response is not None and response.status_code == 409:
+            answer = getattr(exc, "response", None)
+            if answer is not None and answer.status_code == 409:
                 raise UpdateConflict(str(ticket_id)) from exc
             raise
-        return True
+        return response.json()["ticket"]
+
+    def me(self) -> dict[str, Any]:
+        """The API user (users/me): id, name, role, active."""
+        return self._get("users/me.json")["user"]
+
+    def agent_by_email(self, email: str) -> dict[str, Any] | None:
+        """The active agent or admin with this e-mail address, if the account has one."""
+        users = self._get("users/search.json", query=f"email:{email}").get("users", [])
+        for user in users:
+            same = (user.get("email") or "").lower() == email.lower()
+            usable = user.get("active", True) and not user.get("suspended")
+            if same and usable and user.get("role") in AGENT_ROLES:
+                return user
+        return None
+
+    def active_statuses(self, category: str) -> list[dict[str, Any]]:
+        """The account's active ticket statuses of a status category (custom ticket statuses)."""
+        data = self._get("custom_statuses.json", status_categories=category, active="true")
+        return [s for s in data.get("custom_statuses", []) if s.get("active")]
 
     def mark_as_spam(self, ticket_id: int) -> None:
         """Zendesk's own mark-as-spam: deletes the ticket and suspends the requester."""

@@ -173,7 +173,7 @@ def register(app: App, rt: Runtime) -> None:
     )
     agent_button(
         ids.ACTION_PROPOSE_RESOLUTION,
-        (State.IN_PROGRESS, State.FIXED),
+        (State.IN_PROGRESS, State.FIXED, State.USER_ANSWERED),
         lambda r: modals.resolution_modal(
             r, rt.catalog, window_days(rt.settings.resolution_window)
         ),

@@ -17,7 +17,7 @@ from bot.modal_input import ModalInput
 from bot.records import CaseRecord
 from bot.replies import refer_to_person, resolve_with_action, window_days
 from bot.runtime import Runtime, utcnow
-from bot.triage import CaseBusy, Decision, confirm_resolution, decide
+from bot.triage import CaseBusy, Decision, confirm_resolution, decide, not_fixed
 from handlers import modal_flow
 from handlers.common import log, open_modal, refuse_non_agent, tell
 
@@ -100,18 +100,25 @@ def register(app: App, rt: Runtime) -> None:
     for action_id in MODAL_BUTTONS:
         app.action(action_id)(decision_button)
 
-    @app.action(ids.ACTION_USER_CONFIRMED)
-    def user_confirmed(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        if refuse_non_agent(rt, body, "user_confirmed"):
-            return
-        try:
-            ticket_id = parse_ticket_value(action.get("value", ""))
-            confirm_resolution(rt, ticket_id, body["user"]["id"], utcnow())
-        except BadContext:
-            return
-        except (IllegalTransition, CaseBusy, KeyError):
-            tell(rt, body, "Este caso no está esperando confirmación; no se hizo nada.")
+    def user_answer(step: Callable[..., CaseRecord], name: str):
+        """The agent records what the user answered: confirmed, or the problem persists."""
+
+        def handler(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+            ack()
+            if refuse_non_agent(rt, body, name):
+                return
+            try:
+                ticket_id = parse_ticket_value(action.get("value", ""))
+                step(rt, ticket_id, body["user"]["id"], utcnow())
+            except BadContext:
+                return
+            except (IllegalTransition, CaseBusy, KeyError):
+                tell(rt, body, "Este caso no está esperando confirmación; no se hizo nada.")
+
+        return handler
+
+    app.action(ids.ACTION_USER_CONFIRMED)(user_answer(confirm_resolution, "user_confirmed"))
+    app.action(ids.ACTION_NOT_FIXED)(user_answer(not_fixed, "not_fixed"))
 
     def agents_only(user: str, record: CaseRecord) -> str | None:
         return None if rt.catalog.is_agent(user) else texts.NOT_AN_AGENT

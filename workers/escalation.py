@@ -8,12 +8,14 @@ import os
 
 from blocks.escalation import diagnosis_estimate_echo, diagnosis_text, escalation_message
 from bot import texts
-from bot.records import CaseRecord, Escalation
+from bot.records import CaseRecord, Escalation, Ticket
 from bot.runtime import Runtime, get_runtime
 from bot.trackers import ensure_issue, tracker_client
+from bot.zendesk import TicketUpdate
 from workers.cards import find_posted_message, permalink, post_in_thread
 from workers.pacing import post_message
-from workers.people import display_name
+from workers.people import display_name, zendesk_agent
+from workers.ticket_writes import NOTE_BLOCKED, write_once
 
 log = logging.getLogger(__name__)
 ESCALATION_EVENT = "soporte_escalation"
@@ -46,20 +48,40 @@ def _tracker_issue(rt: Runtime, record: CaseRecord, escalation: Escalation) -> s
     if product is None or product.tracker is None or escalation.tracker_url:
         return escalation.tracker_url
     ticket = record.ticket
-    body = (
-        f"Caso de soporte escalado desde Zendesk: {ticket.url}\n\n"
-        f"**Asunto:** {ticket.subject}\n**Organización:** {ticket.organization_name or '-'}\n\n"
-        f"**Reporte del usuario:**\n\n{ticket.excerpt}\n\n"
-        f"**Antecedentes del agente:**\n\n{escalation.notes}\n"
-    )
+    client = tracker_client(product.tracker, os.environ)
+    with_report = product.tracker.include_report and client.is_private()
     issue = ensure_issue(
-        tracker_client(product.tracker, os.environ),
-        title=f"[Soporte #{ticket.id}] {ticket.subject}"[:250],
-        body=body,
+        client,
+        title=_issue_title(ticket, product.name, with_report),
+        body=_issue_body(ticket, product.name, escalation.notes, with_report),
         marker=f"soporte-ticket-{ticket.id}",
         labels=product.tracker.labels,
     )
     return issue.url
+
+
+def _issue_title(ticket: Ticket, product: str, with_report: bool) -> str:
+    if with_report:
+        return f"[Soporte #{ticket.id}] {ticket.subject}"[:250]
+    return f"[Soporte #{ticket.id}] Caso escalado de {product}"
+
+
+def _issue_body(ticket: Ticket, product: str, notes: str, with_report: bool) -> str:
+    """The issue's text. The end user's report (their name, e-mail and words) only goes to a
+    private repository whose catalogue entry allows it: a public one shows the agent's notes,
+    the product and the link to the ticket."""
+    head = (
+        f"Caso de soporte escalado desde Zendesk: {ticket.url}\n\n**Producto:** {product}\n\n"
+        f"**Antecedentes del agente:**\n\n{notes}\n"
+    )
+    if not with_report:
+        return head + "\nEl reporte del usuario está en el ticket de Zendesk.\n"
+    requester = f"{ticket.requester_name or '-'} <{ticket.requester_email or '-'}>"
+    return (
+        f"{head}\n**Asunto:** {ticket.subject}\n**Solicitante:** {requester}\n"
+        f"**Organización:** {ticket.organization_name or '-'}\n\n"
+        f"**Reporte del usuario:**\n\n{ticket.excerpt}\n"
+    )
 
 
 def open_thread(ticket_id: int) -> str:
@@ -95,18 +117,33 @@ def open_thread(ticket_id: int) -> str:
     tracker_url = _tracker_issue(rt, record, escalation)
     if tracker_url != escalation.tracker_url:
         record = _set_escalation(rt, ticket_id, tracker_url=tracker_url)
-    agent = display_name(rt, record.case.timeline[-1].actor) if record.case.timeline else "?"
-    note = texts.escalation_note(product.name, agent, escalation.notes, tracker_url)
-    rt.zendesk.add_comment_once(
-        ticket_id,
-        "soporte_escalado",
+    actor = record.case.timeline[-1].actor if record.case.timeline else "?"
+    note = texts.escalation_note(
+        product.name, display_name(rt, actor), escalation.notes, tracker_url
+    )
+    agent = zendesk_agent(rt, actor)
+    change = TicketUpdate(
         note,
-        public=False,
-        status="hold",
+        author_id=agent.id,
+        status=rt.settings.zendesk_waiting_status,
+        assignee_id=agent.id,
         tags=("soporte_escalado",),
     )
+    write_once(rt, ticket_id, "escalated", change)
     _refresh_both(rt, record)
     return "escalated"
+
+
+def _note(
+    rt: Runtime, ticket_id: int, marker: str, text: str, author: str, *, assign: bool = False
+) -> None:
+    """An internal note by `author` (their Zendesk agent, else the API user), once; none on a
+    ticket closed or deleted in Zendesk. With `assign`, the author's Zendesk agent (if they
+    have one) becomes the ticket's assignee."""
+    agent = zendesk_agent(rt, author)
+    assignee = agent.id if assign and agent.matched else None
+    change = TicketUpdate(text, author_id=agent.id, assignee_id=assignee)
+    write_once(rt, ticket_id, marker, change, blocked_by=NOTE_BLOCKED)
 
 
 def _refresh_both(rt: Runtime, record: CaseRecord) -> None:
@@ -150,8 +187,14 @@ def record_owner(ticket_id: int) -> str:
     rt = get_runtime()
     record, escalation = _record(rt, ticket_id)
     owner = escalation.maintainer or "?"
-    note = texts.owner_note(display_name(rt, owner))
-    rt.zendesk.add_comment_once(ticket_id, "soporte_mantenedor", note, public=False)
+    _note(
+        rt,
+        ticket_id,
+        "owner",
+        texts.owner_note(display_name(rt, owner)),
+        owner,
+        assign=rt.catalog.assign_maintainer,
+    )
     post_in_escalation(ticket_id, texts.owner_thread(owner))
     if record.card:
         post_in_thread(ticket_id, texts.owner_thread(owner))
@@ -184,7 +227,7 @@ def publish_diagnosis(ticket_id: int, index: int) -> str:
         f"{when} («{diagnosis.estimate_text}»)",
         diagnosis.confidence,
     )
-    rt.zendesk.add_comment_once(ticket_id, f"soporte_diagnostico_{index}", note, public=False)
+    _note(rt, ticket_id, f"diagnosis-{index}", note, diagnosis.author)
     _refresh_both(rt, record)
     return "published"
 
@@ -194,12 +237,8 @@ def announce_fix(ticket_id: int) -> str:
     record, escalation = _record(rt, ticket_id)
     note = escalation.fix_note or ""
     owner = escalation.maintainer or "?"
-    rt.zendesk.add_comment_once(
-        ticket_id,
-        f"soporte_corregido_{len(record.case.timeline)}",
-        texts.fixed_note(display_name(rt, owner), note),
-        public=False,
-    )
+    fixed = texts.fixed_note(display_name(rt, owner), note)
+    _note(rt, ticket_id, f"fixed-{len(record.case.timeline)}", fixed, owner)
     if record.card:
         post_in_thread(ticket_id, texts.fixed_thread_for_agent(owner, note))
     _refresh_both(rt, record)

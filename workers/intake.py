@@ -1,17 +1,28 @@
-"""Intake: new Zendesk tickets become cases with a card, each exactly once."""
+"""Intake: new Zendesk tickets become cases with a card, each exactly once.
+
+The incremental export returns every ticket changed since the start time, system updates
+included. Only a ticket nobody has handled yet (status `new`) or one created after the
+desk's first intake becomes a card; an older ticket that changes (an agent working on it
+directly in Zendesk, a reopened ticket whose case was purged) is left alone. A follow-up
+ticket (Zendesk makes one when the user writes to a closed ticket) is new: it gets its own
+card, which names the earlier ticket, and the earlier case's thread is told.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from bot.lifecycle import Case
+from bot import texts
+from bot.lifecycle import Case, State
 from bot.records import CaseRecord, Ticket
 from bot.runtime import Runtime, get_runtime, utcnow
 from workers.queue import enqueue, job_pending
+from workers.ticket_writes import is_own_update
 
 log = logging.getLogger(__name__)
 CURSOR = "intake:cursor"
+STARTED = "intake:started-at"
 LOCK = "soporte:intake:lock"
 MAX_PAGES_PER_RUN = 9
 CLOSED_STATUSES = frozenset({"solved", "closed", "deleted"})
@@ -21,6 +32,21 @@ def card_job_id(ticket_id: int) -> str:
     return f"post-card-{ticket_id}"
 
 
+def desk_started(rt: Runtime) -> datetime:
+    """When the desk first took in tickets (kept in Redis from the first intake on)."""
+    now = utcnow()
+    rt.redis.set(f"soporte:{STARTED}", now.isoformat(), nx=True)
+    raw = rt.store.get_value(STARTED)
+    return datetime.fromisoformat(raw) if raw else now
+
+
+def is_new_to_the_desk(rt: Runtime, ticket: Ticket, status: str) -> bool:
+    """A ticket nobody has handled yet, or one created since the desk started."""
+    if status in CLOSED_STATUSES:
+        return False
+    return status == "new" or ticket.created_at >= desk_started(rt) - timedelta(seconds=1)
+
+
 def admit(rt: Runtime, ticket: Ticket, status: str, updated_at: datetime) -> str:
     """Open a case for a new ticket, or look at what changed on a known one."""
     tid = ticket.id
@@ -28,37 +54,52 @@ def admit(rt: Runtime, ticket: Ticket, status: str, updated_at: datetime) -> str
     if existing is None:
         if status in CLOSED_STATUSES:
             return "closed before triage"
+        if not is_new_to_the_desk(rt, ticket, status):
+            return "old ticket, not a card"
         record = CaseRecord(case=Case(tid, opened_at=utcnow()), ticket=ticket)
-        created = rt.store.create(
-            record,
-            then=lambda pipe, _: enqueue(
+
+        def then(pipe, _: CaseRecord) -> None:
+            enqueue(
                 rt.queue, "workers.cards.post_card", tid, job_id=card_job_id(tid), pipeline=pipe
-            ),
-        )
-        if created:
+            )
+            earlier = ticket.follow_up_of
+            if earlier and rt.store.exists(earlier):
+                enqueue(
+                    rt.queue,
+                    "workers.cards.post_in_thread",
+                    earlier,
+                    texts.follow_up_thread(tid, ticket.url),
+                    job_id=f"follow-up-{earlier}-{tid}",
+                    pipeline=pipe,
+                )
+
+        if rt.store.create(record, then=then):
             return "new"
         existing = rt.store.get(tid)
         assert existing is not None
     if existing.card is None and not job_pending(rt.queue, card_job_id(tid)):
         enqueue(rt.queue, "workers.cards.post_card", tid, job_id=card_job_id(tid))
         return "card requeued"
-    if not existing.case.is_final:
-        stamp = int(updated_at.timestamp())
-        enqueue(
-            rt.queue, "workers.timers.check_ticket_activity", tid, job_id=f"activity-{tid}-{stamp}"
-        )
-        return "changed"
-    return "known"
+    if existing.case.state in (State.SPAM, State.CLOSED_IN_ZENDESK):
+        return "known"
+    if is_own_update(rt, tid, updated_at, status):
+        return "our own update"
+    stamp = int(updated_at.timestamp())
+    enqueue(rt.queue, "workers.timers.check_ticket_activity", tid, job_id=f"activity-{tid}-{stamp}")
+    return "changed"
 
 
 def poll_intake() -> dict[str, int]:
     """Read the incremental export from the saved cursor; save it after each page is queued."""
     rt = get_runtime()
+    if rt.settings.zendesk_intake == "webhook":
+        return {"webhook only": 1}
     lock = rt.redis.lock(LOCK, timeout=600, blocking=False)
     if not lock.acquire():
         return {"skipped": 1}
     counts: dict[str, int] = {}
     try:
+        desk_started(rt)
         cursor = rt.store.get_value(CURSOR)
         start = rt.settings.intake_start
         if start is None:
@@ -92,4 +133,4 @@ def ingest_ticket(ticket_id: int) -> str:
         return "changed"
     ticket, raw = rt.zendesk.fetch_ticket(ticket_id)
     updated = datetime.fromisoformat(str(raw.get("updated_at")).replace("Z", "+00:00"))
-    return admit(rt, ticket, raw.get("status", "new"), updated)
+    return admit(rt, ticket, raw.get("status", "new"), updated.astimezone(UTC))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import Any
 
 from zenpy.lib.exception import APIException
 
@@ -11,49 +12,40 @@ from bot import texts
 from bot.lifecycle import Event
 from bot.records import CaseRecord
 from bot.replies import window_days
-from bot.runtime import get_runtime, utcnow
-from bot.steps import home_refresh, schedule
+from bot.runtime import Runtime, get_runtime, utcnow
+from bot.steps import close_in_desk, home_refresh, schedule
 from bot.triage import WINDOW_EVENTS
-from bot.zendesk import reply_marker
-from workers.people import display_name
+from bot.zendesk import TicketUpdate, reply_marker
+from workers.people import display_name, zendesk_agent
 from workers.queue import enqueue
+from workers.ticket_writes import FINISHED, NOTE_BLOCKED, Written, write_once
 
 log = logging.getLogger(__name__)
+SPAM_TAGS = ("spam",)
 
 
-def _ticket_status(event: Event) -> tuple[str | None, tuple[str, ...]]:
+def _ticket_change(rt: Runtime, event: Event) -> tuple[str | None, tuple[str, ...]]:
+    """The status and tags a decision's reply leaves the ticket with."""
     if event is Event.WRONG_RECIPIENT:
-        return "closed", ("spam", "soporte_destinatario_errado")
+        # Solved, never closed: a closed ticket takes no more writes, and Zendesk closes
+        # solved tickets by itself.
+        status = None if rt.catalog.spam_suspends_requester else "solved"
+        return status, (*SPAM_TAGS, "soporte_destinatario_errado")
     if event in WINDOW_EVENTS:
         return "pending", (f"soporte_{event.value}",)
     if event in (Event.RESPOND_INITIAL, Event.SEND_UPDATE):
-        return "hold", ()
+        return rt.settings.zendesk_waiting_status, ()
     return None, ()
 
 
-def _mark_sent(record: CaseRecord, reply_id: str) -> CaseRecord:
+def _mark(record: CaseRecord, reply_id: str, **changes: Any) -> CaseRecord:
     replies = tuple(
-        dataclasses.replace(r, sent_at=utcnow()) if r.reply_id == reply_id else r
-        for r in record.replies
+        dataclasses.replace(r, **changes) if r.reply_id == reply_id else r for r in record.replies
     )
     return dataclasses.replace(record, replies=replies)
 
 
-def send_reply(ticket_id: int, reply_id: str) -> str:
-    """Send one queued reply as a public comment, record the decision as an internal note."""
-    rt = get_runtime()
-    record = rt.store.get(ticket_id)
-    reply = record.reply(reply_id) if record else None
-    if record is None or reply is None:
-        log.error("reply %s of ticket %s not found; nothing sent", reply_id, ticket_id)
-        return "missing"
-    if reply.sent_at is not None:
-        return "already sent"
-    event = Event(reply.kind)
-    status, tags = _ticket_status(event)
-    sent = rt.zendesk.add_comment_once(
-        ticket_id, reply_marker(reply_id), reply.body, public=True, status=status, tags=tags
-    )
+def _decision_note(rt: Runtime, record: CaseRecord, event: Event, author: str) -> str:
     label = texts.DECISION_LABELS.get(event, event.value)
     detail = ""
     if record.case.window_deadline and event in WINDOW_EVENTS:
@@ -61,13 +53,46 @@ def send_reply(ticket_id: int, reply_id: str) -> str:
         detail = texts.window_note(
             window_days(rt.settings.resolution_window), deadline.strftime("%d-%m-%Y %H:%M")
         )
-    note = texts.decision_note(label, display_name(rt, reply.author), detail)
-    rt.zendesk.add_comment_once(ticket_id, f"soporte_n_{reply_id}", note, public=False)
+    return texts.decision_note(label, display_name(rt, author), detail)
+
+
+def send_reply(ticket_id: int, reply_id: str) -> str:
+    """Send one queued reply as a public comment by the agent who wrote it, who becomes the
+    ticket's assignee, then the decision's internal note (before it, when the reply solves
+    the ticket: nothing is written after that)."""
+    rt = get_runtime()
+    record = rt.store.get(ticket_id)
+    reply = record.reply(reply_id) if record else None
+    if record is None or reply is None:
+        log.error("reply %s of ticket %s not found; nothing sent", reply_id, ticket_id)
+        return "missing"
+    if not reply.pending:
+        return "already sent"
+    event = Event(reply.kind)
+    agent = zendesk_agent(rt, reply.author)
+    status, tags = _ticket_change(rt, event)
+    message = TicketUpdate(
+        reply.body, public=True, author_id=agent.id, status=status, assignee_id=agent.id, tags=tags
+    )
+    note = TicketUpdate(_decision_note(rt, record, event, reply.author), author_id=agent.id)
+    writes = [
+        (reply_marker(reply_id), message, FINISHED),
+        (f"n-{reply_id}", note, NOTE_BLOCKED),
+    ]
+    if event is Event.WRONG_RECIPIENT:  # its reply ends the ticket: the note goes before it
+        writes.reverse()
+    ticket = None
+    for marker, change, blocked_by in writes:
+        outcome, ticket = write_once(
+            rt, ticket_id, marker, change, current=ticket, blocked_by=blocked_by
+        )
+        if outcome is Written.TICKET_FINISHED and marker == reply_marker(reply_id):
+            return _drop(rt, ticket_id, reply_id, ticket)
     if event is Event.WRONG_RECIPIENT and rt.catalog.spam_suspends_requester:
         _mark_as_spam(ticket_id)
-    saved = rt.store.update(
+    rt.store.update(
         ticket_id,
-        lambda r: _mark_sent(r, reply_id),
+        lambda r: _mark(r, reply_id, sent_at=utcnow(), as_api_user=not agent.matched),
         lambda pipe, _: schedule(rt, home_refresh(ticket_id, utcnow()), pipe),
     )
     enqueue(
@@ -76,8 +101,24 @@ def send_reply(ticket_id: int, reply_id: str) -> str:
         ticket_id,
         job_id=f"card-{ticket_id}-sent-{reply_id}",
     )
-    log.info("ticket %s: reply %s %s", ticket_id, reply_id, "sent" if sent else "was already there")
-    return "sent" if sent else f"already in Zendesk ({len(saved.replies)} replies)"
+    log.info("ticket %s: reply %s %s", ticket_id, reply_id, outcome.value)
+    return outcome.value
+
+
+def _drop(rt: Runtime, ticket_id: int, reply_id: str, ticket: dict[str, Any] | None) -> str:
+    """The ticket was solved, closed or deleted in Zendesk before the reply went out: the
+    reply is not sent, and the case ends in the desk (the card says so)."""
+    status = ticket.get("status") if ticket else "deleted"
+    reason = texts.reply_not_sent(str(status))
+
+    def change(record: CaseRecord) -> CaseRecord:
+        return _mark(record, reply_id, dropped=reason)
+
+    close_in_desk(rt, ticket_id, reason, change)
+    log.info(
+        "ticket %s: reply %s not sent, the ticket is %s in Zendesk", ticket_id, reply_id, status
+    )
+    return f"not sent: ticket {status}"
 
 
 def _mark_as_spam(ticket_id: int) -> None:
@@ -92,16 +133,26 @@ def _mark_as_spam(ticket_id: int) -> None:
 
 
 def close_as_spam(ticket_id: int) -> str:
-    """Close the ticket as spam, without any reply to the sender."""
+    """Solve the ticket as spam, without any reply to the sender (or, when the catalogue
+    says so, use Zendesk's mark-as-spam, which deletes it and suspends the sender)."""
     rt = get_runtime()
     record = rt.store.get(ticket_id)
     if record is None:
         return "no case"
     actor = record.case.decided_by or "?"
+    agent = zendesk_agent(rt, actor)
     note = texts.decision_note("Spam", display_name(rt, actor), "No se respondió al remitente.")
-    rt.zendesk.add_comment_once(
-        ticket_id, "soporte_spam", note, public=False, status="closed", tags=("spam",)
+    suspend = rt.catalog.spam_suspends_requester
+    change = TicketUpdate(
+        note,
+        author_id=agent.id,
+        status=None if suspend else "solved",
+        assignee_id=None if suspend else agent.id,
+        tags=SPAM_TAGS,
     )
-    if rt.catalog.spam_suspends_requester:
+    outcome, _ = write_once(rt, ticket_id, "spam", change)
+    if outcome is Written.TICKET_FINISHED:
+        return "ticket already finished in Zendesk"
+    if suspend:
         _mark_as_spam(ticket_id)
-    return "closed as spam"
+    return "solved as spam"

@@ -1,4 +1,6 @@
-"""Jobs of the closing window: expiry, confirmation, and the user's replies that stop the clock."""
+"""Jobs of the closing window and of the user's words: expiry, confirmation, the user's
+replies (during the window, after it, or while the case is worked on) and tickets finished
+in Zendesk by someone else."""
 
 from __future__ import annotations
 
@@ -13,19 +15,25 @@ from bot.plain_text import excerpt
 from bot.records import CaseRecord
 from bot.replies import window_days
 from bot.runtime import Runtime, get_runtime, utcnow
-from bot.steps import home_refresh, schedule
+from bot.steps import announce, close_in_desk
 from bot.triage import window_job_id
-from bot.zendesk import UpdateConflict
-from workers.people import display_name
+from bot.zendesk import TicketUpdate, UpdateConflict
+from workers.people import display_name, zendesk_agent
 from workers.queue import cancel, enqueue
+from workers.ticket_writes import Written, is_own_update, write_once, written_before
 
 log = logging.getLogger(__name__)
 CONFLICT_ATTEMPTS = 5
+# States in which the desk waits for the user's words, and what a new reply means there.
+LISTENING = frozenset({State.AWAITING_CONFIRMATION, State.USER_ANSWERED, State.RESOLVED})
+SOLVED = frozenset({"solved", "closed"})
+WORDS_ON_CARD = 1500
 
 
-def _window_opened_at(record: CaseRecord) -> datetime | None:
+def _listening_since(record: CaseRecord) -> datetime | None:
+    """When the desk began waiting for the user: the resolution message, or the resolution."""
     for step in reversed(record.case.timeline):
-        if step.to_state is State.AWAITING_CONFIRMATION:
+        if step.to_state in (State.AWAITING_CONFIRMATION, State.RESOLVED):
             return step.at
     return None
 
@@ -34,86 +42,127 @@ def _created(comment: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(str(comment["created_at"]).replace("Z", "+00:00"))
 
 
-def _user_comments_since(
+def _seen_key(ticket_id: int) -> str:
+    return f"soporte:seen-comments:{ticket_id}"
+
+
+def _read_since_key(ticket_id: int) -> str:
+    return f"soporte:comments-read:{ticket_id}"
+
+
+def _new_user_comments(
     rt: Runtime, record: CaseRecord, since: datetime | None
 ) -> list[dict[str, Any]]:
-    """Public comments by the requester after `since` (all but the first message if None)."""
-    comments = rt.zendesk.comments(record.ticket_id)[1:]
+    """The requester's public comments after `since` that the desk has not relayed yet.
+
+    Without `since`, from where the last read stopped. The ticket's first message (its
+    description, already on the card) is never among them."""
+    tid = record.ticket_id
+    if since is None:
+        mark = rt.redis.get(_read_since_key(tid))
+        since = datetime.fromisoformat(mark.decode()) if mark else record.ticket.created_at
+    comments = rt.zendesk.comments_since(tid, since - timedelta(seconds=1))
+    if comments:
+        rt.redis.set(_read_since_key(tid), _created(comments[-1]).isoformat(), ex=90 * 86400)
+    seen = rt.redis.smembers(_seen_key(tid))
     return [
         c
         for c in comments
         if c.get("public", True)
         and c.get("author_id") == record.ticket.requester_id
-        and (since is None or _created(c) >= since - timedelta(seconds=1))
+        and _created(c) > record.ticket.created_at
+        and str(c["id"]).encode() not in seen
     ]
-
-
-def _leave_window(rt: Runtime, ticket_id: int, event: Event, reason: str, thread: str) -> None:
-    def change(record: CaseRecord) -> CaseRecord:
-        case = apply(record.case, event, "zendesk", utcnow(), reason)
-        return dataclasses.replace(record, case=case)
-
-    def then(pipe, record: CaseRecord) -> None:
-        steps = len(record.case.timeline)
-        schedule(rt, home_refresh(ticket_id, record.case.timeline[-1].at), pipe)
-        enqueue(
-            rt.queue,
-            "workers.cards.refresh_card",
-            ticket_id,
-            job_id=f"card-{ticket_id}-{steps}",
-            pipeline=pipe,
-        )
-        enqueue(
-            rt.queue,
-            "workers.cards.post_in_thread",
-            ticket_id,
-            thread,
-            job_id=f"thread-{ticket_id}-{steps}",
-            pipeline=pipe,
-        )
-
-    record = rt.store.update(ticket_id, change, then)
-    cancel(rt.queue, window_job_id(ticket_id, record.case.window_generation))
-
-
-def _stop_clock_if_user_acted(rt: Runtime, record: CaseRecord, raw: dict[str, Any]) -> bool:
-    """Stop the window when the user replied or the ticket was reopened. True if stopped."""
-    tid = record.ticket_id
-    seen = rt.redis.smembers(f"soporte:seen-comments:{tid}")
-    replies = [
-        c
-        for c in _user_comments_since(rt, record, _window_opened_at(record))
-        if str(c["id"]).encode() not in seen
-    ]
-    if replies:
-        text = excerpt(replies[-1].get("plain_body") or replies[-1].get("body"), 500)
-        _leave_window(rt, tid, Event.USER_REPLIED, text[:200], texts.user_replied_thread(text))
-        _mark_seen(rt, tid, replies)
-        if record.escalation and record.escalation.ts:
-            enqueue(
-                rt.queue,
-                "workers.escalation.post_in_escalation",
-                tid,
-                texts.user_reopened_for_maintainer(text),
-                job_id=f"reopen-{tid}-{replies[-1]['id']}",
-            )
-        return True
-    status = raw.get("status")
-    if status not in ("pending", "solved", "closed"):
-        reason = f"ticket {status} en Zendesk"
-        _leave_window(rt, tid, Event.REOPENED, reason, texts.reopened_thread(str(status)))
-        return True
-    return False
 
 
 def _mark_seen(rt: Runtime, ticket_id: int, comments: list[dict[str, Any]]) -> None:
     if comments:
-        rt.redis.sadd(f"soporte:seen-comments:{ticket_id}", *[c["id"] for c in comments])
+        rt.redis.sadd(_seen_key(ticket_id), *[c["id"] for c in comments])
+
+
+def _words(comment: dict[str, Any], limit: int) -> str:
+    return excerpt(comment.get("plain_body") or comment.get("body"), limit)
+
+
+def _user_answered(rt: Runtime, record: CaseRecord, replies: list[dict[str, Any]]) -> None:
+    """The user wrote back while the desk waited for their confirmation (or after the case
+    was resolved): the clock stops and the agent reads their words and records the answer."""
+    tid = record.ticket_id
+    words = _words(replies[-1], WORDS_ON_CARD)
+    resolved_before = record.case.state is State.RESOLVED
+
+    def change(current: CaseRecord) -> CaseRecord:
+        case = apply(current.case, Event.USER_REPLIED, "usuario", utcnow(), words[:200])
+        return dataclasses.replace(current, case=case, user_words=words)
+
+    thread = texts.user_answered_thread(words, resolved_before)
+    try:
+        saved = rt.store.update(
+            tid, change, announce(rt, tid, thread, texts.user_comment_thread(words))
+        )
+    except IllegalTransition as exc:
+        log.info("ticket %s: the user's reply came after %s", tid, exc.state)
+        return
+    _mark_seen(rt, tid, replies)
+    cancel(rt.queue, window_job_id(tid, saved.case.window_generation))
+
+
+def _reopen(rt: Runtime, record: CaseRecord, status: str) -> None:
+    """An agent reopened the ticket in Zendesk during the window: back to work."""
+    tid = record.ticket_id
+
+    def change(current: CaseRecord) -> CaseRecord:
+        reason = f"ticket {status} en Zendesk"
+        return dataclasses.replace(
+            current, case=apply(current.case, Event.REOPENED, "zendesk", utcnow(), reason)
+        )
+
+    saved = rt.store.update(tid, change, announce(rt, tid, texts.reopened_thread(status)))
+    cancel(rt.queue, window_job_id(tid, saved.case.window_generation))
+
+
+def _stop_clock_if_user_acted(rt: Runtime, record: CaseRecord, raw: dict[str, Any]) -> bool:
+    """Stop the window when the user replied or the ticket was reopened. True if stopped."""
+    replies = _new_user_comments(rt, record, _listening_since(record))
+    if replies:
+        _user_answered(rt, record, replies)
+        return True
+    status = str(raw.get("status"))
+    if status not in ("pending", *SOLVED):
+        _reopen(rt, record, status)
+        return True
+    return False
+
+
+def _finished_elsewhere(rt: Runtime, ticket_id: int, raw: dict[str, Any] | None) -> None:
+    status = raw.get("status") if raw else "deleted"
+    shown = {"solved": "resuelto", "closed": "cerrado"}.get(str(status), "eliminado")
+    close_in_desk(rt, ticket_id, f"el ticket fue {shown} en Zendesk por otra persona")
+
+
+def _schedule_expiry(rt: Runtime, ticket_id: int, generation: int, at: datetime) -> None:
+    enqueue(
+        rt.queue,
+        "workers.timers.expire_window",
+        ticket_id,
+        generation,
+        at=at,
+        job_id=f"{window_job_id(ticket_id, generation)}-{int(at.timestamp())}",
+    )
+
+
+def _window_agent(record: CaseRecord) -> str:
+    """The agent who opened the current window (the resolution message's author)."""
+    for step in reversed(record.case.timeline):
+        if step.to_state is State.AWAITING_CONFIRMATION:
+            return step.actor
+    return record.case.decided_by or "?"
 
 
 def expire_window(ticket_id: int, generation: int) -> str:
     """At the deadline: resolve the case if, and only if, the user has not answered."""
     rt = get_runtime()
+    marker = f"expired-{generation}"
     for _ in range(CONFLICT_ATTEMPTS):
         record = rt.store.get(ticket_id)
         case = record.case if record else None
@@ -123,43 +172,25 @@ def expire_window(ticket_id: int, generation: int) -> str:
             return "timer of an earlier window"
         now = utcnow()
         if case.window_deadline and now < case.window_deadline:
-            at = case.window_deadline
-            enqueue(
-                rt.queue,
-                "workers.timers.expire_window",
-                ticket_id,
-                generation,
-                at=at,
-                job_id=f"{window_job_id(ticket_id, generation)}-{int(at.timestamp())}",
-            )
+            _schedule_expiry(rt, ticket_id, generation, case.window_deadline)
             return "not yet"
         if record.pending_replies:
-            at = now + timedelta(minutes=1)
-            enqueue(
-                rt.queue,
-                "workers.timers.expire_window",
-                ticket_id,
-                generation,
-                at=at,
-                job_id=f"{window_job_id(ticket_id, generation)}-{int(at.timestamp())}",
-            )
+            _schedule_expiry(rt, ticket_id, generation, now + timedelta(minutes=1))
             return "reply still on its way"
-        marker = f"soporte_expired_{generation}"
-        raw = rt.zendesk.raw_ticket(ticket_id)
-        if marker not in raw.get("tags", []):
+        if not written_before(rt, ticket_id, marker):
+            raw = rt.zendesk.ticket_or_none(ticket_id)
+            if raw is None or raw.get("status") in SOLVED:
+                _finished_elsewhere(rt, ticket_id, raw)
+                return "finished in Zendesk; not resolved by the desk"
             if _stop_clock_if_user_acted(rt, record, raw):
                 return "user acted; clock stopped"
-            days = window_days(rt.settings.resolution_window)
+            assignee = raw.get("assignee_id") or zendesk_agent(rt, _window_agent(record)).id
+            note = texts.resolved_by_expiry_note(window_days(rt.settings.resolution_window))
+            change = TicketUpdate(
+                note, status="solved", assignee_id=assignee, expected_stamp=raw.get("updated_at")
+            )
             try:
-                rt.zendesk.add_comment_once(
-                    ticket_id,
-                    marker,
-                    texts.resolved_by_expiry_note(days),
-                    public=False,
-                    status="solved",
-                    expected_stamp=raw.get("updated_at"),
-                    current=raw,
-                )
+                write_once(rt, ticket_id, marker, change, current=raw)
             except UpdateConflict:
                 log.info("ticket %s changed while expiring its window; deciding again", ticket_id)
                 continue
@@ -180,42 +211,26 @@ def _resolve_in_store(rt: Runtime, ticket_id: int, generation: int, now: datetim
         )
         return dataclasses.replace(record, case=case)
 
-    def then(pipe, record: CaseRecord) -> None:
-        steps = len(record.case.timeline)
-        schedule(rt, home_refresh(ticket_id, record.case.timeline[-1].at), pipe)
-        enqueue(
-            rt.queue,
-            "workers.cards.refresh_card",
-            ticket_id,
-            job_id=f"card-{ticket_id}-{steps}",
-            pipeline=pipe,
-        )
-        enqueue(
-            rt.queue,
-            "workers.cards.post_in_thread",
-            ticket_id,
-            texts.resolved_thread(by_expiry=True),
-            job_id=f"thread-{ticket_id}-{steps}",
-            pipeline=pipe,
-        )
-
     try:
-        rt.store.update(ticket_id, change, then)
+        rt.store.update(
+            ticket_id, change, announce(rt, ticket_id, texts.resolved_thread(by_expiry=True))
+        )
     except IllegalTransition as exc:
         log.warning("ticket %s: expiry not applied: %s", ticket_id, exc.reason)
 
 
 def solve_ticket(ticket_id: int, step: int) -> str:
-    """After the user's confirmation: mark the Zendesk ticket solved, with a note."""
+    """After the user's confirmation: solve the Zendesk ticket, assigned to the agent who
+    recorded it, with a note by them."""
     rt = get_runtime()
     record = rt.store.get(ticket_id)
     if record is None or record.case.state is not State.RESOLVED:
         return "case is not resolved"
     actor = record.case.timeline[-1].actor
+    agent = zendesk_agent(rt, actor)
     note = texts.resolved_by_confirmation_note(display_name(rt, actor))
-    rt.zendesk.add_comment_once(
-        ticket_id, f"soporte_solved_{step}", note, public=False, status="solved"
-    )
+    change = TicketUpdate(note, author_id=agent.id, status="solved", assignee_id=agent.id)
+    outcome, _ = write_once(rt, ticket_id, f"solved-{step}", change)
     cancel(rt.queue, window_job_id(ticket_id, record.case.window_generation))
     enqueue(
         rt.queue,
@@ -224,44 +239,70 @@ def solve_ticket(ticket_id: int, step: int) -> str:
         texts.resolved_thread(by_expiry=False),
         job_id=f"thread-{ticket_id}-{step}",
     )
-    return "solved"
+    return "already solved in Zendesk" if outcome is Written.TICKET_FINISHED else "solved"
 
 
 def check_ticket_activity(ticket_id: int) -> str:
-    """A known ticket changed in Zendesk: stop the window, or relay the user's new words."""
+    """A known ticket changed in Zendesk: hear the user, relay their words, or notice that
+    someone else finished the ticket."""
     rt = get_runtime()
     record = rt.store.get(ticket_id)
-    if record is None or record.case.is_final:
+    if record is None or record.case.state in (State.SPAM, State.CLOSED_IN_ZENDESK):
         return "nothing to do"
-    if record.case.state is State.AWAITING_CONFIRMATION:
-        if record.pending_replies:
-            return "reply on its way"
-        raw = rt.zendesk.raw_ticket(ticket_id)
-        stopped = _stop_clock_if_user_acted(rt, record, raw)
-        return "clock stopped" if stopped else "still waiting"
-    seen_key = f"soporte:seen-comments:{ticket_id}"
-    relayed = 0
-    for comment in _user_comments_since(rt, record, None):
-        if rt.redis.sismember(seen_key, comment["id"]):
-            continue
-        text = texts.user_comment_thread(
-            excerpt(comment.get("plain_body") or comment.get("body"), 1500)
-        )
+    state = record.case.state
+    if state is State.AWAITING_CONFIRMATION and record.pending_replies:
+        return "reply on its way"
+    raw = rt.zendesk.ticket_or_none(ticket_id)
+    if raw is None:
+        if not record.case.is_final:
+            _finished_elsewhere(rt, ticket_id, raw)
+        return "ticket deleted"
+    status = str(raw.get("status"))
+    updated = datetime.fromisoformat(str(raw.get("updated_at")).replace("Z", "+00:00"))
+    if is_own_update(rt, ticket_id, updated, status):
+        return "our own update"
+    if state in LISTENING:
+        if state is State.AWAITING_CONFIRMATION:
+            if _stop_clock_if_user_acted(rt, record, raw):
+                return "clock stopped"
+        else:
+            replies = _new_user_comments(rt, record, _listening_since(record))
+            if replies:
+                _user_answered(rt, record, replies)
+                return "user answered"
+        deadline = record.case.window_deadline
+        expiring = deadline is not None and utcnow() >= deadline
+        if state is not State.RESOLVED and status in SOLVED and not expiring:
+            _finished_elsewhere(rt, ticket_id, raw)
+            return "finished in Zendesk"
+        return "still waiting"
+    relayed = _relay_user_comments(rt, record)
+    if status in SOLVED:
+        _finished_elsewhere(rt, ticket_id, raw)
+        return f"relayed {relayed}; finished in Zendesk"
+    return f"relayed {relayed}"
+
+
+def _relay_user_comments(rt: Runtime, record: CaseRecord) -> int:
+    """The user's new words reach the card thread (and the maintainer's thread)."""
+    tid = record.ticket_id
+    comments = _new_user_comments(rt, record, None)
+    for comment in comments:
+        text = texts.user_comment_thread(_words(comment, 1500))
         enqueue(
             rt.queue,
             "workers.cards.post_in_thread",
-            ticket_id,
+            tid,
             text,
-            job_id=f"relay-{ticket_id}-{comment['id']}",
+            job_id=f"relay-{tid}-{comment['id']}",
         )
         if record.escalation and record.escalation.ts:
             enqueue(
                 rt.queue,
                 "workers.escalation.post_in_escalation",
-                ticket_id,
+                tid,
                 text,
-                job_id=f"relay-esc-{ticket_id}-{comment['id']}",
+                job_id=f"relay-esc-{tid}-{comment['id']}",
             )
-        rt.redis.sadd(seen_key, comment["id"])
-        relayed += 1
-    return f"relayed {relayed}"
+        _mark_seen(rt, tid, [comment])
+    return len(comments)

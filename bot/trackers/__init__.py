@@ -67,6 +67,10 @@ class TrackerClient(Protocol):
         """The issue whose body carries `marker`, or None."""
         ...
 
+    def is_private(self) -> bool:
+        """Whether only the team can read the tracker (False when it cannot tell)."""
+        ...
+
 
 @dataclass(frozen=True)
 class TrackerKind:

@@ -135,14 +135,19 @@ class GitHubTracker:
                     break
         return None
 
+    def is_private(self) -> bool:
+        """GET /repos/{owner}/{repo}: its `private` flag (REST API, "Get a repository")."""
+        repo = self._call("GET", "read the repository", path="")
+        return isinstance(repo, dict) and repo.get("private") is True
+
     def _issue(self, item: Any) -> TrackerIssue:
         try:
             return TrackerIssue(url=item["html_url"], key=f"{self.repo}#{item['number']}")
         except (TypeError, KeyError):
             raise TrackerError(f"GitHub answered without an issue number for {self.repo}") from None
 
-    def _call(self, method: str, action: str, **kwargs: Any) -> Any:
-        url = f"{self.api_url}/repos/{self.repo}/issues"
+    def _call(self, method: str, action: str, path: str = "/issues", **kwargs: Any) -> Any:
+        url = f"{self.api_url}/repos/{self.repo}{path}"
         try:
             response = self._session.request(method, url, timeout=TIMEOUT, **kwargs)
         except requests.Timeout:

@@ -94,7 +94,9 @@ def test_escalation_opens_a_thread_in_the_product_channel(desk):
     assert f"<{record.escalation.permalink}|Ver hilo del escalamiento>" in desk.card_text(tid)
     assert "https://slack.com/archives" not in desk.card_text(tid)
     zd = desk.zendesk.ticket(tid)
-    assert zd["status"] == "hold" and "soporte_escalado" in zd["tags"]
+    # "waiting on maintainers" is `open` on a default account (no On-hold status there)
+    assert zd["status"] == "open" and "soporte_escalado" in zd["tags"]
+    assert zd["assignee_id"], "the escalating agent is the assignee, never the maintainer"
     assert any(
         "Escalado a mantenimiento de Pulso" in n["body"] for n in desk.zendesk.internal_notes(tid)
     )
@@ -247,8 +249,12 @@ def test_unhappy_reply_reopens_and_tells_the_maintainer(desk):
     desk.run_jobs()
     desk.zendesk.add_user_comment(tid, "No, sigue fallando.")
     desk.intake()
-    assert desk.case(tid).case.state is State.IN_PROGRESS
+    assert desk.case(tid).case.state is State.USER_ANSWERED, "the agent reads it first"
     assert any("sigue fallando" in m["text"] for m in desk.escalation_thread(tid))
+    desk.click(ids.ACTION_NOT_FIXED, tid)
+    desk.run_jobs()
+    assert desk.case(tid).case.state is State.IN_PROGRESS
+    assert any("problema sigue" in m["text"] for m in desk.escalation_thread(tid))
 
 
 @pytest.mark.window("7d")

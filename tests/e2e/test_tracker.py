@@ -23,14 +23,18 @@ def github():
 
 
 @pytest.fixture
-def tracked_desk(tmp_path: Path, desk_env, slack, zendesk, github, monkeypatch):
+def tracked_desk(request, tmp_path: Path, desk_env, slack, zendesk, github, monkeypatch):
+    """A desk whose Pulso product files escalations in GitHub; `@pytest.mark.report` sets
+    the tracker's include_report = true."""
     text = (ROOT / "catalog.example.toml").read_text(encoding="utf-8")
     text = re.sub(
-        r"^  # (\[products\.pulso\.tracker\]|kind =|repo =|labels =)",
+        r"^  # (\[products\.pulso\.tracker\]|kind =|repo =|labels =|include_report =)",
         r"  \1",
         text,
         flags=re.MULTILINE,
     )
+    if request.node.get_closest_marker("report"):
+        text = text.replace("include_report = false", "include_report = true")
     catalog = tmp_path / "catalog.toml"
     catalog.write_text(text, encoding="utf-8")
     monkeypatch.setenv("GITHUB_TOKEN", github.token)
@@ -47,7 +51,12 @@ def tracked_desk(tmp_path: Path, desk_env, slack, zendesk, github, monkeypatch):
 
 def escalate(desk: Desk) -> int:
     org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
-    tid = desk.new_ticket(subject="Exportación falla", org_id=org)
+    tid = desk.new_ticket(
+        subject="Exportación falla",
+        body="Soy Ana Pérez, mi RUT es 12.345.678-9 y no puedo exportar.",
+        email="ana.perez@municipalidad.example",
+        org_id=org,
+    )
     desk.intake()
     desk.click(ids.ACTION_ESCALATE, tid)
     desk.submit(
@@ -84,3 +93,25 @@ def test_tracker_outage_is_retried(tracked_desk, github):
     tid = escalate(tracked_desk)
     assert len(github.issues(REPO)) == 1
     assert tracked_desk.case(tid).escalation.ts is not None
+
+
+PERSONAL = ("Ana Pérez", "ana.perez@municipalidad.example", "12.345.678-9", "Exportación falla")
+
+
+def test_a_public_repository_gets_no_personal_data(tracked_desk, github):
+    tid = escalate(tracked_desk)
+    [issue] = github.issues(REPO)
+    text = issue["title"] + issue["body"]
+    assert not [p for p in PERSONAL if p in text], text
+    assert f"#{tid}" in issue["title"] and "Pulso" in text and "Revisar el exportador." in text
+    assert f"/agent/tickets/{tid}" in issue["body"]
+
+
+@pytest.mark.report
+def test_include_report_files_it_only_in_a_private_repository(tracked_desk, github):
+    escalate(tracked_desk)  # public: include_report alone is not enough
+    github.set_private(REPO)
+    escalate(tracked_desk)
+    public, private = github.issues(REPO)
+    assert not [p for p in PERSONAL if p in public["title"] + public["body"]]
+    assert all(p in private["title"] + private["body"] for p in PERSONAL)

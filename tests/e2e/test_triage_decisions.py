@@ -40,12 +40,17 @@ def assert_closing_window(desk, tid: int) -> None:
     assert f"window-{tid}-1" in jobs
 
 
-def test_spam_closes_without_reply_and_card_shows_it(desk, ticket):
+def test_spam_solves_unassigned_ticket_without_reply_and_card_shows_it(desk, ticket):
+    """On a default account (no auto-assign on solve) the ticket arrives unassigned: the
+    desk assigns it in the same update that solves it, and never sets closed."""
+    assert desk.zendesk.ticket(ticket)["assignee_id"] is None
     desk.click(ids.ACTION_SPAM, ticket)
     desk.run_jobs()
     assert user_messages(desk, ticket) == []
     zd = desk.zendesk.ticket(ticket)
-    assert zd["status"] == "closed" and "spam" in zd["tags"]
+    assert zd["status"] == "solved" and "spam" in zd["tags"]
+    assert zd["assignee_id"] == desk.zendesk.agent_id  # this agent has no Zendesk user
+    assert all(r.status < 400 for r in desk.zendesk.requests), "Zendesk refused a write"
     card = desk.card_text(ticket)
     assert "Spam" in card and f"<@{AGENT}>" in card
     assert ids.ACTION_SPAM not in card
@@ -61,9 +66,15 @@ def test_wrong_recipient_replies_then_closes_as_spam(desk, ticket):
     desk.run_jobs()
     assert user_messages(desk, ticket) == ["Esta casilla es solo para soporte."]
     zd = desk.zendesk.ticket(ticket)
-    assert zd["status"] == "closed" and "spam" in zd["tags"]
+    assert zd["status"] == "solved" and "spam" in zd["tags"] and zd["assignee_id"]
     assert desk.case(ticket).case.state is State.SPAM
+    assert desk.case(ticket).replies[-1].sent_at is not None
     assert "Destinatario errado" in desk.card_text(ticket)
+    assert "Enviando respuesta" not in desk.card_text(ticket)
+    # the internal note went first: nothing is written after the update that solves it
+    comments = desk.zendesk.comments(ticket)
+    assert [c["public"] for c in comments[1:]] == [False, True]
+    assert all(r.status < 400 for r in desk.zendesk.requests), "Zendesk refused a write"
 
 
 def test_person_in_company_gives_their_email(desk, ticket):

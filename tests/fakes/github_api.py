@@ -1,6 +1,7 @@
 """In-memory fake of the GitHub Issues REST subset used by the tracker adapter.
 
-Serves real HTTP on 127.0.0.1: ``POST`` and ``GET /repos/{owner}/{name}/issues``. Checks
+Serves real HTTP on 127.0.0.1: ``POST`` and ``GET /repos/{owner}/{name}/issues`` and
+``GET /repos/{owner}/{name}`` (a repository is public unless ``set_private``). Checks
 the bearer token, records every request, and injects faults: error statuses
 (`fail_next`) and connections dropped after the request took effect (`drop_after_accept`).
 """
@@ -22,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 __all__ = ["GitHubFake", "Req"]
 
 ISSUES_PATH = re.compile(r"/repos/([A-Za-z0-9-]+/[A-Za-z0-9._-]+)/issues")
+REPO_PATH = re.compile(r"/repos/([A-Za-z0-9-]+/[A-Za-z0-9._-]+)")
 
 _MESSAGES: dict[int, str] = {
     401: "Bad credentials",
@@ -109,6 +111,7 @@ class GitHubFake:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._issues: dict[str, list[dict[str, Any]]] = {}
+        self._private: set[str] = set()
         self._requests: list[Req] = []
         self._failures: list[_Fault] = []
         self._drops: list[_Fault] = []
@@ -217,8 +220,20 @@ class GitHubFake:
             )
         return None if drop else outcome
 
+    def set_private(self, repo: str, private: bool = True) -> None:
+        """Make `repo` private (or public again)."""
+        with self._lock:
+            (self._private.add if private else self._private.discard)(repo)
+
     def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> Response:
         match = ISSUES_PATH.fullmatch(path.rstrip("/"))
+        repo_match = REPO_PATH.fullmatch(path.rstrip("/"))
+        if match is None and repo_match is not None and method == "GET":
+            # REST API "Get a repository": `private` true or false, `visibility` its name.
+            repo = repo_match.group(1)
+            private = repo in self._private
+            visibility = "private" if private else "public"
+            return 200, {"full_name": repo, "private": private, "visibility": visibility}, {}
         if match is None:
             return _error(404)
         repo = match.group(1)

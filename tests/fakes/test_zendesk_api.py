@@ -34,7 +34,8 @@ class Seed:
 
 @pytest.fixture
 def fake() -> Iterator[ZendeskFake]:
-    with ZendeskFake() as server:
+    """A default account, except the export's one-minute holdback (tested on its own below)."""
+    with ZendeskFake(export_lag_seconds=0) as server:
         yield server
 
 
@@ -139,6 +140,7 @@ def test_safe_update_conflict(zd: Zenpy, fake: ZendeskFake, seed: Seed) -> None:
     assert fake.ticket(seed.ticket)["updated_at"] > stale
 
     ticket.status = "solved"
+    ticket.assignee_id = fake.agent_id
     ticket.safe_update = True
     ticket.updated_stamp = stale
     with pytest.raises(APIException) as excinfo:
@@ -182,9 +184,11 @@ def test_mark_as_spam(zd: Zenpy, fake: ZendeskFake, seed: Seed) -> None:
     response = zd.tickets.session.put(url, timeout=5)
     assert response.status_code == 200
     assert response.json() == {}
-    assert fake.ticket(seed.ticket)["status"] == "closed"
+    assert fake.ticket(seed.ticket)["status"] == "deleted"
     assert "spam" in fake.ticket(seed.ticket)["tags"]
     assert fake.user(seed.user)["suspended"] is True
+    with pytest.raises(RecordNotFoundException):
+        zd.tickets(id=seed.ticket)
 
 
 def test_users_and_organizations(zd: Zenpy, fake: ZendeskFake, seed: Seed) -> None:
@@ -264,7 +268,7 @@ def test_incremental_cursor_export(zd: Zenpy, fake: ZendeskFake, seed: Seed) -> 
 
     saved = pages[-1]["after_url"]
     assert _page(session, saved)["tickets"] == []
-    fake.set_ticket(ids[1], status="solved")
+    fake.set_ticket(ids[1], status="solved", assignee_id=fake.agent_id)
     again = _page(session, saved)
     assert [t["id"] for t in again["tickets"]] == [ids[1]]
     assert again["tickets"][0]["status"] == "solved"
@@ -303,6 +307,7 @@ def test_500_raises_and_has_no_effect(zd: Zenpy, fake: ZendeskFake, seed: Seed) 
     ticket = zd.tickets(id=seed.ticket)
     fake.fail_next("/tickets/", method="PUT", status=500)
     ticket.status = "solved"
+    ticket.assignee_id = fake.agent_id
     with pytest.raises(APIException) as excinfo:
         zd.tickets.update(ticket)
     assert excinfo.value.response.status_code == 500
@@ -394,3 +399,205 @@ def test_standalone_server() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+# --- the rules of a default Zendesk account --------------------------------------------------
+
+
+def _put(fake: ZendeskFake, ticket_id: int, **fields: object) -> requests.Response:
+    """A raw PUT /api/v2/tickets/{id}.json with `fields` as the ticket object."""
+    return requests.put(
+        f"{fake.url}/api/v2/tickets/{ticket_id}.json",
+        json={"ticket": fields},
+        auth=(f"{fake.email}/token", fake.token),
+        timeout=5,
+    )
+
+
+def _get(fake: ZendeskFake, path: str, **params: object) -> requests.Response:
+    return requests.get(
+        f"{fake.url}/api/v2/{path}",
+        params=params,
+        auth=(f"{fake.email}/token", fake.token),
+        timeout=5,
+    )
+
+
+def test_a_default_account_is_a_default_zendesk_account() -> None:
+    with ZendeskFake() as fake:
+        me = _get(fake, "users/me.json").json()["user"]
+        assert (me["id"], me["role"], me["active"]) == (fake.agent_id, "admin", True)
+        assert fake.export_lag_seconds == 60
+        assert fake.export_rate_limit_per_minute == 10
+        assert not fake.auto_assign_on_solve and not fake.hold_enabled
+        statuses = _get(fake, "custom_statuses.json").json()["custom_statuses"]
+        active = {s["status_category"] for s in statuses if s["active"]}
+        assert active == {"new", "open", "pending", "solved"}
+
+
+def test_solving_needs_an_assignee_who_is_an_agent(fake: ZendeskFake, seed: Seed) -> None:
+    refused = _put(fake, seed.ticket, status="solved", comment={"body": "listo"})
+    assert refused.status_code == 422
+    assert refused.json()["error"] == "RecordInvalid"
+    assert "status" in refused.json()["details"]
+    assert fake.ticket(seed.ticket)["status"] == "new"
+    assert len(fake.comments(seed.ticket)) == 1, "a refused update writes nothing"
+
+    not_an_agent = _put(fake, seed.ticket, status="solved", assignee_id=seed.user)
+    assert not_an_agent.status_code == 422
+    assert not_an_agent.json()["details"]["assignee"][0]["description"] == "Assignee: is invalid"
+
+    agent = fake.add_agent("Ana Agente", "ana.agente@example.com")
+    assert _put(fake, seed.ticket, status="solved", assignee_id=agent).status_code == 200
+    assert fake.ticket(seed.ticket)["assignee_id"] == agent
+    assert fake.ticket(seed.ticket)["status"] == "solved"
+
+
+def test_auto_assign_on_solve_is_an_account_option(seed: Seed) -> None:
+    with ZendeskFake(auto_assign_on_solve=True) as fake:
+        user = fake.add_user("Ann", "ann@acme.test")
+        tid = fake.add_ticket("x", "y", user)
+        assert _put(fake, tid, status="solved").status_code == 200
+        assert fake.ticket(tid)["assignee_id"] == fake.agent_id
+
+
+def test_assigning_a_new_ticket_opens_it(fake: ZendeskFake, seed: Seed) -> None:
+    assert _put(fake, seed.ticket, assignee_id=fake.agent_id).status_code == 200
+    assert fake.ticket(seed.ticket)["status"] == "open"
+
+
+def test_closed_tickets_take_only_tags_subject_and_priority(fake: ZendeskFake, seed: Seed) -> None:
+    fake.set_ticket(seed.ticket, status="closed", assignee_id=fake.agent_id)
+    assert _put(fake, seed.ticket, additional_tags=["late"], priority="low").status_code == 200
+    assert _put(fake, seed.ticket, subject="Renamed").status_code == 200
+    for refused in (
+        {"comment": {"body": "a note", "public": False}},
+        {"status": "solved"},
+        {"assignee_id": fake.agent_id, "additional_tags": ["x"]},
+    ):
+        answer = _put(fake, seed.ticket, **refused)
+        assert answer.status_code == 422, refused
+        assert answer.json()["details"]["status"][0]["description"].startswith("Status: closed")
+    ticket = fake.ticket(seed.ticket)
+    assert ticket["tags"] == ["late"] and ticket["subject"] == "Renamed"
+    assert len(fake.comments(seed.ticket)) == 1
+
+
+def test_hold_is_refused_unless_the_account_enabled_it(seed: Seed) -> None:
+    with ZendeskFake() as fake:
+        user = fake.add_user("Ann", "ann@acme.test")
+        tid = fake.add_ticket("x", "y", user)
+        assert _put(fake, tid, status="hold").status_code == 422
+        assert fake.ticket(tid)["status"] == "new"
+    with ZendeskFake(hold_enabled=True) as fake:
+        user = fake.add_user("Ann", "ann@acme.test")
+        tid = fake.add_ticket("x", "y", user)
+        assert _put(fake, tid, status="hold").status_code == 200
+        held = _get(fake, "custom_statuses.json", status_categories="hold", active="true")
+        assert len(held.json()["custom_statuses"]) == 1
+
+
+def test_a_ticket_never_goes_back_to_new(fake: ZendeskFake, seed: Seed) -> None:
+    assert _put(fake, seed.ticket, status="open").status_code == 200
+    refused = _put(fake, seed.ticket, status="new")
+    assert refused.status_code == 422
+    assert fake.ticket(seed.ticket)["status"] == "open"
+
+
+def test_the_requesters_comment_on_a_closed_ticket_makes_a_follow_up(
+    fake: ZendeskFake, seed: Seed
+) -> None:
+    fake.set_ticket(seed.ticket, status="closed", assignee_id=fake.agent_id)
+    fake.add_user_comment(seed.ticket, "Vuelve a fallar")
+    assert fake.ticket(seed.ticket)["status"] == "closed"
+    assert len(fake.comments(seed.ticket)) == 1
+    [follow_up] = fake.follow_ups(seed.ticket)
+    ticket = fake.ticket(follow_up)
+    assert ticket["status"] == "new"
+    assert ticket["via"]["source"]["rel"] == "follow_up"
+    assert ticket["via"]["source"]["from"]["ticket_id"] == seed.ticket
+    assert ticket["via_followup_source_id"] == seed.ticket
+    assert ticket["requester_id"] == seed.user
+    assert fake.comments(follow_up)[0]["body"] == "Vuelve a fallar"
+
+
+def test_comments_newest_first_in_pages_of_100(zd: Zenpy, fake: ZendeskFake, seed: Seed) -> None:
+    for n in range(120):
+        fake.add_user_comment(seed.ticket, f"reply {n}")
+    first = _get(
+        fake, f"tickets/{seed.ticket}/comments.json", sort_order="desc", **{"page[size]": 500}
+    ).json()
+    assert len(first["comments"]) == 100
+    assert first["comments"][0]["body"] == "reply 119"
+    assert first["meta"]["has_more"] is True
+    rest = zd.tickets.session.get(first["links"]["next"], timeout=5).json()
+    assert [c["body"] for c in rest["comments"]][-1].startswith("It is on fire")
+    assert len(rest["comments"]) == 21 and rest["meta"]["has_more"] is False
+    offset = _get(fake, f"tickets/{seed.ticket}/comments.json").json()
+    assert len(offset["comments"]) == 100 and offset["next_page"]
+
+
+def test_update_metadata_is_kept_on_its_audit(fake: ZendeskFake, seed: Seed) -> None:
+    answer = _put(
+        fake,
+        seed.ticket,
+        comment={"body": "Hola", "public": True},
+        metadata={"soporte_marker": "r-1"},
+    )
+    assert answer.json()["audit"]["metadata"]["custom"] == {"soporte_marker": "r-1"}
+    _put(fake, seed.ticket, comment={"body": "nota", "public": False})
+    audits = _get(fake, f"tickets/{seed.ticket}/audits.json", sort_order="desc").json()["audits"]
+    assert [a["metadata"]["custom"] for a in audits] == [{}, {"soporte_marker": "r-1"}]
+    assert audits[1]["events"][0]["body"] == "Hola"
+    assert fake.ticket(seed.ticket)["tags"] == [], "no tag was needed to mark the update"
+
+    too_big = _put(fake, seed.ticket, comment={"body": "x"}, metadata={"k": "v" * 1100})
+    assert too_big.status_code == 422
+    unchanged = _put(fake, seed.ticket, metadata={"soporte_marker": "r-2"})
+    assert unchanged.status_code == 200 and "audit" not in unchanged.json()
+    assert len(fake.audits(seed.ticket)) == 2
+
+
+def test_comment_authored_by_another_agent(fake: ZendeskFake, seed: Seed) -> None:
+    agent = fake.add_agent("Ana Agente", "ana.agente@example.com")
+    _put(fake, seed.ticket, comment={"body": "Hola", "author_id": agent}, assignee_id=agent)
+    assert fake.comments(seed.ticket)[-1]["author_id"] == agent
+    assert _put(fake, seed.ticket, comment={"body": "x", "author_id": 999}).status_code == 422
+
+
+def test_the_export_is_for_admins_only() -> None:
+    with ZendeskFake(api_user_role="agent") as fake:
+        refused = _get(fake, "incremental/tickets/cursor.json", start_time=0)
+        assert refused.status_code == 403
+        assert refused.json()["error"] == "Forbidden"
+        assert _get(fake, "users/me.json").json()["user"]["role"] == "agent"
+
+
+def test_the_export_allows_ten_calls_a_minute_and_holds_back_a_minute() -> None:
+    with ZendeskFake() as fake:
+        user = fake.add_user("Ann", "ann@acme.test")
+        old = fake.add_ticket("old", "d", user, created_at=datetime.now(UTC) - timedelta(hours=1))
+        fresh = fake.add_ticket("fresh", "d", user)
+        statuses = []
+        for _ in range(11):
+            answer = _get(fake, "incremental/tickets/cursor.json", start_time=0)
+            statuses.append(answer.status_code)
+        assert statuses == [200] * 10 + [429]
+        assert 1 <= int(answer.headers["Retry-After"]) <= 60
+        fake.export_rate_limit_per_minute = None
+        seen = _get(fake, "incremental/tickets/cursor.json", start_time=0).json()["tickets"]
+        assert [t["id"] for t in seen] == [old], f"{fresh} is inside the last minute"
+
+
+def test_search_users_by_email(fake: ZendeskFake, seed: Seed) -> None:
+    agent = fake.add_agent("Ana Agente", "Ana.Agente@example.com")
+    found = _get(fake, "users/search.json", query="email:ana.agente@example.com").json()
+    assert [(u["id"], u["role"]) for u in found["users"]] == [(agent, "agent")]
+    assert _get(fake, "users/search.json", query="email:nadie@example.com").json()["users"] == []
+
+
+def test_show_ticket_sideloads_requester_and_organization(fake: ZendeskFake, seed: Seed) -> None:
+    data = _get(fake, f"tickets/{seed.ticket}.json", include="users,organizations").json()
+    assert data["ticket"]["id"] == seed.ticket
+    assert [u["id"] for u in data["users"]] == [seed.user]
+    assert [o["id"] for o in data["organizations"]] == [seed.org]

@@ -6,6 +6,19 @@ Serves real HTTP on 127.0.0.1 so the genuine zenpy client (pointed here with
 inspect the store directly and can inject faults (error statuses, dropped
 connections, slow responses).
 
+A default fake account behaves like a default Zendesk account, and every refusal below
+cites the Zendesk documentation it comes from:
+
+- the API user (``AGENT_ID``, "Soporte Bot") is an **admin**; ``api_user_role="agent"``
+  builds an account whose API user is a plain agent;
+- no auto-assign on solve (``auto_assign_on_solve=False``), no ``hold`` status
+  (``hold_enabled=False``);
+- the incremental export is admin-only, leaves out the last minute (``export_lag_seconds``
+  60) and allows 10 requests a minute, then 429 with Retry-After.
+
+The test harness (tests/conftest.py) opts out of the one-minute holdback explicitly: an
+intake test cannot wait a real minute per ticket. Tests of the holdback set it back.
+
 Run standalone with ``python -m tests.fakes.zendesk_api --port 8765 --seed-tickets 500``.
 """
 
@@ -37,7 +50,26 @@ __all__ = ["Req", "ZendeskFake", "sign_webhook", "webhook_headers"]
 
 API_PREFIX = "/api/v2/"
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+# https://support.zendesk.com/hc/en-us/articles/4408894213018 (About native system ticket
+# rules): "If an end user comments on a ticket with a status set to Pending, Solved, or
+# On-hold, the ticket status is changed to Open".
 REOPENING_STATUSES = ("pending", "solved", "hold")
+# Same page: "Only the tags, subject, and priority fields can be edited on closed tickets."
+CLOSED_EDITABLE = frozenset(
+    {"id", "tags", "additional_tags", "remove_tags", "subject", "priority"}
+    | {"safe_update", "updated_stamp"}
+)
+AGENT_ROLES = ("agent", "admin")
+# https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/
+# "You can make up to 10 requests per minute to these endpoints."
+EXPORT_RATE_LIMIT = 10
+# https://developer.zendesk.com/documentation/ticketing/managing-tickets/using-the-incremental-export-api
+# "any items that were created or changed within the minute prior to your request are
+# excluded."
+EXPORT_HOLDBACK_SECONDS = 60
+# https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/ ("Setting
+# Metadata"): "On each such audit, you can add up to 1 kilobyte of custom metadata."
+MAX_AUDIT_METADATA = 1024
 FIRST_ORG_ID = 360000001
 FIRST_USER_ID = 500001
 FIRST_TICKET_ID = 1001
@@ -52,7 +84,11 @@ Response = tuple[int, Any, dict[str, str]]
 _ERROR_BODIES: dict[int, dict[str, str]] = {
     400: {"error": "InvalidValue", "description": "Bad request"},
     401: {"error": "Couldn't authenticate you"},
-    403: {"error": "Forbidden", "description": "You do not have access to this page."},
+    403: {
+        "error": "Forbidden",
+        "description": "You do not have access to this page. Please contact the account "
+        "owner of this help desk for further help.",
+    },
     404: {"error": "RecordNotFound", "description": "Not found"},
     409: {"error": "UpdateConflict", "description": "Injected conflict"},
     422: {"error": "RecordInvalid", "description": "Record validation errors"},
@@ -168,6 +204,10 @@ class _Ticket:
     tags: list[str] = field(default_factory=list)
     custom_fields: list[dict] = field(default_factory=list)
     comments: list[dict] = field(default_factory=list)
+    audits: list[dict] = field(default_factory=list)
+    via: dict = field(default_factory=lambda: {"channel": "email", "source": {"rel": None}})
+    followup_source_id: int | None = None
+    deleted: bool = False
 
 
 @dataclass
@@ -265,13 +305,20 @@ class ZendeskFake:
         email: str = "bot@example.com",
         token: str = "zd-test-token",
         *,
-        export_lag_seconds: int = 0,
-        export_rate_limit_per_minute: int | None = None,
+        export_lag_seconds: int = EXPORT_HOLDBACK_SECONDS,
+        export_rate_limit_per_minute: int | None = EXPORT_RATE_LIMIT,
+        auto_assign_on_solve: bool = False,
+        hold_enabled: bool = False,
+        api_user_role: str = "admin",
     ) -> None:
         self.email = email
         self.token = token
         self.export_lag_seconds = export_lag_seconds
         self.export_rate_limit_per_minute = export_rate_limit_per_minute
+        # Admin Center > Objects and rules > Tickets > Settings: "Auto-assign tickets upon
+        # solve" and "Enable On-hold status" are both off on a new account.
+        self.auto_assign_on_solve = auto_assign_on_solve
+        self.hold_enabled = hold_enabled
         self.agent_id = AGENT_ID
         self._lock = threading.RLock()
         self._server: _Server | None = None
@@ -293,19 +340,24 @@ class ZendeskFake:
         self._delay = 0.0
         self._export_hits: list[float] = []
         ts = self._tick()
-        self._users[AGENT_ID] = self._user_json(AGENT_ID, "Soporte Bot", email, None, "admin", ts)
+        self._users[AGENT_ID] = self._user_json(
+            AGENT_ID, "Soporte Bot", email, None, api_user_role, ts
+        )
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Response]]] = [
             ("GET", re.compile(r"tickets/show_many"), self._get_tickets_many),
             ("GET", re.compile(r"tickets/(\d+)"), self._get_ticket),
             ("PUT", re.compile(r"tickets/(\d+)"), self._put_ticket),
             ("GET", re.compile(r"tickets/(\d+)/comments"), self._get_comments),
+            ("GET", re.compile(r"tickets/(\d+)/audits"), self._get_audits),
             ("PUT", re.compile(r"tickets/(\d+)/mark_as_spam"), self._put_spam),
             ("GET", re.compile(r"users/me"), self._get_me),
             ("GET", re.compile(r"users/show_many"), self._get_users_many),
+            ("GET", re.compile(r"users/search"), self._search_users),
             ("GET", re.compile(r"users/(\d+)"), self._get_user),
             ("GET", re.compile(r"organizations/show_many"), self._get_orgs_many),
             ("GET", re.compile(r"organizations/(\d+)"), self._get_org),
             ("GET", re.compile(r"incremental/tickets/cursor"), self._get_export),
+            ("GET", re.compile(r"custom_statuses"), self._get_custom_statuses),
         ]
 
     # lifecycle
@@ -427,6 +479,12 @@ class ZendeskFake:
             )
             return user_id
 
+    def add_agent(self, name: str, email: str, role: str = "agent") -> int:
+        """Create an agent (or admin) of the account and return its id."""
+        if role not in AGENT_ROLES:
+            raise ValueError(f"{role!r} is not an agent role")
+        return self.add_user(name, email, role=role)
+
     def _user_json(
         self, user_id: int, name: str | None, email: str, org_id: int | None, role: str, ts: int
     ) -> dict:
@@ -489,19 +547,47 @@ class ZendeskFake:
     def add_user_comment(
         self, ticket_id: int, body: str, author_id: int | None = None, public: bool = True
     ) -> int:
-        """Append an end-user reply; pending/solved/hold tickets reopen. Returns the comment id."""
+        """Append a comment (by the requester unless ``author_id`` says otherwise). An end
+        user's comment reopens pending/solved/hold tickets; on a closed one it makes a
+        follow-up ticket (see ``follow_ups``). Returns the comment id."""
         with self._lock:
             ticket = self._ticket(ticket_id)
             if ticket.status == "closed":
-                raise ValueError(f"ticket {ticket_id} is closed; Zendesk would open a follow-up")
+                return self._follow_up(ticket, body)
             ts = self._tick(ticket)
             author = author_id if author_id is not None else ticket.requester_id
             comment = self._make_comment(body, None, public, author, ts)
             ticket.comments.append(comment)
-            if ticket.status in REOPENING_STATUSES:
+            end_user = self._users.get(author, {}).get("role") == "end-user"
+            if end_user and ticket.status in REOPENING_STATUSES:
                 ticket.status = "open"
             ticket.updated_ts = ts
             return comment["id"]
+
+    def _follow_up(self, closed: _Ticket, body: str) -> int:
+        """About native system ticket rules (support.zendesk.com/hc/en-us/articles/
+        4408894213018): "Requesters can create a follow-up request that references a closed
+        ticket, but they can't reopen the closed ticket." The follow-up is a new ticket whose
+        via.source.rel is "follow_up" (Via object reference, developer.zendesk.com/
+        documentation/ticketing/reference-guides/via-object-reference) and whose
+        ``via_followup_source_id`` is the closed ticket (Tickets API, JSON format)."""
+        new_id = self.add_ticket(closed.subject, body, closed.requester_id, closed.organization_id)
+        follow_up = self._tickets[new_id]
+        follow_up.followup_source_id = closed.id
+        follow_up.via = {
+            "channel": "email",
+            "source": {
+                "from": {"ticket_id": closed.id, "subject": closed.subject},
+                "to": {},
+                "rel": "follow_up",
+            },
+        }
+        return follow_up.comments[0]["id"]
+
+    def follow_ups(self, ticket_id: int) -> list[int]:
+        """Ids of the follow-up tickets of a closed ticket."""
+        with self._lock:
+            return [t.id for t in self._tickets.values() if t.followup_source_id == ticket_id]
 
     def set_ticket(self, ticket_id: int, **fields: Any) -> dict:
         """Agent-side change (status, tags, assignee_id, priority, ...); bumps updated_at
@@ -536,14 +622,21 @@ class ZendeskFake:
     # inspection
 
     def ticket(self, ticket_id: int) -> dict:
-        """Ticket JSON exactly as the API serves it."""
+        """Ticket JSON exactly as the API serves it (a deleted one with status "deleted")."""
         with self._lock:
-            return self._ticket_json(self._ticket(ticket_id))
+            return self._ticket_json(self._ticket(ticket_id, deleted_too=True))
+
+    def audits(self, ticket_id: int) -> list[dict]:
+        """Every audit of a ticket, oldest first."""
+        with self._lock:
+            return copy.deepcopy(self._ticket(ticket_id, deleted_too=True).audits)
 
     def comments(self, ticket_id: int) -> list[dict]:
         """All comments of a ticket, oldest first."""
         with self._lock:
-            return [self._comment_json(c) for c in self._ticket(ticket_id).comments]
+            return [
+                self._comment_json(c) for c in self._ticket(ticket_id, deleted_too=True).comments
+            ]
 
     def public_comments(self, ticket_id: int) -> list[dict]:
         """Public comments of a ticket, oldest first."""
@@ -712,9 +805,9 @@ class ZendeskFake:
 
     # store helpers
 
-    def _ticket(self, ticket_id: int | str) -> _Ticket:
+    def _ticket(self, ticket_id: int | str, *, deleted_too: bool = False) -> _Ticket:
         ticket = self._tickets.get(int(ticket_id))
-        if ticket is None:
+        if ticket is None or (ticket.deleted and not deleted_too):
             raise _HTTPError(404)
         return ticket
 
@@ -726,7 +819,7 @@ class ZendeskFake:
             "subject": t.subject,
             "raw_subject": t.subject,
             "description": t.description,
-            "status": t.status,
+            "status": "deleted" if t.deleted else t.status,
             "priority": t.priority,
             "type": t.type,
             "requester_id": t.requester_id,
@@ -738,7 +831,8 @@ class ZendeskFake:
             "follower_ids": [],
             "tags": list(t.tags),
             "custom_fields": copy.deepcopy(t.custom_fields),
-            "via": {"channel": "email"},
+            "via": copy.deepcopy(t.via),
+            "via_followup_source_id": t.followup_source_id,
             "is_public": any(c["public"] for c in t.comments),
             "has_incidents": False,
             "created_at": _iso(t.created_ts),
@@ -784,8 +878,19 @@ class ZendeskFake:
 
     # endpoints
 
-    def _get_ticket(self, ticket_id: str, **_: Any) -> Response:
-        return 200, {"ticket": self._ticket_json(self._ticket(ticket_id))}, {}
+    def _get_ticket(self, ticket_id: str, query: dict[str, str], **_: Any) -> Response:
+        """Show Ticket; ``include=users,organizations`` sideloads (Side-Loading guide,
+        developer.zendesk.com/documentation/ticketing/using-the-zendesk-api/side_loading)."""
+        ticket = self._ticket(ticket_id)
+        payload: dict[str, Any] = {"ticket": self._ticket_json(ticket)}
+        include = {p.strip() for p in query.get("include", "").split(",") if p.strip()}
+        if "users" in include:
+            ids = dict.fromkeys(i for i in (ticket.requester_id, ticket.assignee_id) if i)
+            payload["users"] = [self._user_out(self._users[i]) for i in ids if i in self._users]
+        if "organizations" in include:
+            org = self._orgs.get(ticket.organization_id or 0)
+            payload["organizations"] = [self._org_out(org)] if org else []
+        return 200, payload, {}
 
     def _ids(self, query: dict[str, str]) -> list[int]:
         try:
@@ -811,6 +916,54 @@ class ZendeskFake:
 
     def _get_me(self, **_: Any) -> Response:
         return 200, {"user": self._user_out(self._users[AGENT_ID])}, {}
+
+    def _search_users(self, query: dict[str, str], **_: Any) -> Response:
+        """Users API, "Search Users": ``query`` takes the search syntax; ``email:<address>``
+        matches the address exactly (case-insensitive), anything else a part of a name or
+        e-mail."""
+        raw = query.get("query", "").strip()
+        if not raw:
+            raise _HTTPError(400, {"error": "InvalidValue", "description": "query required"})
+        if raw.lower().startswith("email:"):
+            wanted = raw[6:].strip().strip('"').lower()
+            found = [u for u in self._users.values() if (u["email"] or "").lower() == wanted]
+        else:
+            low = raw.lower()
+            found = [
+                u
+                for u in self._users.values()
+                if low in (u["name"] or "").lower() or low in (u["email"] or "").lower()
+            ]
+        users = [self._user_out(u) for u in found[:100]]
+        return (
+            200,
+            {"users": users, "next_page": None, "previous_page": None, "count": len(users)},
+            {},
+        )
+
+    def _get_custom_statuses(self, query: dict[str, str], **_: Any) -> Response:
+        """Custom ticket statuses API, "List Custom Ticket Statuses": one default status per
+        category; "The "hold" status category and its corresponding system ticket status are
+        optional", inactive unless the account enabled it."""
+        categories = ("new", "open", "pending", "hold", "solved")
+        statuses = [
+            {
+                "id": 100 + n,
+                "status_category": category,
+                "agent_label": category.capitalize() if category != "hold" else "On-hold",
+                "end_user_label": category.capitalize(),
+                "active": category != "hold" or self.hold_enabled,
+                "default": True,
+            }
+            for n, category in enumerate(categories)
+        ]
+        wanted = {c for c in query.get("status_categories", "").split(",") if c}
+        if wanted:
+            statuses = [st for st in statuses if st["status_category"] in wanted]
+        if query.get("active") in ("true", "false"):
+            active = query["active"] == "true"
+            statuses = [st for st in statuses if st["active"] is active]
+        return 200, {"custom_statuses": statuses}, {}
 
     def _get_users_many(self, query: dict[str, str], **_: Any) -> Response:
         users = [self._user_out(self._users[i]) for i in self._ids(query) if i in self._users]
@@ -841,9 +994,15 @@ class ZendeskFake:
             raise _HTTPError(
                 400, {"error": "InvalidValue", "description": "ticket object required"}
             )
-        if ticket.status == "closed":
+        if ticket.status == "closed" and set(data) - CLOSED_EDITABLE:
+            # About native system ticket rules (support.zendesk.com/hc/en-us/articles/
+            # 4408894213018): "Tickets with a status set to Closed can't be updated in most
+            # cases ... Only the tags, subject, and priority fields can be edited".
             raise _HTTPError(422, self._invalid("status", "Status: closed prevents ticket update"))
         if data.get("safe_update"):
+            # Tickets API, "Protecting against ticket update collisions": with safe_update
+            # and an updated_stamp older than the ticket's updated_at, the update is refused
+            # with 409 UpdateConflict.
             stamp = data.get("updated_stamp")
             try:
                 stale = stamp is None or _to_ts(stamp) != ticket.updated_ts
@@ -859,14 +1018,48 @@ class ZendeskFake:
                     },
                 )
         status = data.get("status")
-        if status is not None and status not in STATUSES:
-            raise _HTTPError(422, self._invalid("status", f"Status: {status} is not valid"))
+        self._check_status(ticket, status)
+        assignee = data.get("assignee_id", ticket.assignee_id)
+        if "assignee_id" in data and assignee is not None:
+            user = self._users.get(int(assignee))
+            if user is None or user["role"] not in AGENT_ROLES:
+                # The shape Zendesk answers an assignee who is not an agent with (recorded in
+                # facetoe/zenpy issue #628).
+                raise _HTTPError(
+                    422,
+                    {
+                        "error": "RecordInvalid",
+                        "description": "Record validation errors",
+                        "details": {
+                            "assignee": [
+                                {"description": "Assignee: is invalid", "error": "InvalidValue"}
+                            ]
+                        },
+                    },
+                )
+        if status in ("solved", "closed") and assignee is None:
+            # About native system ticket rules: "A ticket's status can't be set to Solved by
+            # an end user or agent without an assignee. If the setting auto assign tickets
+            # upon solve is turned on ... the system automatically makes the agent who
+            # solved the ticket the assignee."
+            if not self.auto_assign_on_solve:
+                raise _HTTPError(
+                    422, self._invalid("status", "Status: solved requires an assignee")
+                )
+            assignee = AGENT_ID
         comment_data = data.get("comment")
         if comment_data is not None:
             if not isinstance(comment_data, dict):
                 comment_data = {"body": str(comment_data)}
             if not (comment_data.get("body") or comment_data.get("html_body") or "").strip():
                 raise _HTTPError(422, self._invalid("comment", "Comment: body can't be blank"))
+            author = comment_data.get("author_id")
+            if author is not None and int(author) not in self._users:
+                raise _HTTPError(422, self._invalid("comment", "Comment: author is invalid"))
+        metadata = data.get("metadata") or {}
+        if len(json.dumps(metadata)) > MAX_AUDIT_METADATA:
+            # The documented limit; Zendesk does not document the refusal's wording.
+            raise _HTTPError(422, self._invalid("metadata", "Metadata: is too large (1 KB)"))
 
         changes: list[tuple[str, Any, Any]] = []
 
@@ -876,9 +1069,14 @@ class ZendeskFake:
                 changes.append((name, new, old))
                 setattr(ticket, name, new)
 
+        if ticket.status == "new" and assignee is not None and status in (None, "new"):
+            # About native system ticket rules: "When a New ticket is assigned to an agent,
+            # the ticket status automatically changes to Open".
+            status = "open"
         if status is not None:
             change("status", status)
-        for name in ("priority", "type", "assignee_id"):
+        change("assignee_id", assignee)
+        for name in ("priority", "type"):
             if name in data:
                 change(name, data[name])
         if "subject" in data:
@@ -914,20 +1112,41 @@ class ZendeskFake:
                     "previous_value": old,
                 }
             )
+        audit = None
         if events:
+            # "Setting Metadata": "If your update does not change the ticket, this will not
+            # create an Audit and will not save your metadata."
             ticket.updated_ts = ts
-        audit_id = self._next_audit
-        self._next_audit += 1
-        audit = {
-            "id": audit_id,
-            "ticket_id": ticket.id,
-            "created_at": _iso(ts),
-            "author_id": AGENT_ID,
-            "metadata": {"system": {}, "custom": {}},
-            "via": {"channel": "api"},
-            "events": events,
-        }
-        return 200, {"ticket": self._ticket_json(ticket), "audit": audit}, {}
+            audit = {
+                "id": self._next_audit,
+                "ticket_id": ticket.id,
+                "created_at": _iso(ts),
+                "author_id": int((comment_data or {}).get("author_id") or AGENT_ID),
+                "metadata": {"system": {"client": "zenpy"}, "custom": copy.deepcopy(metadata)},
+                "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}},
+                "events": events,
+            }
+            self._next_audit += 1
+            ticket.audits.append(audit)
+        payload: dict[str, Any] = {"ticket": self._ticket_json(ticket)}
+        if audit is not None:
+            payload["audit"] = copy.deepcopy(audit)
+        return 200, payload, {}
+
+    def _check_status(self, ticket: _Ticket, status: Any) -> None:
+        if status is None:
+            return
+        if status not in STATUSES:
+            raise _HTTPError(422, self._invalid("status", f"Status: {status} is not valid"))
+        if status == "hold" and not self.hold_enabled:
+            # Custom ticket statuses API: "The "hold" status category and its corresponding
+            # system ticket status are optional"; a new account has it off (Admin Center >
+            # Tickets > Settings > "Enable On-hold status").
+            raise _HTTPError(422, self._invalid("status", "Status: hold is not available"))
+        if status == "new" and ticket.status != "new":
+            # About native system ticket rules: "After a ticket's status has been changed
+            # from New, it can never be set back to New."
+            raise _HTTPError(422, self._invalid("status", "Status: can't be set back to new"))
 
     def _new_event_id(self) -> int:
         event_id = self._next_comment
@@ -943,9 +1162,12 @@ class ZendeskFake:
         }
 
     def _put_spam(self, ticket_id: str, **_: Any) -> Response:
+        """Tickets API, "Mark Ticket as Spam and Suspend Requester"; in Zendesk Support
+        (support.zendesk.com, "Marking a ticket as spam and suspending the requester") the
+        ticket is deleted and its requester suspended: the API then answers 404 for it."""
         ticket = self._ticket(ticket_id)
         ticket.tags = _dedupe([*ticket.tags, "spam"])
-        ticket.status = "closed"
+        ticket.deleted = True
         ticket.updated_ts = self._tick(ticket)
         requester = self._users.get(ticket.requester_id)
         if requester is not None:
@@ -957,14 +1179,26 @@ class ZendeskFake:
         return f"{self._base()}{API_PREFIX}{path}?{urlencode(params, safe='[],')}"
 
     def _get_comments(self, ticket_id: str, query: dict[str, str], **_: Any) -> Response:
+        """Ticket Comments API, "List Comments": oldest first unless sort_order=desc, cursor
+        or offset pagination, at most 100 a page."""
         ticket = self._ticket(ticket_id)
         comments = [self._comment_json(c) for c in ticket.comments]
+        return self._paged(comments, f"tickets/{ticket.id}/comments.json", "comments", query)
+
+    def _get_audits(self, ticket_id: str, query: dict[str, str], **_: Any) -> Response:
+        """Ticket Audits API, "List Audits for a Ticket": cursor or offset pagination,
+        "Returns a maximum of 100 records per page", sort_order "asc" (default) or "desc"."""
+        ticket = self._ticket(ticket_id)
+        audits = copy.deepcopy(ticket.audits)
+        return self._paged(audits, f"tickets/{ticket.id}/audits.json", "audits", query)
+
+    def _paged(self, items: list[dict], path: str, key: str, query: dict[str, str]) -> Response:
+        comments = items
         if query.get("sort_order") == "desc":
             comments.reverse()
-        path = f"tickets/{ticket.id}/comments.json"
         extra = {k: v for k, v in query.items() if k in ("include_inline_images", "sort_order")}
         if any(k.startswith("page[") for k in query):
-            return 200, self._cursor_page(comments, path, query, extra), {}
+            return 200, self._cursor_page(comments, path, query, extra, key), {}
         try:
             page = max(1, int(query.get("page", 1)))
             per_page = min(MAX_CURSOR_PAGE, max(1, int(query.get("per_page", 100))))
@@ -974,7 +1208,7 @@ class ZendeskFake:
         chunk = comments[start : start + per_page]
         more = start + per_page < len(comments)
         payload = {
-            "comments": chunk,
+            key: chunk,
             "next_page": self._page_url(path, {**extra, "page": page + 1, "per_page": per_page})
             if more
             else None,
@@ -986,7 +1220,12 @@ class ZendeskFake:
         return 200, payload, {}
 
     def _cursor_page(
-        self, items: list[dict], path: str, query: dict[str, str], extra: dict[str, str]
+        self,
+        items: list[dict],
+        path: str,
+        query: dict[str, str],
+        extra: dict[str, str],
+        key: str = "comments",
     ) -> dict:
         try:
             size = min(MAX_CURSOR_PAGE, max(1, int(query.get("page[size]", 100))))
@@ -1009,7 +1248,7 @@ class ZendeskFake:
         after = _encode_cursor(chunk[-1]["id"]) if chunk else None
         before = _encode_cursor(chunk[0]["id"]) if chunk else None
         return {
-            "comments": chunk,
+            key: chunk,
             "meta": {"has_more": has_more, "after_cursor": after, "before_cursor": before},
             "links": {
                 "next": self._page_url(path, {**extra, "page[size]": size, "page[after]": after})
@@ -1022,6 +1261,10 @@ class ZendeskFake:
         }
 
     def _get_export(self, query: dict[str, str], **_: Any) -> Response:
+        if self._users[AGENT_ID]["role"] != "admin":
+            # Incremental Exports API, every endpoint: "Allowed for: Admins". An agent gets
+            # 403 Forbidden (support.zendesk.com community post 4428358191514 records it).
+            raise _HTTPError(403)
         self._check_export_rate()
         try:
             per_page = min(MAX_EXPORT_PAGE, max(1, int(query.get("per_page", MAX_EXPORT_PAGE))))
@@ -1115,7 +1358,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed-tickets", type=int, default=0)
     parser.add_argument("--email", default="bot@example.com")
     parser.add_argument("--token", default="zd-test-token")
-    parser.add_argument("--export-lag", type=int, default=0)
+    parser.add_argument("--export-lag", type=int, default=EXPORT_HOLDBACK_SECONDS)
     args = parser.parse_args(argv)
     fake = ZendeskFake(args.email, args.token, export_lag_seconds=args.export_lag)
     if args.seed_tickets:

@@ -70,7 +70,7 @@ def load_run(
     mostly waiting out Retry-After."""
     connection = redis.Redis.from_url(redis_server.url)
     connection.flushall()
-    with SlackFake() as slack, ZendeskFake() as zendesk:
+    with SlackFake() as slack, ZendeskFake(export_lag_seconds=0) as zendesk:
         invite_desk_bot(slack)
         slack.add_user(AGENT, "ana.agente", real_name="Ana Agente")
         env = desk_environment(slack, zendesk, redis_server.url)

@@ -23,7 +23,7 @@ from bot.lifecycle import Case, Event, State, apply
 from bot.records import CardRef, CaseRecord, Reply, Ticket
 from bot.runtime import Runtime, build_runtime, set_runtime, utcnow
 from bot.steps import window_job_id
-from bot.triage import Decision, decide
+from bot.triage import Decision, decide, not_fixed
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
 from tests.faults.helpers import Workers, ZendeskTap, wait_for
@@ -159,12 +159,13 @@ def test_fault11_1000_windows_survive_a_redis_crash_and_killed_workers(
             zendesk.add_user_comment(tid, "No me sirvió, sigue fallando.")
             rt.queue.enqueue("workers.intake.ingest_ticket", tid, job_id=f"webhook-{tid}")
         wait_for(
-            lambda: all(rt.store.get(t).case.state is State.NEW for t in replying),
+            lambda: all(rt.store.get(t).case.state is State.USER_ANSWERED for t in replying),
             20,
             "the users' answers to stop their clocks",
         )
         time.sleep(max(0.0, answered + 2.1 - time.time()))  # the agent reads the answer first
         for tid in replying:
+            not_fixed(rt, tid, AGENT, utcnow())  # the agent records "sigue el problema"
             decide(
                 rt,
                 tid,

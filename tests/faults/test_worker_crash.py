@@ -11,7 +11,7 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from bot.lifecycle import State
-from bot.zendesk import reply_marker
+from bot.zendesk import MARKER_KEY, reply_marker
 from tests.faults.helpers import (
     Workers,
     ZendeskTap,
@@ -43,7 +43,8 @@ def assert_sent_once(desk: Desk, tid: int) -> None:
     assert record.case.state is State.AWAITING_CONFIRMATION
     ticket = desk.zendesk.ticket(tid)
     assert ticket["status"] == "pending"
-    assert reply_marker(reply.reply_id) in ticket["tags"]
+    markers = [a["metadata"]["custom"].get(MARKER_KEY) for a in desk.zendesk.audits(tid)]
+    assert markers.count(reply_marker(reply.reply_id)) == 1
     notes = [n for n in desk.zendesk.internal_notes(tid) if "Producto no soportado" in n["body"]]
     assert len(notes) == 1, "the decision note is written once too"
 

@@ -330,15 +330,29 @@ def test_resolved_by_expiry(catalog: Catalog) -> None:
     assert block(card, ids.BLOCK_CARD_ACTIONS) is None
 
 
-def test_user_reply_in_the_window_brings_the_buttons_back(catalog: Catalog) -> None:
+def test_user_reply_in_the_window_shows_the_words_and_asks_the_agent(catalog: Catalog) -> None:
     record = make_record(Event.UNSUPPORTED_PRODUCT, Event.USER_REPLIED)
-    assert record.case.state is State.NEW
+    record = dataclasses.replace(record, user_words="Sí, ya funciona <!channel>")
+    assert record.case.state is State.USER_ANSWERED
     card = ticket_card(record, catalog)
-    assert status(card) == (
-        "💬 El usuario respondió durante el plazo de cierre: el caso vuelve a triage"
-    )
+    shown = status(card)
+    assert shown.startswith("💬 *El usuario respondió*")
+    assert "Sí, ya funciona &lt;!channel&gt;" in shown and "<!channel>" not in shown
     actions = block(card, ids.BLOCK_CARD_ACTIONS)
     assert actions is not None
+    assert [b["action_id"] for b in actions["elements"]] == [
+        ids.ACTION_USER_CONFIRMED,
+        ids.ACTION_NOT_FIXED,
+        ids.ACTION_PROPOSE_RESOLUTION,
+    ]
+
+
+def test_not_fixed_brings_the_triage_buttons_back(catalog: Catalog) -> None:
+    record = make_record(Event.UNSUPPORTED_PRODUCT, Event.USER_REPLIED, Event.NOT_FIXED)
+    assert record.case.state is State.NEW
+    card = ticket_card(record, catalog)
+    assert "problema sigue" in status(card)
+    actions = block(card, ids.BLOCK_CARD_ACTIONS)
     assert [b["action_id"] for b in actions["elements"]] == list(ids.TRIAGE_ACTIONS)
 
 

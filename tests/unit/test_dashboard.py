@@ -191,6 +191,7 @@ def test_counts_oldest_and_lists():
         State.IN_PROGRESS: 2,
         State.FIXED: 1,
         State.AWAITING_CONFIRMATION: 2,
+        State.USER_ANSWERED: 0,
     }
     assert ov.total == 13 and ov.finished == 2
     assert ov.oldest_new["id"] == 2

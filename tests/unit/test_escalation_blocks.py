@@ -63,6 +63,13 @@ PATHS: dict[State, tuple[Event, ...]] = {
         Event.PROPOSE_RESOLUTION,
         Event.USER_CONFIRMED,
     ),
+    State.USER_ANSWERED: (
+        *TO_IN_PROGRESS,
+        Event.MARK_FIXED,
+        Event.PROPOSE_RESOLUTION,
+        Event.USER_REPLIED,
+    ),
+    State.CLOSED_IN_ZENDESK: (*TO_IN_PROGRESS, Event.CLOSED_IN_ZENDESK),
 }
 
 
@@ -263,10 +270,16 @@ def test_escalation_status_names_the_maintainer_and_the_diagnosis(catalog: Catal
     resolved = texts(escalation_message(escalated(State.RESOLVED), catalog))
     assert "Caso resuelto" in resolved
 
+    answered = texts(escalation_message(escalated(State.USER_ANSWERED), catalog))
+    assert "El usuario respondió" in answered
+    closed = texts(escalation_message(escalated(State.CLOSED_IN_ZENDESK), catalog))
+    assert "terminó en Zendesk" in closed
+
 
 def test_reopened_case_shows_the_earlier_fix_and_the_fix_button_again(catalog: Catalog) -> None:
     record = escalated(State.AWAITING_CONFIRMATION)
-    reopened = apply(record.case, Event.USER_REPLIED, "system", NOW + timedelta(hours=1))
+    answered = apply(record.case, Event.USER_REPLIED, "usuario", NOW + timedelta(hours=1))
+    reopened = apply(answered, Event.NOT_FIXED, "U0AGENT001", NOW + timedelta(hours=1))
     record = dataclasses.replace(record, case=reopened)
     assert record.case.state is State.IN_PROGRESS
     message = escalation_message(record, catalog)

@@ -50,9 +50,24 @@ EXPECTED_TRANSITIONS: dict[tuple[State, Event], State] = {
     (S.IN_PROGRESS, E.PROPOSE_RESOLUTION): S.AWAITING_CONFIRMATION,
     (S.AWAITING_CONFIRMATION, E.USER_CONFIRMED): S.RESOLVED,
     (S.AWAITING_CONFIRMATION, E.WINDOW_EXPIRED): S.RESOLVED,
-    (S.AWAITING_CONFIRMATION, E.USER_REPLIED): S.NEW,
     (S.AWAITING_CONFIRMATION, E.REOPENED): S.NEW,
+    (S.AWAITING_CONFIRMATION, E.USER_REPLIED): S.USER_ANSWERED,
+    (S.RESOLVED, E.USER_REPLIED): S.USER_ANSWERED,
+    (S.USER_ANSWERED, E.USER_REPLIED): S.USER_ANSWERED,
+    (S.USER_ANSWERED, E.USER_CONFIRMED): S.RESOLVED,
+    (S.USER_ANSWERED, E.NOT_FIXED): S.NEW,
+    (S.USER_ANSWERED, E.PROPOSE_RESOLUTION): S.AWAITING_CONFIRMATION,
+    (S.NEW, E.CLOSED_IN_ZENDESK): S.CLOSED_IN_ZENDESK,
+    (S.ESCALATED, E.CLOSED_IN_ZENDESK): S.CLOSED_IN_ZENDESK,
+    (S.ASSIGNED, E.CLOSED_IN_ZENDESK): S.CLOSED_IN_ZENDESK,
+    (S.DIAGNOSED, E.CLOSED_IN_ZENDESK): S.CLOSED_IN_ZENDESK,
+    (S.IN_PROGRESS, E.CLOSED_IN_ZENDESK): S.CLOSED_IN_ZENDESK,
+    (S.FIXED, E.CLOSED_IN_ZENDESK): S.CLOSED_IN_ZENDESK,
+    (S.AWAITING_CONFIRMATION, E.CLOSED_IN_ZENDESK): S.CLOSED_IN_ZENDESK,
+    (S.USER_ANSWERED, E.CLOSED_IN_ZENDESK): S.CLOSED_IN_ZENDESK,
 }
+# Finished cases that hear nothing more (RESOLVED hears the user, see below).
+SILENT_FINAL = FINAL_STATES - {S.RESOLVED}
 ILLEGAL = sorted(
     set(itertools.product(State, Event)) - set(EXPECTED_TRANSITIONS),
     key=lambda pair: (pair[0].value, pair[1].value),
@@ -101,9 +116,9 @@ def triaged_awaiting() -> Case:
 
 
 def test_table_covers_every_state_and_event() -> None:
-    """Each state either has a way out or is final; each event is legal somewhere."""
+    """Each state has a way out unless it is silently final; each event is legal somewhere."""
     for state in State:
-        assert bool(allowed_events(state)) != (state in FINAL_STATES), state
+        assert bool(allowed_events(state)) != (state in SILENT_FINAL), state
     assert {event for (_, event) in EXPECTED_TRANSITIONS} == set(Event)
 
 
@@ -140,7 +155,19 @@ def test_illegal_and_legal_partition_the_product() -> None:
     assert len(ILLEGAL) + len(EXPECTED_TRANSITIONS) == len(State) * len(Event)
 
 
-@pytest.mark.parametrize("state", list(FINAL_STATES), ids=lambda s: s.value)
+def test_a_resolved_case_hears_only_the_user() -> None:
+    """A requester's comment reopens a solved ticket in Zendesk: the case goes back to the
+    agent, who records whether the user confirms; nothing else moves a resolved case."""
+    resolved = fire(triaged_awaiting(), E.USER_CONFIRMED)
+    assert resolved.is_final and allowed_events(S.RESOLVED) == {E.USER_REPLIED}
+    back = fire(resolved, E.USER_REPLIED, NOW + timedelta(days=2), reason="sigue fallando")
+    assert back.state is S.USER_ANSWERED and not back.is_final
+    assert back.timeline[-1].reason == "sigue fallando"
+    assert fire(back, E.USER_CONFIRMED).state is S.RESOLVED
+    assert fire(back, E.NOT_FIXED).state is S.NEW
+
+
+@pytest.mark.parametrize("state", sorted(SILENT_FINAL), ids=lambda s: s.value)
 def test_final_states_accept_nothing(state: State) -> None:
     case = in_state(state)
     assert case.is_final
@@ -168,9 +195,14 @@ def test_only_confirmation_or_expiry_resolves(state: State, event: Event) -> Non
 
 
 @pytest.mark.parametrize("event", sorted(RESOLVING_EVENTS, key=str), ids=lambda e: e.value)
-def test_resolving_events_resolve_only_from_awaiting_confirmation(event: Event) -> None:
+def test_resolving_events_resolve_only_while_the_user_is_heard(event: Event) -> None:
+    """Expiry only from a running window; the user's confirmation, recorded by the agent,
+    also after the user answered (by e-mail, during the window or after it)."""
+    sources = {S.AWAITING_CONFIRMATION} | (
+        {S.USER_ANSWERED} if event is E.USER_CONFIRMED else set()
+    )
     for state in State:
-        if state is S.AWAITING_CONFIRMATION:
+        if state in sources:
             assert fire(in_state(state), event).state is S.RESOLVED
         else:
             with pytest.raises(IllegalTransition):
@@ -209,7 +241,8 @@ def test_window_expired_refused_for_another_generation(generation: int | None) -
 def test_window_expired_refused_for_a_timer_of_a_reopened_window() -> None:
     first = triaged_awaiting()
     old_generation = first.window_generation
-    back = fire(first, E.USER_REPLIED, NOW + timedelta(hours=1))
+    answered = fire(first, E.USER_REPLIED, NOW + timedelta(hours=1))
+    back = fire(answered, E.NOT_FIXED, NOW + timedelta(hours=1))
     second = fire(back, E.RESOLVE_WITH_INFORMATION, NOW + timedelta(hours=2))
     assert second.window_generation == old_generation + 1
     with pytest.raises(IllegalTransition):
@@ -302,20 +335,28 @@ def test_each_new_window_gets_a_new_generation() -> None:
 # --- back from the window --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("event", [E.USER_REPLIED, E.REOPENED], ids=lambda e: e.value)
+def back_to_work(case: Case, event: Event) -> Case:
+    """NOT_FIXED (after the user's reply) or REOPENED (the ticket reopened in Zendesk)."""
+    if event is E.NOT_FIXED:
+        case = fire(case, E.USER_REPLIED, NOW + timedelta(minutes=30))
+        assert case.state is S.USER_ANSWERED and case.window_deadline is None
+    return fire(case, event, NOW + timedelta(hours=1))
+
+
+@pytest.mark.parametrize("event", [E.NOT_FIXED, E.REOPENED], ids=lambda e: e.value)
 def test_never_escalated_case_goes_back_to_new(event: Event) -> None:
     case = triaged_awaiting()
     assert not case.was_escalated
-    after = fire(case, event, NOW + timedelta(hours=1))
+    after = back_to_work(case, event)
     assert after.state is S.NEW
     assert after.timeline[-1].to_state is S.NEW
 
 
-@pytest.mark.parametrize("event", [E.USER_REPLIED, E.REOPENED], ids=lambda e: e.value)
+@pytest.mark.parametrize("event", [E.NOT_FIXED, E.REOPENED], ids=lambda e: e.value)
 def test_escalated_case_goes_back_to_in_progress(event: Event) -> None:
     case = escalated_awaiting()
     assert case.was_escalated
-    after = fire(case, event, NOW + timedelta(hours=1))
+    after = back_to_work(case, event)
     assert after.state is S.IN_PROGRESS
     assert after.timeline[-1].to_state is S.IN_PROGRESS
     # and work continues from there
@@ -387,11 +428,11 @@ def test_non_triage_events_do_not_change_decided_by() -> None:
     assert case.decision is E.ESCALATE
 
 
-def test_decision_is_the_first_triage_decision() -> None:
+def test_decision_is_the_latest_triage_decision() -> None:
     case = triaged_awaiting()
-    case = fire(case, E.USER_REPLIED)
+    case = fire(fire(case, E.USER_REPLIED), E.NOT_FIXED)
     case = apply(case, E.ESCALATE, "U0AGENT002", NOW + timedelta(hours=1))
-    assert case.decision is E.RESOLVE_WITH_INFORMATION
+    assert case.decision is E.ESCALATE
     assert case.decided_by == "U0AGENT002"  # the latest triage decision's author
 
 
