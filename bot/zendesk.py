@@ -106,6 +106,10 @@ class ZendeskGateway:
             end_of_stream=bool(data.get("end_of_stream", True)),
         )
 
+    def current_user(self) -> dict[str, Any]:
+        """The API user (users/me): who the desk's credentials sign in as."""
+        return self._get("users/me.json")["user"]
+
     def raw_ticket(self, ticket_id: int) -> dict[str, Any]:
         return self._get(f"tickets/{ticket_id}.json")["ticket"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from bot.health import record_intake
 from bot.lifecycle import Case
 from bot.records import CaseRecord, Ticket
 from bot.runtime import Runtime, get_runtime, utcnow
@@ -75,6 +76,7 @@ def poll_intake() -> dict[str, int]:
                 break
     finally:
         lock.release()
+    record_intake(rt.redis, counts)
     log.info("intake: %s", counts)
     return counts
 
