@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -16,12 +17,26 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot import health, http_guard
 from bot.catalog import CatalogError
 from bot.config import ConfigError, load_settings
 from bot.runtime import Runtime, build_runtime, slack_client, utcnow
-from handlers import commands, escalation, home, triage, webhook
+from handlers import commands, common, escalation, home, triage, webhook
 
 log = logging.getLogger("soporte")
+JSON = "application/json"
+
+
+class _WithoutBody(logging.Filter):
+    """Bolt logs the whole body of a request whose signature fails: keep only the verdict."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "signature" in str(record.msg):
+            record.msg, record.args = "Invalid request signature detected (body not logged)", ()
+        return True
+
+
+logging.getLogger("slack_bolt.RequestVerification").addFilter(_WithoutBody())
 
 
 def create_app(rt: Runtime, listener_executor: Executor | None = None) -> App:
@@ -32,6 +47,7 @@ def create_app(rt: Runtime, listener_executor: Executor | None = None) -> App:
         process_before_response=False,
         listener_executor=listener_executor or ThreadPoolExecutor(max_workers=16),
     )
+    app.error(common.on_listener_error)
     triage.register(app, rt)
     escalation.register(app, rt)
     commands.register(app, rt)
@@ -40,29 +56,41 @@ def create_app(rt: Runtime, listener_executor: Executor | None = None) -> App:
 
 
 def create_wsgi(rt: Runtime, app: App | None = None) -> Any:
-    """WSGI entry: Slack at /slack/events, Zendesk at /zendesk/webhook, /healthz."""
+    """WSGI entry: Slack at /slack/events, Zendesk at /zendesk/webhook, /healthz.
+
+    Every POST body goes through bot.http_guard first: bounded, signed and well-formed, or
+    refused with a quiet 4xx before Bolt (or the webhook) reads a byte of it.
+    """
     slack = SlackRequestHandler(app or create_app(rt))
+    secret = rt.settings.slack_signing_secret
+
+    def respond(start_response: Any, status: int, body: bytes, kind: str) -> list[bytes]:
+        start_response(
+            f"{status} {http_guard.REASONS.get(status, 'OK')}",
+            [("Content-Type", kind), ("Content-Length", str(len(body)))],
+        )
+        return [body]
 
     def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == "/zendesk/webhook" and environ.get("REQUEST_METHOD") == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = environ["wsgi.input"].read(length) if length else b""
-            headers = {
-                key[5:].replace("_", "-").lower(): value
-                for key, value in environ.items()
-                if key.startswith("HTTP_")
-            }
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        try:
+            if path == "/healthz" and method in ("GET", "HEAD"):
+                status, report = health.report(
+                    health.desk_health(rt.queue, rt.settings.intake_interval)
+                )
+                return respond(start_response, status, json.dumps(report).encode(), JSON)
+            if path not in ("/slack/events", "/zendesk/webhook"):
+                raise http_guard.Refused(404, "unknown path")
+            if method != "POST":
+                raise http_guard.Refused(405, f"{method} not allowed")
+            if path == "/slack/events":
+                return slack(http_guard.guard_slack(secret, environ), start_response)
+            body = http_guard.read_body(environ)
+            headers = http_guard.headers_of(environ)
             status, text = webhook.handle(rt, headers, body, utcnow())
-            start_response(
-                f"{status} {'OK' if status < 400 else 'Error'}",
-                [("Content-Type", "text/plain; charset=utf-8")],
-            )
-            return [text.encode()]
-        if path == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ok"]
-        return slack(environ, start_response)
+            return respond(start_response, status, text.encode(), "text/plain; charset=utf-8")
+        except http_guard.Refused as refusal:
+            return http_guard.refuse(start_response, environ, refusal)
 
     return wsgi
 
@@ -78,6 +106,8 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
+    timeout = http_guard.READ_TIMEOUT  # a body that never arrives does not hold a thread
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug(format, *args)
 

@@ -6,8 +6,10 @@ import logging
 import uuid
 from typing import Any
 
+import redis
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot import texts
 from bot.runtime import Runtime
@@ -51,3 +53,42 @@ def open_modal(client: WebClient, rt: Runtime, body: dict[str, Any], view: dict[
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
         tell(rt, body, "No pude abrir el formulario a tiempo; vuelve a presionar el botón.")
+
+
+OUTAGE = (
+    "⚠️ No pude registrar tu acción: la base de datos del soporte no responde en este momento. "
+    "No cambió nada; vuelve a intentarlo en un minuto."
+)
+
+
+def tell_now(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """A private answer sent from the request itself, for when Redis (and so RQ) is down."""
+    user = (body.get("user") or {}).get("id") or body.get("user_id")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    response_url = body.get("response_url")
+    if response_url:
+        sent = WebhookClient(response_url, timeout=5).send(
+            text=text, response_type="ephemeral", replace_original=False
+        )
+        if sent.status_code < 300:
+            return
+    if channel:
+        client.chat_postEphemeral(channel=channel, user=user, text=text)
+    elif user:
+        client.chat_postMessage(channel=user, text=text)
+
+
+def on_listener_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
+    """Bolt's error handler: a listener that failed on a Redis outage tells the clicker."""
+    kind = body.get("type") or ("slash_command" if body.get("command") else "?")
+    if not isinstance(error, redis.RedisError):
+        log.error("listener for %s failed: %s", kind, type(error).__name__, exc_info=error)
+        return
+    log.error("listener for %s failed: Redis unavailable (%s)", kind, type(error).__name__)
+    if kind in ("block_actions", "block_suggestion") or body.get("command"):
+        try:
+            tell_now(client, body, OUTAGE)
+        except Exception as exc:  # Slack is down too: nothing left to tell them with
+            log.warning("could not tell the user about the outage: %s", type(exc).__name__)
