@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
-import subprocess
 import sys
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
@@ -17,9 +15,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot import health, http_guard
-from bot.catalog import CatalogError
-from bot.config import ConfigError, load_settings
+from bot import health, http_guard, preflight
 from bot.runtime import Runtime, build_runtime, slack_client, utcnow
 from handlers import commands, common, escalation, home, triage, webhook
 
@@ -96,8 +92,14 @@ def create_wsgi(rt: Runtime, app: App | None = None) -> Any:
 
 
 def wsgi_from_env() -> Any:
-    """For gunicorn: `gunicorn 'app:wsgi_from_env()'`."""
-    logging.basicConfig(level=logging.INFO)
+    """For gunicorn: `gunicorn 'app:wsgi_from_env()'`. A wrong setting stops the worker
+    with one line per problem (gunicorn then halts: "App failed to load")."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    try:
+        preflight.local_problems(os.environ)
+    except preflight.StartupRefused as refused:
+        print(refused.report(), file=sys.stderr)
+        sys.exit(4)
     return create_wsgi(build_runtime())
 
 
@@ -117,84 +119,44 @@ def serve_http(wsgi: Any, port: int, host: str = "0.0.0.0") -> WSGIServer:
     return make_server(host, port, wsgi, _ThreadingWSGIServer, handler_class=_QuietHandler)
 
 
-def _start_embedded_redis(env: dict[str, str]) -> Any:
-    from bot.embedded_redis import EmbeddedRedis
+def serve_socket_mode(rt: Runtime) -> None:
+    """Hold the WebSocket to Slack and serve the same Bolt app over it (Socket Mode)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    server = EmbeddedRedis(Path(env.get("SOPORTE_DATA", ".soporte-data")) / "redis").start()
-    env["REDIS_URL"] = server.url
-    os.environ["REDIS_URL"] = server.url
-    log.info("embedded Redis (Valkey) at %s", server.url)
-    return server
+    SocketModeHandler(create_app(rt), rt.settings.slack_app_token).start()
 
 
-def main() -> int:
+USAGE = "usage: python app.py [desk | check | socket]"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`desk` (the default, `./run app`): check, then run every process under supervisor;
+    `check`: only the start-up checks; `socket`: the Socket Mode process of the Procfile."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = sys.argv[1:] if argv is None else argv
+    command = args[0] if args else "desk"
+    if command not in ("desk", "check", "socket") or len(args) > 1:
+        print(USAGE, file=sys.stderr)
+        return 2
     env = dict(os.environ)
     try:
-        settings = load_settings(env)
-        from bot.catalog import load_catalog
+        checked = preflight.local_problems(env)
+        if command == "socket":
+            serve_socket_mode(build_runtime(env))
+            return 0
+        problems = preflight.service_problems(checked, port=command == "desk")
+        if problems:
+            raise preflight.StartupRefused(problems)
+        if command == "check":
+            print("soporte: every start-up check passed")
+            return 0
+        from bot.supervision import run_desk
 
-        load_catalog(settings.catalog_path)
-    except (ConfigError, CatalogError) as exc:
-        print(f"soporte cannot start:\n{exc}", file=sys.stderr)
+        data = Path(env.get("SOPORTE_DATA") or ".soporte-data").resolve()
+        return run_desk(env, data, checked.settings.redis_url, checked.settings.port)
+    except preflight.StartupRefused as refused:
+        print(refused.report(), file=sys.stderr)
         return 2
-    redis_server = None if settings.redis_url else _start_embedded_redis(env)
-    children = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "rq.cli",
-                "worker",
-                "-w",
-                "workers.worker.DeskWorker",
-                "--with-scheduler",
-                "--maintenance-interval",
-                "30",
-                "--url",
-                env["REDIS_URL"],
-                "soporte",
-            ],
-            env=env,
-        ),
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "rq.cli",
-                "cron",
-                "--url",
-                env["REDIS_URL"],
-                "workers/cron_config.py",
-            ],
-            env=env,
-        ),
-    ]
-    rt = build_runtime(env)
-    app = create_app(rt)
-    try:
-        if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            log.info("Socket Mode; Zendesk webhook on port %s", settings.port)
-            http = serve_http(create_wsgi(rt, app), settings.port)
-            import threading
-
-            threading.Thread(target=http.serve_forever, daemon=True).start()
-            SocketModeHandler(app, settings.slack_app_token).start()
-        else:
-            log.info("HTTP mode on port %s (/slack/events, /zendesk/webhook)", settings.port)
-            serve_http(create_wsgi(rt, app), settings.port).serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for child in children:
-            child.send_signal(signal.SIGTERM)
-        for child in children:
-            child.wait(timeout=30)
-        if redis_server:
-            redis_server.stop()
-    return 0
 
 
 if __name__ == "__main__":
