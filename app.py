@@ -35,9 +35,17 @@ class _WithoutBody(logging.Filter):
 logging.getLogger("slack_bolt.RequestVerification").addFilter(_WithoutBody())
 
 
+class DeskApp(App):
+    """Bolt's App whose every listener answers a Redis outage itself (answers_outages)."""
+
+    def _register_listener(self, functions: Any, *args: Any, **kwargs: Any) -> Any:
+        shielded = [common.answers_outages(f) for f in functions]
+        return super()._register_listener(shielded, *args, **kwargs)
+
+
 def create_app(rt: Runtime, listener_executor: Executor | None = None) -> App:
     """The Bolt app with every listener registered."""
-    app = App(
+    app = DeskApp(
         signing_secret=rt.settings.slack_signing_secret,
         client=slack_client(rt.settings),
         process_before_response=False,

@@ -22,7 +22,7 @@ from rq.scheduler import RQScheduler
 INTAKE_KEY = "soporte:health:intake"  # when the last intake run finished, and what it did
 PROBES_KEY = "soporte:health:probes"  # hash: service -> {"ok", "at", "detail"}
 PROBE_INTERVAL = 60
-WORKER_STALE = 60  # the workers heartbeat every 15 s (--worker-ttl 30)
+WORKER_STALE = 30  # the workers heartbeat every 5 s (--worker-ttl 20)
 SCHEDULER_STALE = 30  # RQ's scheduler heartbeats every second
 CRON_STALE = 150  # rq cron heartbeats after every sleep, at most 60 s
 PROBE_STALE = 3 * PROBE_INTERVAL

@@ -9,6 +9,7 @@ business, not these checks'.
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -86,8 +87,13 @@ def redis_problems(url: str) -> list[str]:
 
 
 def slack_problems(settings: Settings) -> list[str]:
+    quiet = logging.getLogger("soporte.preflight.slack")  # the one line below says it all
+    quiet.setLevel(logging.CRITICAL)
     client = WebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=TIMEOUT
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=TIMEOUT,
+        logger=quiet,
     )
     try:
         client.auth_test()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import redis
+from slack_bolt import Args
+from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -80,15 +83,39 @@ def tell_now(client: WebClient, body: dict[str, Any], text: str) -> None:
         client.chat_postMessage(channel=user, text=text)
 
 
-def on_listener_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
-    """Bolt's error handler: a listener that failed on a Redis outage tells the clicker."""
+def answers_outages(listener: Callable[..., Any]) -> Callable[..., Any]:
+    """`listener`, catching a Redis outage itself: the clicker is told it did not take.
+
+    Bolt must not see that exception: raised after ack(), it makes Bolt drop the ack and
+    answer 404 "unhandled request" when the failure comes fast (its thread runner sets
+    ack.response to None). Bolt hands the wrapper everything as `args` (slack_bolt.Args)
+    and the wrapper passes on what `listener` asks for by name."""
+    names = get_arg_names_of_callable(listener)
+
+    def shielded(args: Args) -> Any:
+        try:
+            return listener(**{name: getattr(args, name) for name in names})
+        except redis.RedisError as exc:
+            on_outage(exc, args.body, args.client)
+            return None
+
+    shielded.__name__ = getattr(listener, "__name__", "listener")
+    shielded.__qualname__ = getattr(listener, "__qualname__", shielded.__name__)
+    return shielded
+
+
+def on_outage(error: redis.RedisError, body: dict[str, Any], client: WebClient) -> None:
+    """Log a Redis outage met by a listener; tell a clicker or a command's caller."""
     kind = body.get("type") or ("slash_command" if body.get("command") else "?")
-    if not isinstance(error, redis.RedisError):
-        log.error("listener for %s failed: %s", kind, type(error).__name__, exc_info=error)
-        return
     log.error("listener for %s failed: Redis unavailable (%s)", kind, type(error).__name__)
     if kind in ("block_actions", "block_suggestion") or body.get("command"):
         try:
             tell_now(client, body, OUTAGE)
         except Exception as exc:  # Slack is down too: nothing left to tell them with
             log.warning("could not tell the user about the outage: %s", type(exc).__name__)
+
+
+def on_listener_error(error: Exception, body: dict[str, Any]) -> None:
+    """Bolt's error handler: one line (and the traceback), never the request's body."""
+    kind = body.get("type") or ("slash_command" if body.get("command") else "?")
+    log.error("listener for %s failed: %s", kind, type(error).__name__, exc_info=error)
