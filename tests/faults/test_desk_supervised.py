@@ -352,7 +352,7 @@ def test_fault_desk6_a_click_during_a_redis_outage_is_answered_and_the_desk_come
         assert status == 503 and "redis" in report["failing"]
         time.sleep(max(0.0, 5 - (time.monotonic() - down)))
     finally:
-        live.redis = EmbeddedRedis(live.redis.data_dir, port=live.redis.port).start()
+        live.redis.start()  # the same port and append-only file
     healthy_after = live.process.wait_healthy(90)
     assert live.desk.case(tid).case.state is State.NEW, "the click during the outage did nothing"
     assert spam_click(live.desk, tid).send().status_code == 200
@@ -360,8 +360,9 @@ def test_fault_desk6_a_click_during_a_redis_outage_is_answered_and_the_desk_come
     [after] = live.carded()
     assert live.desk.case(after).card is not None
     wait_for(
-        lambda: {live.process.supervisor.states()[p] for p in ("worker", "cron", "web")}
-        == {"RUNNING"},
+        lambda: (
+            {live.process.supervisor.states()[p] for p in ("worker", "cron", "web")} == {"RUNNING"}
+        ),
         30,
         "every process running (those that died with Redis restarted)",
     )
