@@ -161,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.supervision import run_desk
 
         data = Path(env.get("SOPORTE_DATA") or ".soporte-data").resolve()
-        return run_desk(env, data, checked.settings.redis_url, checked.settings.port)
+        s = checked.settings
+        return run_desk(env, data, s.redis_url, s.port, s.start_retries)
     except preflight.StartupRefused as refused:
         print(refused.report(), file=sys.stderr)
         return 2

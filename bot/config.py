@@ -77,6 +77,7 @@ class Settings:
     diagnosis_reminder: timedelta = timedelta(hours=4)
     update_reminder: timedelta = timedelta(days=3)
     channel_rate: float = 1.0
+    start_retries: int = 15
 
     @property
     def socket_mode(self) -> bool:
@@ -202,6 +203,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         diagnosis_reminder=r.duration("REMIND_DIAGNOSIS_AFTER", "4h"),
         update_reminder=r.duration("REMIND_USER_UPDATE_AFTER", "3d"),
         channel_rate=r.check("SLACK_CHANNEL_RATE", "1", _rate, 1.0),
+        start_retries=r.integer(
+            "SOPORTE_START_RETRIES", "15", 1, 100, "attempts before ./run app gives up"
+        ),
     )
     if r.problems:
         raise ConfigError(r.problems)

@@ -101,7 +101,9 @@ def desk_programs(env: Mapping[str, str], redis_server: EmbeddedRedis | None, ru
     return programs
 
 
-def supervisor_config(programs: list[Program], run_dir: Path) -> str:
+def supervisor_config(
+    programs: list[Program], run_dir: Path, start_retries: int = START_RETRIES
+) -> str:
     """supervisord's configuration: foreground, logs to stdout, a control socket in run_dir."""
     sock = run_dir / "supervisor.sock"
     lines = [
@@ -133,7 +135,7 @@ def supervisor_config(programs: list[Program], run_dir: Path) -> str:
             f"autostart={'true' if program.name == 'redis' else 'false'}",
             "autorestart=true",
             f"startsecs={START_SECS.get(program.name, 2)}",
-            f"startretries={START_RETRIES}",
+            f"startretries={start_retries}",
             "stopsignal=TERM",
             f"stopwaitsecs={STOP_WAIT}",
             "stopasgroup=true",
@@ -246,9 +248,16 @@ def _die_with_parent() -> None:
 class Supervisor:
     """supervisord as a child process, driven through its XML-RPC control socket."""
 
-    def __init__(self, run_dir: Path, programs: list[Program], env: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        programs: list[Program],
+        env: Mapping[str, str],
+        start_retries: int = START_RETRIES,
+    ) -> None:
         self.run_dir = run_dir
         self.programs = programs
+        self.start_retries = start_retries
         self.env = dict(env)
         self.conf = run_dir / "supervisord.conf"
         self.process: subprocess.Popen[bytes] | None = None
@@ -265,7 +274,7 @@ class Supervisor:
             (self.run_dir / "supervisor.sock").unlink()
         fd = os.open(self.conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
-            out.write(supervisor_config(self.programs, self.run_dir))
+            out.write(supervisor_config(self.programs, self.run_dir, self.start_retries))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "supervisor.supervisord", "-c", str(self.conf)],
             env=self.env,
@@ -324,7 +333,13 @@ class _Stop(Exception):
     pass
 
 
-def run_desk(env: dict[str, str], data_dir: Path, redis_url: str | None, port: int) -> int:
+def run_desk(
+    env: dict[str, str],
+    data_dir: Path,
+    redis_url: str | None,
+    port: int,
+    start_retries: int = START_RETRIES,
+) -> int:
     """Run the desk until SIGTERM/SIGINT (exit 0) or a process gives up (exit 1)."""
     run_dir = data_dir / "run"
     about = {
@@ -346,7 +361,8 @@ def run_desk(env: dict[str, str], data_dir: Path, redis_url: str | None, port: i
             (data_dir / "redis").mkdir(parents=True, exist_ok=True)
             redis_url = embedded.url
         env = {**env, "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1"}
-        supervisor = Supervisor(run_dir, desk_programs(env, embedded, run_dir), env)
+        programs = desk_programs(env, embedded, run_dir)
+        supervisor = Supervisor(run_dir, programs, env, start_retries)
         return _supervise(supervisor, lock, shared, redis_url, embedded is not None, port)
     finally:
         if shared:
@@ -391,7 +407,7 @@ def _supervise(
                 log.error(
                     "%s kept failing to start (%d attempts); stopping the desk",
                     ", ".join(failed),
-                    START_RETRIES,
+                    supervisor.start_retries + 1,
                 )
                 return 1
             if shared and time.monotonic() - beat > DESK_TTL / 3:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.embedded_redis import free_port
+from bot.embedded_redis import EmbeddedRedis, free_port
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
 from tests.faults.desk_process import DeskProcess, alive
@@ -125,3 +125,26 @@ def _base_env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ZENDESK_"))}
+
+
+def test_fault_desk1_a_process_that_cannot_start_again_stops_the_whole_desk(
+    slack: SlackFake, zendesk: ZendeskFake, tmp_path: Path
+) -> None:
+    """Never half-alive: Redis goes away for good, rq cron dies and cannot start again; after
+    its retries (2 here, 15 by default) every process is stopped and the desk exits 1
+    naming it."""
+    redis = EmbeddedRedis(tmp_path / "redis", port=free_port(), persistent=False).start()
+    env = desk_environment(
+        slack, zendesk, redis.url, INTAKE_INTERVAL_SECONDS="10", SOPORTE_START_RETRIES="2"
+    )
+    desk = DeskProcess(env, tmp_path).start()
+    try:
+        desk.wait_healthy(60)
+        family = desk.family()
+        redis.stop()
+        assert desk.popen is not None and desk.popen.wait(90) == 1
+        assert "cron kept failing to start (3 attempts); stopping the desk" in desk.output()
+        wait_for(lambda: not [p for p in family if alive(p)], 10, "every process to be gone")
+    finally:
+        desk.kill_leftovers()
+        redis.stop()

@@ -45,6 +45,7 @@ def problems(**env: str) -> list[str]:
         ("SLACK_APP_TOKEN", "xoxb-not-an-app-token"),
         ("REDIS_URL", "localhost:6379"),
         ("SLACK_API_URL", "ftp://slack.example"),
+        ("SOPORTE_START_RETRIES", "0"),
     ],
 )
 def test_a_value_out_of_bounds_is_one_line_naming_its_variable(name: str, raw: str) -> None:
