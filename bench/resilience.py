@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +29,14 @@ from bench.desk import BenchError, Desk, wait_for
 from bench.reply import REPLY, signed_submission
 from bot.embedded_redis import EmbeddedRedis
 from bot.lifecycle import State
-from tests.faults.desk_process import DeskProcess
+from tests.faults.desk_process import (
+    DeskProcess,
+    children_of,
+    post_unread,
+    send_all,
+    vmhwm_kib,
+)
+from tests.faults.helpers import PreparedRequest
 
 Request = tuple[str, dict[str, str]]
 
@@ -65,22 +70,6 @@ def _post(url: str, request: Request) -> int:
         return 0
 
 
-def _together(url: str, batch: list[Request]) -> list[int]:
-    barrier = threading.Barrier(len(batch))
-    statuses = [0] * len(batch)
-
-    def fire(i: int) -> None:
-        barrier.wait()
-        statuses[i] = _post(url, batch[i])
-
-    threads = [threading.Thread(target=fire, args=(i,)) for i in range(len(batch))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return statuses
-
-
 def _carded(desk: Desk, url: str, tickets: list[int]) -> None:
     from tests.fakes.zendesk_api import webhook_headers
     from tests.harness import WEBHOOK_SECRET
@@ -95,27 +84,6 @@ def _carded(desk: Desk, url: str, tickets: list[int]) -> None:
         lambda: all((r := desk.rt.store.get(t)) is not None and r.card for t in tickets),
         timeout=180,
     )
-
-
-def _vmhwm(pid: int) -> int:
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("VmHWM")), 0)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def _sent(desk: Desk, tid: int) -> int:
@@ -179,15 +147,19 @@ def _measure(desk: Desk, process: DeskProcess, redis_server: EmbeddedRedis) -> R
     healthy_after = time.monotonic() - back
 
     # --- one unsigned 300 MB POST -----------------------------------------------------------
-    workers = _children(process.pid_of("web"))
-    before = max(_vmhwm(p) for p in workers)
-    answer, took = _huge_post(process.port, 300 * 1024 * 1024)
-    after = max(_vmhwm(p) for p in workers)
+    workers = children_of(process.pid_of("web"))
+    before = max(vmhwm_kib(p) for p in workers)
+    started = time.monotonic()
+    sent, first = post_unread(process.port, 300 * 1024 * 1024)
+    took = time.monotonic() - started
+    answer = f"{first.decode('latin-1') or 'connection reset'} after {sent // 2**20} MiB sent"
+    after = max(vmhwm_kib(p) for p in workers)
 
     # --- 200 clicks at once -----------------------------------------------------------------
     clicked = desk.seed_tickets(200, tag="c")
     _carded(desk, process.url, clicked)
-    statuses = _together(events, [signed_click(desk, t, 20_000 + n) for n, t in enumerate(clicked)])
+    clicks = [signed_click(desk, t, 20_000 + n) for n, t in enumerate(clicked)]
+    statuses = send_all([PreparedRequest(events, b.encode(), h) for b, h in clicks])
     wait_for(
         "the clicks to be decided",
         lambda: all(desk.rt.store.get(t).case.state is State.SPAM for t in clicked),
@@ -213,30 +185,6 @@ def _measure(desk: Desk, process: DeskProcess, redis_server: EmbeddedRedis) -> R
         decided=decided,
         lost=len(clicked) - decided,
     )
-
-
-def _huge_post(port: int, size: int) -> tuple[str, float]:
-    chunk = b"x" * (1024 * 1024)
-    head = (
-        "POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {size}\r\n\r\n"
-    )
-    started = time.monotonic()
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(head.encode())
-        sent = 0
-        try:
-            while sent < size:
-                sock.sendall(chunk)
-                sent += len(chunk)
-        except OSError:
-            pass
-        try:
-            first = sock.recv(200).split(b"\r\n", 1)[0].decode("latin-1")
-        except OSError:
-            first = "connection reset"
-    sent_mib = sent // (1024 * 1024)
-    return f"{first or 'closed'} after {sent_mib} MiB sent", time.monotonic() - started
 
 
 def resilience_rows(r: ResilienceResult) -> list[tuple[str, str]]:

@@ -9,11 +9,12 @@ desk's own RQ workers run the jobs.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from bot.runtime import Runtime
 from bot.supervision import Supervisor
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
-from tests.faults.helpers import ROOT, SUITE_LOG_FILES, _descendants, wait_for
+from tests.faults.helpers import ROOT, SUITE_LOG_FILES, PreparedRequest, _descendants, wait_for
 from tests.harness import Desk
 
 
@@ -131,14 +132,82 @@ class DeskProcess:
             self.popen.wait(5)
 
 
+def send_all(prepared: list[PreparedRequest]) -> list[int]:
+    """Fire every request at once (one thread each, released by a barrier); the statuses,
+    0 for a connection the server reset or refused."""
+    barrier = threading.Barrier(len(prepared))
+    statuses = [0] * len(prepared)
+
+    def fire(i: int) -> None:
+        barrier.wait()
+        try:
+            statuses[i] = prepared[i].send().status_code
+        except requests.RequestException:
+            statuses[i] = 0
+
+    threads = [threading.Thread(target=fire, args=(i,)) for i in range(len(prepared))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return statuses
+
+
+def post_unread(port: int, size: int, marker: bytes = b"") -> tuple[int, bytes]:
+    """Start an unsigned POST of `size` bytes to /slack/events and send until the server
+    stops reading; (bytes sent, the answer's first line, b"" if the connection was reset)."""
+    chunk = (marker + b"x" * (65536 - len(marker))) * 16
+    head = (
+        "POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {size}\r\n\r\n"
+    )
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.encode())
+        try:
+            while sent < size:
+                sock.sendall(chunk)
+                sent += len(chunk)
+        except OSError:  # the server answered and closed: the rest is never read
+            pass
+        try:
+            answer = sock.recv(4096)
+        except OSError:
+            answer = b""
+    return sent, answer.split(b"\r\n", 1)[0]
+
+
+def _stat_fields(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def parent_of(pid: int) -> int:
+    fields = _stat_fields(pid)
+    return int(fields[1]) if fields else 0
+
+
+def group_of(pid: int) -> int:
+    fields = _stat_fields(pid)
+    return int(fields[2]) if fields else 0
+
+
+def children_of(pid: int) -> list[int]:
+    return [p for p in _descendants(pid) if parent_of(p) == pid]
+
+
+def vmhwm_kib(pid: int) -> int:
+    """The kernel's high-water mark of the process's resident memory."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("VmHWM")), 0)
+
+
 def alive(pid: int) -> bool:
     """A process that exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    fields = _stat_fields(pid)
+    return bool(fields) and fields[0] != "Z"

@@ -4,6 +4,7 @@ start-ups that must be refused before anything is launched."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -122,8 +123,6 @@ def test_fault_desk10_a_wrong_setting_stops_start_up_with_one_line_naming_it(
 
 
 def _base_env() -> dict[str, str]:
-    import os
-
     return {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ZENDESK_"))}
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +26,16 @@ from bot.runtime import build_runtime
 from handlers.common import OUTAGE
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
-from tests.faults.desk_process import DeskProcess, RemoteDesk, alive
+from tests.faults.desk_process import (
+    DeskProcess,
+    RemoteDesk,
+    alive,
+    children_of,
+    group_of,
+    post_unread,
+    send_all,
+    vmhwm_kib,
+)
 from tests.faults.helpers import (
     MUNICIPALIDAD_NAME,
     PreparedRequest,
@@ -93,27 +101,6 @@ def spam_click(desk: RemoteDesk, tid: int) -> PreparedRequest:
     return prepare(desk.click, ids.ACTION_SPAM, tid)
 
 
-def send_all(prepared: list[PreparedRequest]) -> list[int]:
-    """Fire every request at once (one thread each, released by a barrier); the statuses,
-    0 for a connection the server reset or refused."""
-    barrier = threading.Barrier(len(prepared))
-    statuses = [0] * len(prepared)
-
-    def fire(i: int) -> None:
-        barrier.wait()
-        try:
-            statuses[i] = prepared[i].send().status_code
-        except requests.RequestException:
-            statuses[i] = 0
-
-    threads = [threading.Thread(target=fire, args=(i,)) for i in range(len(prepared))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return statuses
-
-
 # --- 4: strangers -----------------------------------------------------------------------------
 
 
@@ -165,52 +152,15 @@ def test_fault_desk8_junk_gets_a_quiet_4xx(live: Live) -> None:
     assert "Traceback" not in output
 
 
-def _vmhwm_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
-
-
-def _web_workers(live: Live) -> list[int]:
-    master = live.process.pid_of("web")
-    return [p for p in live.process.family() if _parent(p) == master]
-
-
-def _parent(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return 0
-
-
 def test_fault_desk5_a_300_mb_unsigned_post_is_refused_unread_and_unlogged(live: Live) -> None:
-    workers = _web_workers(live)
-    before = max(_vmhwm_kib(p) for p in workers)
+    workers = children_of(live.process.pid_of("web"))
+    before = max(vmhwm_kib(p) for p in workers)
     size = 300 * 1024 * 1024
     marker = b"CUERPO-RECHAZADO-5Q"
-    chunk = (marker + b"x" * (65536 - len(marker))) * 16
-    head = (
-        f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {size}\r\n\r\n"
-    )
-    answer = b""
-    with socket.create_connection(("127.0.0.1", live.process.port), timeout=10) as sock:
-        sock.sendall(head.encode())
-        sent = 0
-        try:
-            while sent < size:
-                sock.sendall(chunk)
-                sent += len(chunk)
-        except OSError:  # the server answered and closed: the rest is never read
-            pass
-        try:
-            answer = sock.recv(4096)
-        except OSError:  # reset before the answer could be read
-            answer = b""
+    sent, answer = post_unread(live.process.port, size, marker)
     assert sent < size, "the server read the whole 300 MB"
-    assert answer == b"" or b" 413 " in answer.split(b"\r\n")[0], answer[:200]
-    after = max(_vmhwm_kib(p) for p in workers if alive(p))
+    assert answer == b"" or b" 413 " in answer, answer
+    after = max(vmhwm_kib(p) for p in workers if alive(p))
     assert after - before < 20 * 1024, f"web worker grew by {(after - before) // 1024} MiB"
     time.sleep(0.5)
     assert marker.decode() not in live.process.output()
@@ -271,14 +221,10 @@ def test_fault_desk7_a_replayed_submission_takes_effect_once(live: Live) -> None
 # --- 1: a killed worker ---------------------------------------------------------------------------
 
 
-def _scheduler_pid(live: Live, worker: int) -> int | None:
-    children = [p for p in live.process.family() if _parent(p) == worker]
-    same_group = [p for p in children if Path(f"/proc/{p}/stat").exists() and _pgrp(p) == worker]
+def _scheduler_pid(worker: int) -> int | None:
+    """RQ's scheduler: the worker's child in the worker's group (a horse leads its own)."""
+    same_group = [p for p in children_of(worker) if group_of(p) == worker]
     return same_group[0] if same_group else None
-
-
-def _pgrp(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[2])
 
 
 def test_fault_desk1_a_sigkilled_worker_is_replaced_and_every_reply_sent_once(
@@ -293,7 +239,7 @@ def test_fault_desk1_a_sigkilled_worker_is_replaced_and_every_reply_sent_once(
             wait_for(lambda v=views: live.desk.slack.count("views.open") > v, 10, "a modal")
             live.desk.submit(live.desk.opened_view(), {ids.BLOCK_REPLY: text_value(REPLY)})
         worker = live.process.pid_of("worker")
-        scheduler = _scheduler_pid(live, worker)
+        scheduler = _scheduler_pid(worker)
         wait_for(
             lambda: sum(1 for t in tids if live.desk.case(t).replies[0].sent_at) >= 1,
             30,

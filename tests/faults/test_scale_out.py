@@ -7,6 +7,7 @@ one card, the right one, and every click is decided once."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ import requests
 from bot import ids
 from bot.embedded_redis import free_port
 from bot.lifecycle import State
-from tests.faults.desk_process import RemoteDesk
+from tests.faults.desk_process import RemoteDesk, send_all
 from tests.faults.helpers import (
     MUNICIPALIDAD_NAME,
     ROOT,
@@ -29,7 +30,6 @@ from tests.faults.helpers import (
     prepare,
     wait_for,
 )
-from tests.faults.test_desk_supervised import send_all
 from tests.harness import AGENTS_CHANNEL, Desk
 from workers.cards import CARD_EVENT
 
@@ -52,7 +52,7 @@ def webs(desk_env: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:
             proc = subprocess.Popen(
                 [*argv, "app:wsgi_from_env()"],
                 cwd=ROOT,
-                env={**_environ(), **env},
+                env={**os.environ, **env},
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
@@ -75,12 +75,6 @@ def webs(desk_env: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:
             proc.terminate()
         for proc, _ in started:
             proc.wait(20)
-
-
-def _environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def test_fault_scale_two_web_processes_three_workers_one_redis(
