@@ -22,7 +22,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import xmlrpc.client
 from collections.abc import Mapping
@@ -90,7 +89,9 @@ class Program:
     argv: list[str]
 
 
-def desk_programs(env: Mapping[str, str], redis_server: EmbeddedRedis | None, run_dir: Path):
+def desk_programs(
+    env: Mapping[str, str], redis_server: EmbeddedRedis | None, run_dir: Path
+) -> list[Program]:
     """What `./run app` runs: the Procfile's web, worker and cron (and socket in Socket
     Mode), plus the embedded Redis when REDIS_URL is unset."""
     wanted = ["worker", "cron", "web"] + (["socket"] if env.get("SLACK_APP_TOKEN") else [])
@@ -378,10 +379,7 @@ def _supervise(
     embedded: bool,
     port: int,
 ) -> int:
-    stopping = threading.Event()
-
     def on_signal(signum: int, _frame: Any) -> None:
-        stopping.set()
         raise _Stop()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -402,7 +400,12 @@ def _supervise(
             if supervisor.process is not None and supervisor.process.poll() is not None:
                 log.error("supervisord exited unexpectedly (%s)", supervisor.process.returncode)
                 return 1
-            failed = [name for name, state in supervisor.states().items() if state == "FATAL"]
+            try:
+                states = supervisor.states()
+            except (OSError, HTTPException):  # supervisord is going away: the check above says
+                time.sleep(0.5)
+                continue
+            failed = [name for name, state in states.items() if state == "FATAL"]
             if failed:
                 log.error(
                     "%s kept failing to start (%d attempts); stopping the desk",

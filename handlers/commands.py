@@ -34,11 +34,9 @@ def answer(rt: Runtime, text: str, user: str, now: datetime) -> dict[str, Any]:
         record = rt.store.get(command.ticket_id)
         if record is not None and access.sees_case(rt.catalog, record, user):
             return case_detail.case_message(record, rt.catalog, now, show_email=True)
-        if not access.sees_queue(rt.catalog, user):
-            log.warning("refused the case of %s to %s", command.ticket_id, user)
-            return {"text": access.CASE_CLOSED.format(ticket_id=command.ticket_id)}
-        if record is None:
+        if record is None and access.sees_queue(rt.catalog, user):
             return views.unknown_case_message(command.ticket_id)
+        log.warning("refused the case of %s to %s", command.ticket_id, user)
         return {"text": access.CASE_CLOSED.format(ticket_id=command.ticket_id)}
     summaries = rt.store.summaries()
     if command.kind == "mios":  # only the caller's own cases, whoever asks

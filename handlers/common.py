@@ -104,9 +104,13 @@ def answers_outages(listener: Callable[..., Any]) -> Callable[..., Any]:
     return shielded
 
 
+def _kind(body: dict[str, Any]) -> str:
+    return body.get("type") or ("slash_command" if body.get("command") else "?")
+
+
 def on_outage(error: redis.RedisError, body: dict[str, Any], client: WebClient) -> None:
     """Log a Redis outage met by a listener; tell a clicker or a command's caller."""
-    kind = body.get("type") or ("slash_command" if body.get("command") else "?")
+    kind = _kind(body)
     log.error("listener for %s failed: Redis unavailable (%s)", kind, type(error).__name__)
     if kind in ("block_actions", "block_suggestion") or body.get("command"):
         try:
@@ -117,5 +121,4 @@ def on_outage(error: redis.RedisError, body: dict[str, Any], client: WebClient) 
 
 def on_listener_error(error: Exception, body: dict[str, Any]) -> None:
     """Bolt's error handler: one line (and the traceback), never the request's body."""
-    kind = body.get("type") or ("slash_command" if body.get("command") else "?")
-    log.error("listener for %s failed: %s", kind, type(error).__name__, exc_info=error)
+    log.error("listener for %s failed: %s", _kind(body), type(error).__name__, exc_info=error)
