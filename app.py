@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -18,22 +18,43 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.catalog import CatalogError
-from bot.config import ConfigError, load_settings
+from bot import health, http_guard, preflight
 from bot.runtime import Runtime, build_runtime, slack_client, utcnow
-from handlers import commands, escalation, home, triage, webhook
+from handlers import commands, common, escalation, home, triage, webhook
 
 log = logging.getLogger("soporte")
+JSON = "application/json"
+
+
+class _WithoutBody(logging.Filter):
+    """Bolt logs the whole body of a request whose signature fails: keep only the verdict."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "signature" in str(record.msg):
+            record.msg, record.args = "Invalid request signature detected (body not logged)", ()
+        return True
+
+
+logging.getLogger("slack_bolt.RequestVerification").addFilter(_WithoutBody())
+
+
+class DeskApp(App):
+    """Bolt's App whose every listener answers a Redis outage itself (answers_outages)."""
+
+    def _register_listener(self, functions: Any, *args: Any, **kwargs: Any) -> Any:
+        shielded = [common.answers_outages(f) for f in functions]
+        return super()._register_listener(shielded, *args, **kwargs)
 
 
 def create_app(rt: Runtime, listener_executor: Executor | None = None) -> App:
     """The Bolt app with every listener registered."""
-    app = App(
+    app = DeskApp(
         signing_secret=rt.settings.slack_signing_secret,
         client=slack_client(rt.settings),
         process_before_response=False,
         listener_executor=listener_executor or ThreadPoolExecutor(max_workers=16),
     )
+    app.error(common.on_listener_error)
     triage.register(app, rt)
     escalation.register(app, rt)
     commands.register(app, rt)
@@ -42,36 +63,54 @@ def create_app(rt: Runtime, listener_executor: Executor | None = None) -> App:
 
 
 def create_wsgi(rt: Runtime, app: App | None = None) -> Any:
-    """WSGI entry: Slack at /slack/events, Zendesk at /zendesk/webhook, /healthz."""
+    """WSGI entry: Slack at /slack/events, Zendesk at /zendesk/webhook, /healthz.
+
+    Every POST body goes through bot.http_guard first: bounded, signed and well-formed, or
+    refused with a quiet 4xx before Bolt (or the webhook) reads a byte of it.
+    """
     slack = SlackRequestHandler(app or create_app(rt))
+    secret = rt.settings.slack_signing_secret
+
+    def respond(start_response: Any, status: int, body: bytes, kind: str) -> list[bytes]:
+        start_response(
+            f"{status} {http_guard.REASONS.get(status, 'OK')}",
+            [("Content-Type", kind), ("Content-Length", str(len(body)))],
+        )
+        return [body]
 
     def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == "/zendesk/webhook" and environ.get("REQUEST_METHOD") == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = environ["wsgi.input"].read(length) if length else b""
-            headers = {
-                key[5:].replace("_", "-").lower(): value
-                for key, value in environ.items()
-                if key.startswith("HTTP_")
-            }
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        try:
+            if path == "/healthz" and method in ("GET", "HEAD"):
+                status, report = health.report(
+                    health.desk_health(rt.queue, rt.settings.intake_interval)
+                )
+                return respond(start_response, status, json.dumps(report).encode(), JSON)
+            if path not in ("/slack/events", "/zendesk/webhook"):
+                raise http_guard.Refused(404, "unknown path")
+            if method != "POST":
+                raise http_guard.Refused(405, f"{method} not allowed")
+            if path == "/slack/events":
+                return slack(http_guard.guard_slack(secret, environ), start_response)
+            body = http_guard.read_body(environ)
+            headers = http_guard.headers_of(environ)
             status, text = webhook.handle(rt, headers, body, utcnow())
-            start_response(
-                f"{status} {'OK' if status < 400 else 'Error'}",
-                [("Content-Type", "text/plain; charset=utf-8")],
-            )
-            return [text.encode()]
-        if path == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ok"]
-        return slack(environ, start_response)
+            return respond(start_response, status, text.encode(), "text/plain; charset=utf-8")
+        except http_guard.Refused as refusal:
+            return http_guard.refuse(start_response, environ, refusal)
 
     return wsgi
 
 
 def wsgi_from_env() -> Any:
-    """For gunicorn: `gunicorn 'app:wsgi_from_env()'`."""
-    logging.basicConfig(level=logging.INFO)
+    """For gunicorn: `gunicorn 'app:wsgi_from_env()'`. A wrong setting stops the worker
+    with one line per problem (gunicorn then halts: "App failed to load")."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    try:
+        preflight.local_problems(os.environ)
+    except preflight.StartupRefused as refused:
+        print(refused.report(), file=sys.stderr)
+        sys.exit(4)
     return create_wsgi(build_runtime())
 
 
@@ -80,6 +119,8 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
+    timeout = http_guard.READ_TIMEOUT  # a body that never arrives does not hold a thread
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug(format, *args)
 
@@ -104,7 +145,9 @@ def socket_mode_handler(
 def serve_socket_mode(rt: Runtime) -> None:
     """The `socket` process: hold the WebSocket to Slack until SIGTERM or SIGINT."""
     if not rt.settings.slack_app_token:
-        raise ConfigError("SLACK_APP_TOKEN is not set: Socket Mode needs the app-level token")
+        raise preflight.StartupRefused(
+            ["SLACK_APP_TOKEN is not set: Socket Mode needs the app-level token (xapp-…)"]
+        )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -116,93 +159,39 @@ def serve_socket_mode(rt: Runtime) -> None:
     handler.close()
 
 
-def _start_embedded_redis(env: dict[str, str]) -> Any:
-    from bot.embedded_redis import EmbeddedRedis
-
-    server = EmbeddedRedis(Path(env.get("SOPORTE_DATA", ".soporte-data")) / "redis").start()
-    env["REDIS_URL"] = server.url
-    os.environ["REDIS_URL"] = server.url
-    log.info("embedded Redis (Valkey) at %s", server.url)
-    return server
+USAGE = "usage: python app.py [desk | check | socket]"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """`desk` (the default, `./run app`): check, then run every process under supervisor;
+    `check`: only the start-up checks; `socket`: the Socket Mode process of the Procfile."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = sys.argv[1:] if argv is None else argv
+    command = args[0] if args else "desk"
+    if command not in ("desk", "check", "socket") or len(args) > 1:
+        print(USAGE, file=sys.stderr)
+        return 2
     env = dict(os.environ)
     try:
-        settings = load_settings(env)
-        from bot.catalog import load_catalog
+        checked = preflight.local_problems(env)
+        if command == "socket":
+            serve_socket_mode(build_runtime(env))
+            return 0
+        problems = preflight.service_problems(checked, port=command == "desk")
+        if problems:
+            raise preflight.StartupRefused(problems)
+        if command == "check":
+            print("soporte: every start-up check passed")
+            return 0
+        from bot.supervision import run_desk
 
-        load_catalog(settings.catalog_path)
-    except (ConfigError, CatalogError) as exc:
-        print(f"soporte cannot start:\n{exc}", file=sys.stderr)
+        data = Path(env.get("SOPORTE_DATA") or ".soporte-data").resolve()
+        s = checked.settings
+        return run_desk(env, data, s.redis_url, s.port, s.start_retries)
+    except preflight.StartupRefused as refused:
+        print(refused.report(), file=sys.stderr)
         return 2
-    from bot.zendesk import ZendeskGateway
-    from bot.zendesk_account import account_problems
-
-    zendesk = ZendeskGateway(settings.zendesk_url, settings.zendesk_email, settings.zendesk_token)
-    problems = account_problems(zendesk, settings)
-    if problems:
-        print("soporte cannot start:\n" + "\n".join(problems), file=sys.stderr)
-        return 2
-    redis_server = None if settings.redis_url else _start_embedded_redis(env)
-    children = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "rq.cli",
-                "worker",
-                "-w",
-                "workers.worker.DeskWorker",
-                "--with-scheduler",
-                "--maintenance-interval",
-                "30",
-                "--url",
-                env["REDIS_URL"],
-                "soporte",
-            ],
-            env=env,
-        ),
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "rq.cli",
-                "cron",
-                "--url",
-                env["REDIS_URL"],
-                "workers/cron_config.py",
-            ],
-            env=env,
-        ),
-    ]
-    rt = build_runtime(env)
-    app = create_app(rt)
-    try:
-        if settings.socket_mode:
-            log.info("Socket Mode; Zendesk webhook on port %s", settings.port)
-            http = serve_http(create_wsgi(rt, app), settings.port)
-            threading.Thread(target=http.serve_forever, daemon=True).start()
-            serve_socket_mode(rt)
-        else:
-            log.info("HTTP mode on port %s (/slack/events, /zendesk/webhook)", settings.port)
-            serve_http(create_wsgi(rt, app), settings.port).serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for child in children:
-            child.send_signal(signal.SIGTERM)
-        for child in children:
-            child.wait(timeout=30)
-        if redis_server:
-            redis_server.stop()
-    return 0
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["socket"]:  # the Procfile's `socket` process
-        logging.basicConfig(level=logging.INFO)
-        serve_socket_mode(build_runtime())
-        sys.exit(0)
     sys.exit(main())

@@ -20,6 +20,7 @@ from bench.desk import BenchError, Processes, open_desk
 from bench.intake import IntakeResult, run_intake
 from bench.memory import RQ, WEB, MemoryWatch, memory_row
 from bench.reply import reply_row, run_reply
+from bench.resilience import resilience_rows, run_resilience
 from bot.embedded_redis import EmbeddedRedis
 
 LABEL = 40
@@ -107,6 +108,13 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "section",
+        nargs="?",
+        choices=("all", "resilience"),
+        default="all",
+        help="all (default): the figures below; resilience: the desk under faults (README)",
+    )
     parser.add_argument("--tickets", type=int, default=1000, help="intake size (1000)")
     parser.add_argument("--limited", type=int, default=60, help="rate-limited intake size (60)")
     parser.add_argument("--clicks", type=int, default=200, help="clicks per ack run (200)")
@@ -123,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _on_sigterm)
+    if args.section == "resilience":
+        return run_resilience_section(args.keep)
 
     began = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="soporte-bench-"))
@@ -200,6 +210,42 @@ def main(argv: list[str] | None = None) -> int:
         failures.append("peak memory: a gunicorn worker, RQ worker or work horse never sampled")
     if failures:
         print("FAILED: " + "; ".join(failures))
+        return 1
+    return 0
+
+
+def run_resilience_section(keep: bool) -> int:
+    """`./run bench resilience`: the figures of bench/resilience.py."""
+    began = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="soporte-bench-"))
+    redis_server = EmbeddedRedis(workdir / "redis").start()
+    status = 0
+    try:
+        with open_desk(redis_server.url) as desk:
+            _progress("the desk under faults: worker SIGKILL, Redis restart, 300 MB, 200 clicks")
+            result = run_resilience(desk, redis_server, workdir)
+    except BenchError as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        status = 1
+    except (KeyboardInterrupt, SystemExit):
+        print("bench interrupted; stopping what it started", file=sys.stderr)
+        status = 130
+    finally:
+        redis_server.stop()
+        if keep or status:
+            print(f"logs kept in {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if status:
+        return status
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"soporte bench resilience — {now}, {_cores()} cores, Python {platform.python_version()}")
+    for label, figures in resilience_rows(result):
+        print(f"{label:<{LABEL}} {figures}")
+    print(f"(bench took {time.monotonic() - began:.0f} s)")
+    lost = result.sent_twice or result.never_sent or result.lost or result.accepted != result.clicks
+    if lost:
+        print("FAILED: replies sent twice or never, or clicks lost")
         return 1
     return 0
 

@@ -218,11 +218,14 @@ def wait_for(
 
 
 def wait_http(url: str, timeout: float, check: Callable[[], None] | None = None) -> None:
+    """Until the server answers at all (/healthz says 503 while the desk lacks a part)."""
+
     def up() -> bool:
         try:
-            return requests.get(url, timeout=1).status_code < 500
+            requests.get(url, timeout=1)
         except requests.RequestException:
             return False
+        return True
 
     wait_for(url, up, timeout, interval=0.1, check=check)
 

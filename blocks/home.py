@@ -19,8 +19,8 @@ from blocks.dashboard import (
     overview_blocks,
     subject,
 )
+from bot import access, ids
 from bot import dashboard as d
-from bot import ids
 from bot.catalog import Catalog
 from bot.context import ticket_value
 from bot.lifecycle import State
@@ -82,12 +82,20 @@ def home_case_blocks(summary: d.Summary, user: str, now: datetime) -> list[Block
 
 
 def home_view(
-    ov: d.Overview, cases: list[d.Summary], user: str, catalog: Catalog | None = None
+    ov: d.Overview | None,
+    cases: list[d.Summary],
+    user: str,
+    catalog: Catalog | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The App Home of `user`: the desk's summary, then their cases with their buttons."""
+    """The App Home of `user`: the desk's summary (None: not theirs to see), then their cases
+    with their buttons."""
+    queue = overview_blocks(ov, catalog, max_items=10) if ov else [_section(access.STRANGER)]
+    now = ov.now if ov else now
+    assert now is not None
     blocks: list[Block] = [
         _header("Soporte"),
-        *overview_blocks(ov, catalog, max_items=10),
+        *queue,
         DividerBlock(),
         _header(f"Tus casos ({len(cases)})"),
     ]
@@ -96,7 +104,7 @@ def home_view(
     room = VIEW_BLOCKS_MAX - len(blocks) - 1  # one for "…y N más"
     shown = 0
     for summary in cases:
-        case_blocks = home_case_blocks(summary, user, ov.now)
+        case_blocks = home_case_blocks(summary, user, now)
         if len(case_blocks) > room:
             break
         blocks += case_blocks

@@ -30,8 +30,8 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self, timeout: float = 10.0) -> EmbeddedRedis:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+    def command(self, pidfile: Path | None = None) -> list[str]:
+        """The server's command line (`./run app` hands it to the process manager)."""
         args = [
             str(get_binary_path()),
             "--port",
@@ -51,7 +51,13 @@ class EmbeddedRedis:
             "--loglevel",
             "warning",
         ]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        return [*args, "--pidfile", str(pidfile)] if pidfile else args
+
+    def start(self, timeout: float = 10.0) -> EmbeddedRedis:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + timeout
         while True:

@@ -71,7 +71,17 @@ def build_runtime(env: dict[str, str] | None = None) -> Runtime:
     catalog = load_catalog(settings.catalog_path)
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set (app.py starts an embedded Redis and sets it)")
-    return Runtime(settings, catalog, redis.Redis.from_url(settings.redis_url))
+    return Runtime(settings, catalog, redis_client(settings.redis_url))
+
+
+def redis_client(url: str) -> redis.Redis:
+    """The desk's Redis client: an outage fails a call within seconds instead of hanging it.
+
+    No call the desk makes blocks in Redis (the RQ workers' own blocking dequeue uses the
+    connection `rq worker --url` builds), so a 10 s socket timeout only ends dead waits."""
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=3, socket_timeout=10, health_check_interval=30
+    )
 
 
 def get_runtime() -> Runtime:

@@ -14,20 +14,12 @@ from slack_bolt import Ack, App
 
 from blocks import case_detail
 from blocks import dashboard as views
-from bot import dashboard
+from bot import access, dashboard
 from bot.runtime import Runtime, utcnow
 
 log = logging.getLogger("soporte.commands")
 
 UNAVAILABLE = "No pude leer la cola de soporte en este momento; intenta de nuevo en un minuto."
-
-
-def _desk_person(rt: Runtime, user: str) -> bool:
-    """Agents and maintainers see the requester's e-mail in a case's detail."""
-    catalog = rt.catalog
-    return catalog.is_agent(user) or any(
-        user in product.maintainers for product in catalog.products.values()
-    )
 
 
 def answer(rt: Runtime, text: str, user: str, now: datetime) -> dict[str, Any]:
@@ -40,13 +32,20 @@ def answer(rt: Runtime, text: str, user: str, now: datetime) -> dict[str, Any]:
     if command.kind == "caso":
         assert command.ticket_id is not None
         record = rt.store.get(command.ticket_id)
-        if record is None:
+        if record is not None and access.sees_case(rt.catalog, record, user):
+            return case_detail.case_message(record, rt.catalog, now, show_email=True)
+        if record is None and access.sees_queue(rt.catalog, user):
             return views.unknown_case_message(command.ticket_id)
-        return case_detail.case_message(record, rt.catalog, now, show_email=_desk_person(rt, user))
+        log.warning("refused the case of %s to %s", command.ticket_id, user)
+        return {"text": access.CASE_CLOSED.format(ticket_id=command.ticket_id)}
     summaries = rt.store.summaries()
-    if command.kind == "mios":
+    if command.kind == "mios":  # only the caller's own cases, whoever asks
         return views.mine_message(dashboard.my_cases(summaries, user), user, now)
-    return views.status_message(dashboard.overview(summaries, now), rt.catalog)
+    if not access.sees_queue(rt.catalog, user):
+        log.warning("refused /soporte %s to %s", command.kind, user)
+        return {"text": access.STRANGER}
+    shown = access.visible(rt.catalog, summaries, user)
+    return views.status_message(dashboard.overview(shown, now), rt.catalog)
 
 
 def register(app: App, rt: Runtime) -> None:

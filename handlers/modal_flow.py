@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from slack_bolt import Ack
 
 from bot import texts
@@ -14,12 +17,22 @@ from bot.modal_input import ModalInput
 from bot.records import CaseRecord
 from bot.runtime import Runtime
 from bot.steps import CaseBusy
-from handlers.common import log
+from handlers.common import OUTAGE, log
 
 Step = Callable[[], object]
 Parse = Callable[[ModalInput, CaseRecord, str], Step | None]
 Permit = Callable[[str, CaseRecord], str | None]
 MovedOn = Callable[[CaseRecord], str]
+
+# Slack accepts a signed request for five minutes: a submission seen within twice that is a
+# replay of the same bytes (or Slack delivering it again), and takes no second effect.
+REPLAY_WINDOW = 600
+
+
+def submission_key(body: dict[str, Any]) -> str:
+    """One key per submission: the digest of everything Slack sent with it."""
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return f"soporte:submission:{digest}"
 
 
 def submission(
@@ -35,35 +48,53 @@ def submission(
     def handler(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = ModalInput(view)
         first = next(iter(form.values), "")
+        try:
+            take_once(ack, body, view, form, first)
+        except redis.RedisError as exc:
+            log.error("submission %s: Redis unavailable (%s)", view.get("callback_id"), exc)
+            ack(response_action="errors", errors={first: OUTAGE})
+
+    def take_once(ack: Ack, body: dict, view: dict, form: ModalInput, first: str) -> None:
+        key = submission_key(body)
+        if not rt.redis.set(key, "1", nx=True, ex=REPLAY_WINDOW):
+            log.warning("submission %s seen before: ignored", view.get("callback_id"))
+            ack()
+            return
+        taken = False
+        try:
+            taken = take(ack, body, view, form, first)
+        finally:
+            if not taken:
+                rt.redis.delete(key)  # refused: the user may correct it and send it again
+
+    def take(ack: Ack, body: dict, view: dict, form: ModalInput, first: str) -> bool:
         user = body["user"]["id"]
 
-        def refuse(message: str) -> None:
+        def refuse(message: str) -> bool:
             ack(response_action="errors", errors={first: message})
+            return False
 
         try:
             ctx = ModalContext.decode(view.get("private_metadata", ""))
         except BadContext:
-            refuse("Formulario inválido.")
-            return
+            return refuse("Formulario inválido.")
         record = rt.store.get(ctx.ticket_id)
         if record is None:
-            refuse(texts.UNKNOWN_CASE.format(ticket_id=ctx.ticket_id))
-            return
+            return refuse(texts.UNKNOWN_CASE.format(ticket_id=ctx.ticket_id))
         refusal = permit(user, record)
         if refusal:
             log.warning("refused %s submission by %s", view.get("callback_id"), user)
-            refuse(refusal)
-            return
+            return refuse(refusal)
         step = parse(form, record, user)
         if not form.ok or step is None:
             ack(response_action="errors", errors=form.errors or {first: "Revisa el formulario."})
-            return
+            return False
         try:
             step()
         except (IllegalTransition, CaseBusy) as exc:
             log.info("submission for %s refused: %s", ctx.ticket_id, exc)
-            refuse(moved_on(rt.store.get(ctx.ticket_id) or record))
-            return
+            return refuse(moved_on(rt.store.get(ctx.ticket_id) or record))
         ack()
+        return True
 
     return handler

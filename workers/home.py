@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from blocks.home import home_view
-from bot import dashboard
+from bot import access, dashboard
 from bot.case_summary import summarize
 from bot.runtime import Runtime, get_runtime, utcnow
 
@@ -30,8 +30,11 @@ def pending_key(user_id: str) -> str:
 def build_home(
     rt: Runtime, user_id: str, summaries: list[dict[str, Any]], now: datetime
 ) -> dict[str, Any]:
-    ov = dashboard.overview(summaries, now)
-    return home_view(ov, dashboard.my_cases(summaries, user_id), user_id, rt.catalog)
+    mine = dashboard.my_cases(summaries, user_id)
+    if not access.sees_queue(rt.catalog, user_id):  # the queue is the desk's, not everyone's
+        return home_view(None, mine, user_id, rt.catalog, now=now)
+    shown = access.visible(rt.catalog, summaries, user_id)
+    return home_view(dashboard.overview(shown, now), mine, user_id, rt.catalog)
 
 
 def _publish(rt: Runtime, user_id: str, view: dict[str, Any]) -> bool:

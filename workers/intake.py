@@ -14,6 +14,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from bot import texts
+from bot.health import record_intake
 from bot.lifecycle import Case, State
 from bot.records import CaseRecord, Ticket
 from bot.runtime import Runtime, get_runtime, utcnow
@@ -116,6 +117,7 @@ def poll_intake() -> dict[str, int]:
                 break
     finally:
         lock.release()
+    record_intake(rt.redis, counts)
     log.info("intake: %s", counts)
     return counts
 

@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redis.client import Pipeline
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 # Slack and Zendesk outages are retried for about an hour before a job is left as failed.
 RETRY = Retry(max=10, interval=[1, 3, 10, 30, 60, 120, 300, 600, 900, 1200])
 JOB_TIMEOUT = 600
+# Ends a job that Zendesk or Slack refused for good, and tells the agents (workers/refusals.py).
+ON_FAILURE = Callback("workers.refusals.on_failure")
 
 
 def enqueue(
@@ -23,8 +25,10 @@ def enqueue(
     job_id: str,
     pipeline: Pipeline | None = None,
     at: datetime | None = None,
+    on_failure: bool = True,
 ) -> Job:
-    """Enqueue `func` (dotted path) now or `at` a time, retried on failure."""
+    """Enqueue `func` (dotted path) now or `at` a time, retried on failure unless it was
+    refused for good (then a person is told)."""
     options: dict[str, Any] = {
         "job_id": job_id,
         "description": describe(func, args),
@@ -33,6 +37,7 @@ def enqueue(
         "result_ttl": 86400,
         "failure_ttl": 30 * 86400,
         "pipeline": pipeline,
+        "on_failure": ON_FAILURE if on_failure else None,
     }
     if at is not None:
         return queue.enqueue_at(not_before(at), func, *args, **options)

@@ -1,0 +1,48 @@
+"""/healthz names every part the desk needs and says 200 only when all of them work."""
+
+from __future__ import annotations
+
+import requests
+
+from bot.health import record_probe
+from tests.harness import Desk
+
+
+def health(desk: Desk) -> tuple[int, dict]:
+    answer = requests.get(f"{desk.url}/healthz", timeout=5)
+    return answer.status_code, answer.json()
+
+
+def test_a_desk_without_workers_cron_or_probes_is_not_healthy(desk: Desk) -> None:
+    status, report = health(desk)
+    assert status == 503
+    assert report["failing"] == ["workers", "scheduler", "cron", "intake", "zendesk", "slack"]
+    assert report["checks"]["redis"]["ok"] is True
+    assert report["checks"]["intake"]["detail"] == "no intake has run yet"
+
+
+def test_the_probe_and_the_intake_clear_their_parts(desk: Desk) -> None:
+    desk.intake()
+    desk.rt.queue.enqueue("workers.health.probe_services")
+    desk.run_jobs()
+    _, report = health(desk)
+    assert report["checks"]["intake"]["ok"] is True
+    assert report["checks"]["zendesk"] == {
+        "ok": True,
+        "detail": "signed in as a Zendesk admin (checked 0 s ago)",
+    }
+    assert report["checks"]["slack"]["ok"] is True
+    assert set(report["failing"]) == {"workers", "scheduler", "cron"}
+
+
+def test_refused_credentials_show_in_the_zendesk_part(desk: Desk) -> None:
+    desk.zendesk.token = "rotated-token"  # someone rotated the API token in Zendesk
+    desk.rt.queue.enqueue("workers.health.probe_services")
+    desk.run_jobs()
+    _, report = health(desk)
+    assert report["checks"]["zendesk"]["ok"] is False
+    assert "401" in report["checks"]["zendesk"]["detail"]
+    record_probe(desk.rt.redis, "slack", True, "ok", at=1.0)  # a probe from long ago
+    _, report = health(desk)
+    assert report["checks"]["slack"]["ok"] is False
+    assert report["checks"]["slack"]["detail"].startswith("last checked")
