@@ -27,6 +27,7 @@ from bot.zendesk_account import account_problems
 
 TIMEOUT = 5.0
 
+
 class StartupRefused(Exception):
     """The desk must not start: `problems` says why, one line each."""
 

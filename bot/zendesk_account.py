@@ -24,7 +24,7 @@ def account_problems(gateway: ZendeskGateway, settings: Settings) -> list[str]:
         status = getattr(getattr(exc, "response", None), "status_code", "?")
         if status == 401:
             return [
-                "ZENDESK_EMAIL / ZENDESK_TOKEN: Zendesk refused them (401). Use the e-mail of "
+                "ZENDESK_EMAIL/ZENDESK_TOKEN: Zendesk refused them (401). Use the e-mail of "
                 "the API user and an API token from Admin Center > Apps and integrations > "
                 "APIs > Zendesk API."
             ]

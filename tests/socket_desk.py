@@ -77,8 +77,10 @@ class SocketDesk(Desk):
         self._drop_next = False
 
     def close(self) -> None:
-        self.handler.close()
+        # The server goes first: slack_sdk's client holds its receive lock for up to its 3 s
+        # receive timeout, so closing it while the connection is still open waits that long.
         self.socket.stop()
+        self.handler.close()
         super().close()
 
     def drop_next_delivery(self) -> None:

@@ -50,6 +50,7 @@ from tests.harness import (
     desk_environment,
     text_value,
 )
+from tests.slack_workspace import invite_desk_bot
 
 pytestmark = pytest.mark.slow
 REPLY = "Ese producto no es parte de nuestro soporte."
@@ -80,7 +81,8 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     workdir = tmp_path_factory.mktemp("live-desk")
     redis = EmbeddedRedis(workdir / "redis", port=free_port()).start()
-    with SlackFake() as slack, ZendeskFake() as zendesk:
+    with SlackFake() as slack, ZendeskFake(export_lag_seconds=0) as zendesk:
+        invite_desk_bot(slack)  # as the README asks: the bot is in the desk's channels
         slack.add_user(AGENT, "ana.agente", real_name="Ana Agente")
         slack.add_user(OTHER_AGENT, "beto.agente", real_name="Beto Agente")
         env = desk_environment(slack, zendesk, redis.url, INTAKE_INTERVAL_SECONDS="10")
