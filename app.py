@@ -18,8 +18,8 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot import health, http_guard, preflight
-from bot.runtime import Runtime, build_runtime, slack_client, utcnow
+from bot.adapters import health, http_guard, preflight
+from bot.composition import Runtime, build_runtime, slack_client, utcnow
 from handlers import commands, common, escalation, home, triage, webhook
 
 log = logging.getLogger("soporte")
@@ -65,7 +65,7 @@ def create_app(rt: Runtime, listener_executor: Executor | None = None) -> App:
 def create_wsgi(rt: Runtime, app: App | None = None) -> Any:
     """WSGI entry: Slack at /slack/events, Zendesk at /zendesk/webhook, /healthz.
 
-    Every POST body goes through bot.http_guard first: bounded, signed and well-formed, or
+    Every POST body goes through bot.adapters.http_guard first: bounded, signed and well-formed, or
     refused with a quiet 4xx before Bolt (or the webhook) reads a byte of it.
     """
     slack = SlackRequestHandler(app or create_app(rt))
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "check":
             print("soporte: every start-up check passed")
             return 0
-        from bot.supervision import run_desk
+        from bot.adapters.supervision import run_desk
 
         data = Path(env.get("SOPORTE_DATA") or ".soporte-data").resolve()
         s = checked.settings

@@ -21,7 +21,7 @@ from bench.intake import IntakeResult, run_intake
 from bench.memory import RQ, WEB, MemoryWatch, memory_row
 from bench.reply import reply_row, run_reply
 from bench.resilience import resilience_rows, run_resilience
-from bot.embedded_redis import EmbeddedRedis
+from bot.adapters.embedded_redis import EmbeddedRedis
 
 LABEL = 40
 

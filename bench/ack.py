@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import requests
 
 from bench.desk import BenchError, Desk, Processes, percentile, wait_for, wait_http
-from bot import ids
-from bot.embedded_redis import free_port
-from bot.lifecycle import State
+from blocks import ids
+from bot.adapters.embedded_redis import free_port
+from bot.domain.lifecycle import State
 from tests.harness import AGENT, AGENTS_CHANNEL, click_payload, interactive_body, signed_headers
 
 GUNICORN_WORKERS = 2

@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from bot.business_time import BusinessCalendar, DayOff
-from bot.calibration import GivenEstimate, by_maintainer, by_product, measure_fix
-from bot.targets import CaseTimes, TargetPolicy, target_figures
+from bot.domain.business_time import BusinessCalendar, DayOff
+from bot.domain.calibration import GivenEstimate, by_maintainer, by_product, measure_fix
+from bot.domain.targets import CaseTimes, TargetPolicy, target_figures
 
 LUNCH = ((9 * 60, 13 * 60), (14 * 60, 18 * 60))
 START = datetime(2026, 1, 1, tzinfo=UTC)

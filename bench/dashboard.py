@@ -28,9 +28,9 @@ import requests
 
 from app import create_app, create_wsgi, serve_http
 from bench.desk import Desk, open_desk, percentile
-from bot.embedded_redis import EmbeddedRedis
-from bot.lifecycle import Case, Event, State, apply
-from bot.records import CardRef, CaseRecord, Diagnosis, Escalation, Reply, Ticket
+from bot.adapters.embedded_redis import EmbeddedRedis
+from bot.domain.case import CardRef, CaseRecord, Diagnosis, Escalation, Reply, Ticket
+from bot.domain.lifecycle import Case, Event, State, apply
 from tests.harness import AGENT, AGENTS_CHANNEL, OTHER_AGENT, signed_headers
 from workers.home import build_home
 

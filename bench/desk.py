@@ -25,7 +25,7 @@ import redis
 import requests
 from rq import Worker
 
-from bot.runtime import Runtime, build_runtime
+from bot.composition import Runtime, build_runtime
 from tests.fakes.slack_api import Call, SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
 from tests.harness import AGENT, AGENTS_CHANNEL, OTHER_AGENT, desk_environment

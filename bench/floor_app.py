@@ -17,9 +17,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot import ids
-from bot.config import load_settings
-from bot.runtime import slack_client
+from blocks import ids
+from bot.adapters.settings import load_settings
+from bot.composition import slack_client
 
 
 def create_floor_app(env: Mapping[str, str]) -> App:

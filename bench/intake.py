@@ -10,8 +10,8 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from bench.desk import BenchError, Desk, Processes, queue_idle, start_workers, wait_for
+from bot.adapters.queue import RETRY
 from workers.intake import card_job_id
-from workers.queue import RETRY
 
 POLL = "workers.intake.poll_intake"
 

@@ -23,9 +23,9 @@ from rq.registry import ScheduledJobRegistry
 
 from bench.ack import APP_TARGET, Request, fire, start_gunicorn, wait_booted
 from bench.desk import BenchError, Desk, Processes, percentile, start_workers, wait_for
-from bot import ids
-from bot.context import ModalContext
-from bot.lifecycle import Event, State
+from blocks import ids
+from bot.domain.button_values import ModalContext
+from bot.domain.lifecycle import Event, State
 from tests.harness import AGENT, interactive_body, signed_headers, submission_payload, text_value
 
 REPLY = (

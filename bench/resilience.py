@@ -27,8 +27,8 @@ import requests
 from bench.ack import signed_click
 from bench.desk import BenchError, Desk, wait_for
 from bench.reply import REPLY, signed_submission
-from bot.embedded_redis import EmbeddedRedis
-from bot.lifecycle import State
+from bot.adapters.embedded_redis import EmbeddedRedis
+from bot.domain.lifecycle import State
 from tests.faults.desk_process import (
     DeskProcess,
     children_of,

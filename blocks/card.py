@@ -17,14 +17,14 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from blocks import ids
 from blocks import text as t
 from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
-from bot import ids
-from bot.catalog import Catalog
-from bot.context import ticket_value
-from bot.lifecycle import Event, State, Transition, allowed_events
-from bot.records import CaseRecord, Escalation, Reply
-from bot.texts import DECISION_LABELS
+from bot.domain.button_values import ticket_value
+from bot.domain.case import CaseRecord, Escalation, Reply
+from bot.domain.catalog import Catalog
+from bot.domain.desk_texts import DECISION_LABELS
+from bot.domain.lifecycle import Event, State, Transition, allowed_events
 
 EXCERPT_CHARS = 600
 NO_SUBJECT = "(sin asunto)"

@@ -24,10 +24,10 @@ from blocks.dashboard import (
     text_size,
 )
 from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
-from bot import dashboard as d
-from bot.case_summary import summarize
-from bot.catalog import Catalog
-from bot.records import CaseRecord
+from bot.domain import dashboard as d
+from bot.domain.case import CaseRecord
+from bot.domain.case_summary import summarize
+from bot.domain.catalog import Catalog
 
 ACTOR_NAMES = {"zendesk": "Zendesk", "plazo": "el plazo de cierre", "system": "el sistema"}
 REASON_CHARS = 200

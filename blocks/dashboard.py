@@ -22,8 +22,8 @@ from slack_sdk.models.blocks import (
 
 from blocks import text as t
 from blocks.card import NO_SUBJECT
-from bot import dashboard as d
-from bot.catalog import Catalog
+from bot.domain import dashboard as d
+from bot.domain.catalog import Catalog
 
 MESSAGE_BLOCKS_MAX = 50
 VIEW_BLOCKS_MAX = 100

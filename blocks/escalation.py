@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from blocks import ids
 from blocks import text as t
 from blocks.card import NO_SUBJECT, _button, _excerpt, _organization, _requester, fix_line
 from blocks.escalation_text import (
@@ -28,11 +29,10 @@ from blocks.escalation_text import (
     diagnosis_text,
     estimate_echo,
 )
-from bot import ids
-from bot.catalog import Catalog
-from bot.context import ticket_value
-from bot.lifecycle import Event, State, Transition, allowed_events
-from bot.records import CaseRecord
+from bot.domain.button_values import ticket_value
+from bot.domain.case import CaseRecord
+from bot.domain.catalog import Catalog
+from bot.domain.lifecycle import Event, State, Transition, allowed_events
 
 __all__ = [
     "diagnosis_text",

@@ -1,7 +1,7 @@
 """The modals of an escalated case: escalate, diagnose, answer the user, fix, propose resolution.
 
 Each carries `ModalContext(ticket_id, event)` as private_metadata, where `event` is the
-`bot.lifecycle.Event` value the submission applies (DIAGNOSE also for a revision,
+`bot.domain.lifecycle.Event` value the submission applies (DIAGNOSE also for a revision,
 RESPOND_INITIAL or SEND_UPDATE for the response).
 """
 
@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from blocks import ids
 from blocks import text as t
 from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
 from blocks.modals import (
@@ -32,11 +33,11 @@ from blocks.modals import (
     _window_note,
     candidate_products,
 )
-from bot import ids, replies
-from bot.catalog import Catalog
-from bot.context import ModalContext
-from bot.lifecycle import Event
-from bot.records import CaseRecord, Diagnosis
+from bot.domain import user_replies as replies
+from bot.domain.button_values import ModalContext
+from bot.domain.case import CaseRecord, Diagnosis
+from bot.domain.catalog import Catalog
+from bot.domain.lifecycle import Event
 
 TITLE_MAX = 24
 RESOLVED_MEANS = (

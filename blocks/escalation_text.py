@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from blocks import text as t
-from bot.estimates import MONTH_NAMES, WEEKDAY_NAMES
-from bot.records import Diagnosis
+from bot.domain.case import Diagnosis
+from bot.domain.estimates import MONTH_NAMES, WEEKDAY_NAMES
 
 
 def estimate_echo(at: datetime, tz: tzinfo, *, reference: datetime | None = None) -> str:

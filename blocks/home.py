@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, DividerBlock
 
+from blocks import ids
 from blocks.card import _button
 from blocks.dashboard import (
     VIEW_BLOCKS_MAX,
@@ -19,11 +20,11 @@ from blocks.dashboard import (
     overview_blocks,
     subject,
 )
-from bot import access, ids
-from bot import dashboard as d
-from bot.catalog import Catalog
-from bot.context import ticket_value
-from bot.lifecycle import State
+from bot.domain import access
+from bot.domain import dashboard as d
+from bot.domain.button_values import ticket_value
+from bot.domain.catalog import Catalog
+from bot.domain.lifecycle import State
 
 _CONFIRMED = ConfirmObject(
     title="¿Caso resuelto?",

@@ -1,7 +1,7 @@
 """The modals a triage decision opens: the agent reviews or writes the reply, then sends it.
 
 Each modal carries `ModalContext(ticket_id, decision)` as private_metadata, where `decision`
-is the `bot.lifecycle.Event` value the submission will apply.
+is the `bot.domain.lifecycle.Event` value the submission will apply.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from blocks import ids
 from blocks import text as t
-from bot import ids, replies
-from bot.catalog import Catalog, Product
-from bot.context import ModalContext
-from bot.lifecycle import Event
-from bot.records import CaseRecord
+from bot.domain import user_replies as replies
+from bot.domain.button_values import ModalContext
+from bot.domain.case import CaseRecord
+from bot.domain.catalog import Catalog, Product
+from bot.domain.lifecycle import Event
 
 DEFAULT_WINDOW_TEXT = "7 días"
 MAX_OPTIONS = 100  # options in one menu, groups included (Block Kit select menus)

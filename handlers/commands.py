@@ -14,8 +14,8 @@ from slack_bolt import Ack, App
 
 from blocks import case_detail
 from blocks import dashboard as views
-from bot import access, dashboard
-from bot.runtime import Runtime, utcnow
+from bot.composition import Runtime, utcnow
+from bot.domain import access, dashboard
 
 log = logging.getLogger("soporte.commands")
 

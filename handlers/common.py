@@ -14,9 +14,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot import texts
-from bot.runtime import Runtime
-from workers.queue import enqueue
+from bot.adapters.queue import enqueue
+from bot.composition import Runtime
+from bot.domain import desk_texts as texts
 
 log = logging.getLogger("soporte.handlers")
 

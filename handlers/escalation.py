@@ -12,21 +12,23 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks import escalation_modals as modals
-from bot import escalation, ids, texts
-from bot.context import BadContext, parse_ticket_value
-from bot.estimates import EstimateError, parse_estimate
-from bot.lifecycle import IllegalTransition, State
-from bot.modal_input import ModalInput
-from bot.records import CaseRecord, Diagnosis
-from bot.replies import user_update, window_days
-from bot.runtime import Runtime, utcnow
-from bot.steps import CaseBusy
-from bot.thread_relay import read_thread_message
+from blocks import ids
+from bot.adapters.queue import enqueue
+from bot.composition import Runtime, utcnow
+from bot.domain import desk_texts as texts
+from bot.domain.button_values import BadContext, parse_ticket_value
+from bot.domain.case import CaseRecord, Diagnosis
+from bot.domain.estimates import EstimateError, parse_estimate
+from bot.domain.lifecycle import IllegalTransition, State
+from bot.domain.thread_relay import read_thread_message
+from bot.domain.user_replies import user_update, window_days
+from bot.services import escalation
+from bot.services.transitions import CaseBusy
 from handlers import modal_flow
 from handlers.common import log, open_modal, refuse_non_agent, tell
+from handlers.modal_input import ModalInput
 from workers.cards import mark_relay_queued
 from workers.escalation import thread_key
-from workers.queue import enqueue
 
 NOT_A_MAINTAINER = (
     "Solo los mantenedores de {product} (o los miembros de su canal) pueden tomar este caso."

@@ -12,10 +12,10 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.runtime import Runtime
+from bot.adapters.queue import enqueue
+from bot.composition import Runtime
 from handlers.common import log
 from workers.home import HOME_USERS, pending_key
-from workers.queue import enqueue
 
 PENDING_TTL = 60
 

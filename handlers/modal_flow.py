@@ -10,14 +10,14 @@ from typing import Any
 import redis
 from slack_bolt import Ack
 
-from bot import texts
-from bot.context import BadContext, ModalContext
-from bot.lifecycle import IllegalTransition
-from bot.modal_input import ModalInput
-from bot.records import CaseRecord
-from bot.runtime import Runtime
-from bot.steps import CaseBusy
+from bot.composition import Runtime
+from bot.domain import desk_texts as texts
+from bot.domain.button_values import BadContext, ModalContext
+from bot.domain.case import CaseRecord
+from bot.domain.lifecycle import IllegalTransition
+from bot.services.transitions import CaseBusy
 from handlers.common import OUTAGE, log
+from handlers.modal_input import ModalInput
 
 Step = Callable[[], object]
 Parse = Callable[[ModalInput, CaseRecord, str], Step | None]

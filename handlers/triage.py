@@ -8,18 +8,18 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from blocks import modals
+from blocks import ids, modals
 from blocks.card import decision_label
-from bot import ids, texts
-from bot.context import BadContext, ModalContext, parse_ticket_value
-from bot.lifecycle import Event, IllegalTransition, State
-from bot.modal_input import ModalInput
-from bot.records import CaseRecord
-from bot.replies import refer_to_person, resolve_with_action, window_days
-from bot.runtime import Runtime, utcnow
-from bot.triage import CaseBusy, Decision, confirm_resolution, decide, not_fixed
+from bot.composition import Runtime, utcnow
+from bot.domain import desk_texts as texts
+from bot.domain.button_values import BadContext, ModalContext, parse_ticket_value
+from bot.domain.case import CaseRecord
+from bot.domain.lifecycle import Event, IllegalTransition, State
+from bot.domain.user_replies import refer_to_person, resolve_with_action, window_days
+from bot.services.triage import CaseBusy, Decision, confirm_resolution, decide, not_fixed
 from handlers import modal_flow
 from handlers.common import log, open_modal, refuse_non_agent, tell
+from handlers.modal_input import ModalInput
 
 ModalBuilder = Callable[..., dict[str, Any]]
 

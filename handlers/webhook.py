@@ -10,8 +10,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.runtime import Runtime
-from workers.queue import enqueue
+from bot.adapters.queue import enqueue
+from bot.composition import Runtime
 
 log = logging.getLogger("soporte.webhook")
 MAX_AGE = timedelta(hours=1)

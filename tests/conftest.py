@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.embedded_redis import EmbeddedRedis
-from bot.runtime import build_runtime, set_runtime
+from bot.adapters.embedded_redis import EmbeddedRedis
+from bot.composition import build_runtime, set_runtime
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
 from tests.harness import AGENT, OTHER_AGENT, Desk, desk_environment

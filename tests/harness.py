@@ -22,9 +22,9 @@ from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
 from app import create_app, create_wsgi, serve_http
-from bot import ids
-from bot.records import CaseRecord
-from bot.runtime import Runtime
+from blocks import ids
+from bot.composition import Runtime
+from bot.domain.case import CaseRecord
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake, sign_webhook
 

@@ -25,7 +25,7 @@ import pytest
 import requests
 
 from app import create_app, socket_mode_handler
-from bot.runtime import Runtime, build_runtime, set_runtime
+from bot.composition import Runtime, build_runtime, set_runtime
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.socket_mode import Delivery, NoAck, SocketModeServer
 from tests.fakes.zendesk_api import ZendeskFake

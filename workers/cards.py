@@ -10,10 +10,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from blocks.card import ticket_card
-from bot import texts
-from bot.records import CardRef, CaseRecord
-from bot.runtime import Runtime, get_runtime
-from bot.thread_relay import SharedFile, ThreadMessage
+from bot.composition import Runtime, get_runtime
+from bot.domain import desk_texts as texts
+from bot.domain.case import CardRef, CaseRecord
+from bot.domain.thread_relay import SharedFile, ThreadMessage
 from workers.pacing import post_message
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ import os
 
 from rq import cron
 
-from bot.config import load_settings
+from bot.adapters.settings import load_settings
 from workers.health import PROBE_INTERVAL, probe_services
 from workers.intake import poll_intake
 from workers.retention import expire_finished

@@ -7,11 +7,11 @@ import logging
 import os
 
 from blocks.escalation import diagnosis_estimate_echo, diagnosis_text, escalation_message
-from bot import texts
-from bot.records import CaseRecord, Escalation, Ticket
-from bot.runtime import Runtime, get_runtime
-from bot.trackers import ensure_issue, tracker_client
-from bot.zendesk import TicketUpdate
+from bot.adapters.trackers import ensure_issue, tracker_client
+from bot.adapters.zendesk import TicketUpdate
+from bot.composition import Runtime, get_runtime
+from bot.domain import desk_texts as texts
+from bot.domain.case import CaseRecord, Escalation, Ticket
 from workers.cards import find_posted_message, permalink, post_in_thread
 from workers.pacing import post_message
 from workers.people import display_name, zendesk_agent

@@ -1,6 +1,6 @@
 """The probe behind /healthz: are Zendesk and Slack still taking the desk's credentials?
 
-Run by `rq cron` every PROBE_INTERVAL seconds; each answer is kept in Redis for bot.health,
+Run by `rq cron` every PROBE_INTERVAL seconds; each answer is kept in Redis for bot.adapters.health,
 so /healthz itself never waits on Zendesk or Slack.
 """
 
@@ -11,8 +11,8 @@ import logging
 from slack_sdk.errors import SlackApiError
 from zenpy.lib.exception import APIException
 
-from bot.health import PROBE_INTERVAL, record_probe
-from bot.runtime import get_runtime
+from bot.adapters.health import PROBE_INTERVAL, record_probe
+from bot.composition import get_runtime
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from blocks.home import home_view
-from bot import access, dashboard
-from bot.case_summary import summarize
-from bot.runtime import Runtime, get_runtime, utcnow
+from bot.composition import Runtime, get_runtime, utcnow
+from bot.domain import access, dashboard
+from bot.domain.case_summary import summarize
 
 log = logging.getLogger(__name__)
 

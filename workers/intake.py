@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from bot import texts
-from bot.health import record_intake
-from bot.lifecycle import Case, State
-from bot.records import CaseRecord, Ticket
-from bot.runtime import Runtime, get_runtime, utcnow
-from workers.queue import enqueue, job_pending
+from bot.adapters.health import record_intake
+from bot.adapters.queue import enqueue, job_pending
+from bot.composition import Runtime, get_runtime, utcnow
+from bot.domain import desk_texts as texts
+from bot.domain.case import CaseRecord, Ticket
+from bot.domain.lifecycle import Case, State
 from workers.ticket_writes import is_own_update
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import redis
 from redis.exceptions import LockError
 from slack_sdk.web import SlackResponse
 
-from bot.runtime import Runtime
+from bot.composition import Runtime
 
 # A post normally takes well under a second. A worker killed mid-post leaves the lock for at
 # most LOCK_TIMEOUT; a worker that cannot get it within LOCK_WAIT fails its job into the RQ

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
-from bot.runtime import Runtime
+from bot.composition import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Permanent refusals: a job Zendesk or Slack refused for good ends, and a person is told.
 
-Every job the desk enqueues (workers.queue.enqueue) carries `on_failure` as its RQ failure
+Every job the desk enqueues (bot.adapters.queue.enqueue) carries `on_failure` as its RQ failure
 callback, which RQ runs before it decides on a retry. A refusal that a retry cannot fix —
 Zendesk's 400/404/413/422, or a Slack error such as channel_not_found — sets the job's
 retries to zero (RQ then marks it failed instead of retrying it for an hour) and queues one
@@ -20,7 +20,7 @@ from rq.job import Job
 from slack_sdk.errors import SlackApiError
 from zenpy.lib.exception import APIException
 
-from bot.runtime import get_runtime
+from bot.composition import get_runtime
 from workers.pacing import post_message
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def on_failure(job: Job, connection: Any, exc_type: Any, exc: BaseException, tb:
     told = f"soporte:refusal-told:{job.func_name}:{ticket_id}:{reason}"
     if not connection.set(told, "1", nx=True, ex=TOLD_TTL):
         return
-    from workers.queue import enqueue  # workers.queue names this module as the callback
+    from bot.adapters.queue import enqueue  # bot.adapters.queue names this module as the callback
 
     enqueue(
         Queue(job.origin, connection=connection),

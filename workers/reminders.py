@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import texts
-from bot.escalation import escalating_agent
-from bot.lifecycle import State
-from bot.replies import window_days
-from bot.runtime import get_runtime, utcnow
+from bot.adapters.queue import enqueue
+from bot.composition import get_runtime, utcnow
+from bot.domain import desk_texts as texts
+from bot.domain.lifecycle import State
+from bot.domain.user_replies import window_days
+from bot.services.escalation import escalating_agent
 from workers.cards import post_in_thread
 from workers.escalation import echo, post_in_escalation
-from workers.queue import enqueue
 
 MAX_UNCLAIMED_PINGS = 3
 

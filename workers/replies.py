@@ -8,16 +8,16 @@ from typing import Any
 
 from zenpy.lib.exception import APIException
 
-from bot import texts
-from bot.lifecycle import Event
-from bot.records import CaseRecord
-from bot.replies import window_days
-from bot.runtime import Runtime, get_runtime, utcnow
-from bot.steps import close_in_desk, home_refresh, schedule
-from bot.triage import WINDOW_EVENTS
-from bot.zendesk import TicketUpdate, reply_marker
+from bot.adapters.queue import enqueue
+from bot.adapters.zendesk import TicketUpdate, reply_marker
+from bot.composition import Runtime, get_runtime, utcnow
+from bot.domain import desk_texts as texts
+from bot.domain.case import CaseRecord
+from bot.domain.lifecycle import Event
+from bot.domain.user_replies import window_days
+from bot.services.transitions import close_in_desk, home_refresh, schedule
+from bot.services.triage import WINDOW_EVENTS
 from workers.people import display_name, zendesk_agent
-from workers.queue import enqueue
 from workers.ticket_writes import FINISHED, NOTE_BLOCKED, Written, write_once
 
 log = logging.getLogger(__name__)

@@ -13,11 +13,11 @@ import logging
 
 import redis
 
-from bot import dashboard
-from bot.case_summary import summarize
-from bot.records import CaseRecord
-from bot.runtime import Runtime, get_runtime, utcnow
-from bot.store import SUMMARIES, case_key
+from bot.adapters.case_store import SUMMARIES, case_key
+from bot.composition import Runtime, get_runtime, utcnow
+from bot.domain import dashboard
+from bot.domain.case import CaseRecord
+from bot.domain.case_summary import summarize
 from workers.escalation import thread_key
 
 log = logging.getLogger(__name__)

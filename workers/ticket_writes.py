@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.runtime import Runtime
-from bot.zendesk import TicketUpdate
+from bot.adapters.zendesk import TicketUpdate
+from bot.composition import Runtime
 
 ATTEMPT_TTL = 7 * 86400
 CLOCK_SLACK_SECONDS = 120

@@ -9,17 +9,17 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import texts
-from bot.lifecycle import Event, IllegalTransition, State, apply
-from bot.plain_text import excerpt
-from bot.records import CaseRecord
-from bot.replies import window_days
-from bot.runtime import Runtime, get_runtime, utcnow
-from bot.steps import announce, close_in_desk
-from bot.triage import window_job_id
-from bot.zendesk import TicketUpdate, UpdateConflict
+from bot.adapters.queue import cancel, enqueue
+from bot.adapters.zendesk import TicketUpdate, UpdateConflict
+from bot.composition import Runtime, get_runtime, utcnow
+from bot.domain import desk_texts as texts
+from bot.domain.case import CaseRecord
+from bot.domain.lifecycle import Event, IllegalTransition, State, apply
+from bot.domain.plain_text import excerpt
+from bot.domain.user_replies import window_days
+from bot.services.transitions import announce, close_in_desk
+from bot.services.triage import window_job_id
 from workers.people import display_name, zendesk_agent
-from workers.queue import cancel, enqueue
 from workers.ticket_writes import Written, is_own_update, write_once, written_before
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ import workers.refusals
 import workers.reminders
 import workers.replies
 import workers.timers  # noqa: F401  (preloaded for the forked work horses)
-from bot.preflight import StartupRefused, local_problems
+from bot.adapters.preflight import StartupRefused, local_problems
 
 PR_SET_PDEATHSIG = 1
 

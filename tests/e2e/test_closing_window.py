@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import ids
-from bot.lifecycle import State
+from blocks import ids
+from bot.adapters.queue import not_before
+from bot.domain.lifecycle import State
 from tests.harness import STRANGER, text_value
-from workers.queue import not_before
 
 WINDOW = "2s"
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from bot import ids
-from bot.lifecycle import State
+from blocks import ids
+from bot.domain.lifecycle import State
 from tests.harness import AGENT, STRANGER, option, text_value
 
 PULSO_CHANNEL = "C0PULSO001"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from bot.health import record_probe
+from bot.adapters.health import record_probe
 from tests.harness import Desk
 
 

@@ -13,7 +13,8 @@ import pytest
 import requests
 
 import app
-from bot import http_guard, ids
+from blocks import ids
+from bot.adapters import http_guard
 from tests.harness import AGENT, Desk, click_payload, signed_headers
 
 FORM = "application/x-www-form-urlencoded"

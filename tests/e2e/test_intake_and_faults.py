@@ -22,8 +22,9 @@ import requests
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-from bot import ids, texts
-from bot.lifecycle import State
+from blocks import ids
+from bot.domain import desk_texts as texts
+from bot.domain.lifecycle import State
 from tests.fakes.zendesk_api import FIRST_ORG_ID, webhook_headers
 from tests.harness import (
     AGENT,

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from bench.dashboard import synthetic_record
-from bot import ids
-from bot.lifecycle import State, Transition
-from bot.runtime import build_runtime, set_runtime, utcnow
+from blocks import ids
+from bot.composition import build_runtime, set_runtime, utcnow
+from bot.domain.lifecycle import State, Transition
 from tests.fakes import slack_rules
 from tests.harness import AGENT, Desk, interactive_body, text_value
 from tests.slack_workspace import invite_desk_bot

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-from bot import ids
+from blocks import ids
 from tests.harness import AGENTS_CHANNEL, Desk, text_value
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import ids
+from blocks import ids
 from tests.faults.helpers import prepare, user_replies
 from tests.harness import Desk, text_value
 

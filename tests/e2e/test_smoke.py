@@ -1,5 +1,5 @@
-from bot import ids
-from bot.lifecycle import State
+from blocks import ids
+from bot.domain.lifecycle import State
 from tests.harness import AGENT
 
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from bot import ids
-from bot.lifecycle import State
+from blocks import ids
+from bot.domain.lifecycle import State
 from tests.e2e.test_escalation import MAINTAINER, escalate, take
 from tests.harness import AGENT, OTHER_AGENT, text_value
 from tests.socket_desk import NO_ACK_STATUS, SocketDesk

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bot import access
+from bot.domain import access
 from tests.faults.helpers import CHANNEL_MEMBER, MAINTAINER, PULSO_CHANNEL, escalate, take
 from tests.harness import AGENT, STRANGER, Desk
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import ids
-from bot.runtime import build_runtime, set_runtime
+from blocks import ids
+from bot.composition import build_runtime, set_runtime
 from tests.conftest import ROOT
 from tests.fakes.github_api import GitHubFake
 from tests.harness import Desk

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot import ids
-from bot.lifecycle import State
+from blocks import ids
+from bot.domain.lifecycle import State
 from tests.harness import AGENT, OTHER_AGENT, option, text_value
 
 MUNICIPALIDAD = 360000001  # supports Pulso and Portal de Transparencia in catalog.example.toml
@@ -247,7 +247,7 @@ def test_zendesk_429_and_500_on_reply_are_retried_and_sent_once(desk, ticket):
 @pytest.fixture
 def suspending_desk(tmp_path, desk_env, slack, zendesk):
     """A desk whose catalogue turns on Zendesk's own mark-as-spam (it suspends the sender)."""
-    from bot.runtime import build_runtime, set_runtime
+    from bot.composition import build_runtime, set_runtime
     from tests.conftest import ROOT
     from tests.harness import Desk
 

@@ -11,15 +11,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import ids
-from bot.config import load_settings
-from bot.lifecycle import Event, State
-from bot.zendesk import MARKER_KEY, ZendeskGateway, reply_marker
-from bot.zendesk_account import account_problems
+from blocks import ids
+from bot.adapters.queue import not_before
+from bot.adapters.settings import load_settings
+from bot.adapters.zendesk import MARKER_KEY, ZendeskGateway, reply_marker
+from bot.adapters.zendesk_account import account_problems
+from bot.domain.lifecycle import Event, State
 from tests.conftest import ROOT
 from tests.fakes.zendesk_api import ZendeskFake
 from tests.harness import AGENT, OTHER_AGENT, Desk, desk_environment, text_value
-from workers.queue import not_before
 
 ANA_EMAIL = "ana.agente@unholster.com"
 
@@ -424,7 +424,7 @@ MAINTAINER = "U0MANT0001"
 
 
 def _desk_with(tmp_path, desk_env, slack, zendesk, old: str, new: str):
-    from bot.runtime import build_runtime, set_runtime
+    from bot.composition import build_runtime, set_runtime
 
     text = (ROOT / "catalog.example.toml").read_text(encoding="utf-8")
     assert old in text
@@ -439,7 +439,7 @@ def _desk_with(tmp_path, desk_env, slack, zendesk, old: str, new: str):
 def test_the_maintainer_is_the_assignee_only_if_the_catalogue_says_so(
     tmp_path, desk_env, slack, zendesk, assign: bool
 ) -> None:
-    from bot.runtime import set_runtime
+    from bot.composition import set_runtime
 
     setting = f"assign_maintainer = {'true' if assign else 'false'}"
     desk = _desk_with(tmp_path, desk_env, slack, zendesk, "assign_maintainer = false", setting)

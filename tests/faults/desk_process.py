@@ -21,9 +21,9 @@ from typing import Any
 
 import requests
 
-from bot.embedded_redis import free_port
-from bot.runtime import Runtime
-from bot.supervision import Supervisor
+from bot.adapters.embedded_redis import free_port
+from bot.adapters.supervision import Supervisor
+from bot.composition import Runtime
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
 from tests.faults.helpers import ROOT, SUITE_LOG_FILES, PreparedRequest, _descendants, wait_for

@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from bot import ids
+from blocks import ids
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
 from tests.harness import AGENT, Desk, option, text_value

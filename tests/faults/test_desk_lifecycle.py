@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.embedded_redis import EmbeddedRedis, free_port
+from bot.adapters.embedded_redis import EmbeddedRedis, free_port
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
 from tests.faults.desk_process import DeskProcess, alive

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 import requests
 
-from bot import access, ids
-from bot.embedded_redis import EmbeddedRedis, free_port
-from bot.lifecycle import State
-from bot.runtime import build_runtime
+from blocks import ids
+from bot.adapters.embedded_redis import EmbeddedRedis, free_port
+from bot.composition import build_runtime
+from bot.domain import access
+from bot.domain.lifecycle import State
 from handlers.common import OUTAGE
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from bot import ids
-from bot.lifecycle import State
+from blocks import ids
+from bot.domain.lifecycle import State
 from tests.fakes.zendesk_api import webhook_headers
 from tests.faults.helpers import PreparedRequest, carded_ticket, prepare, redis_state
 from tests.harness import AGENT, OTHER_AGENT, WEBHOOK_SECRET, Desk, text_value

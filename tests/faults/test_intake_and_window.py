@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rq.registry import FailedJobRegistry
 
-from bot.lifecycle import Event, State
+from bot.domain.lifecycle import Event, State
 from tests.faults.helpers import ZendeskTap, submit_unsupported, ticket_put, user_replies
 from tests.harness import AGENTS_CHANNEL, Desk
 
@@ -53,7 +53,7 @@ def test_fault9_intake_crash_mid_export_then_restart_one_card_per_ticket(
     tickets. The first run queues page 1's cards (they get posted) and then dies: either
     Zendesk answers 500 to page 2, or the process dies between queuing page 1 and saving
     its cursor. The next run (cron, a minute later) leaves one card per ticket."""
-    monkeypatch.setattr("bot.zendesk.EXPORT_PAGE_SIZE", 5)
+    monkeypatch.setattr("bot.adapters.zendesk.EXPORT_PAGE_SIZE", 5)
     tids = [desk.new_ticket(subject=f"Caso {n}", email=f"c{n}@example.com") for n in range(12)]
     tap = ZendeskTap(desk.zendesk)
     try:

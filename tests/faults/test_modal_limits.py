@@ -8,8 +8,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from bot import ids
-from bot.lifecycle import State
+from blocks import ids
+from bot.domain.lifecycle import State
 from tests.faults.helpers import carded_ticket, escalate, submit_unsupported, user_replies
 from tests.harness import AGENTS_CHANNEL, Desk, option, text_value
 

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from bot import ids, texts
-from bot.lifecycle import Event, State
+from blocks import ids
+from bot.domain import desk_texts as texts
+from bot.domain.lifecycle import Event, State
 from tests.faults.helpers import (
     CHANNEL_MEMBER,
     MAINTAINER,

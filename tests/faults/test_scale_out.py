@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot import ids
-from bot.embedded_redis import free_port
-from bot.lifecycle import State
+from blocks import ids
+from bot.adapters.embedded_redis import free_port
+from bot.domain.lifecycle import State
 from tests.faults.desk_process import RemoteDesk, send_all
 from tests.faults.helpers import (
     MUNICIPALIDAD_NAME,

@@ -12,8 +12,8 @@ import pytest
 import redis
 from rq.registry import StartedJobRegistry
 
-from bot.embedded_redis import EmbeddedRedis
-from bot.runtime import build_runtime
+from bot.adapters.embedded_redis import EmbeddedRedis
+from bot.composition import build_runtime
 from tests.fakes.slack_api import Call, SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
 from tests.faults.helpers import SlackTap, Workers, wait_for

@@ -18,17 +18,17 @@ from rq import SimpleWorker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from slack_sdk import WebClient
 
-from bot.embedded_redis import EmbeddedRedis
-from bot.lifecycle import Case, Event, State, apply
-from bot.records import CardRef, CaseRecord, Reply, Ticket
-from bot.runtime import Runtime, build_runtime, set_runtime, utcnow
-from bot.steps import window_job_id
-from bot.triage import Decision, decide, not_fixed
+from bot.adapters.embedded_redis import EmbeddedRedis
+from bot.adapters.queue import enqueue
+from bot.composition import Runtime, build_runtime, set_runtime, utcnow
+from bot.domain.case import CardRef, CaseRecord, Reply, Ticket
+from bot.domain.lifecycle import Case, Event, State, apply
+from bot.services.transitions import window_job_id
+from bot.services.triage import Decision, decide, not_fixed
 from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
 from tests.faults.helpers import Workers, ZendeskTap, wait_for
 from tests.harness import AGENT, AGENTS_CHANNEL, desk_environment
-from workers.queue import enqueue
 
 WINDOWS = 1000
 REPLYING = 10  # users who answer during their window

@@ -10,8 +10,9 @@ import pytest
 from rq.job import Job
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
-from bot.lifecycle import State
-from bot.zendesk import MARKER_KEY, reply_marker
+from bot.adapters.queue import enqueue
+from bot.adapters.zendesk import MARKER_KEY, reply_marker
+from bot.domain.lifecycle import State
 from tests.faults.helpers import (
     Workers,
     ZendeskTap,
@@ -23,7 +24,6 @@ from tests.faults.helpers import (
 )
 from tests.harness import Desk
 from workers.pacing import LOCK_TIMEOUT
-from workers.queue import enqueue
 
 REPLY = "Ese producto no es parte de nuestro soporte."
 
@@ -171,7 +171,7 @@ def test_fault6_zendesk_503_on_the_reply_is_retried_and_sent_once(desk: Desk) ->
 def test_fault6_zendesk_answers_after_the_client_timeout(desk: Desk) -> None:
     """Fault 6b. Zendesk applies the reply but answers only after the client gave up.
 
-    The gateway's zenpy timeout is 30 s (bot/zendesk.py); waiting for that would cost 30 s,
+    The gateway's zenpy timeout is 30 s (bot/adapters/zendesk.py); waiting for that would cost 30 s,
     so the in-process runtime's client gets a 1.5 s timeout (same code path, shorter clock)
     and Zendesk holds the answer to the reply's PUT for 3 s. The job fails with a read
     timeout, RQ retries it, the retry finds the marker tag and does not comment again."""
@@ -231,8 +231,8 @@ def test_fault6_job_timeout_outlasts_one_zendesk_wait() -> None:
     `ratelimit_budget`), so a Zendesk that keeps answering 429 keeps the job waiting until
     JOB_TIMEOUT kills it; RQ then retries it and the marker tag keeps it exactly-once. The
     limit is therefore a liveness bound, not a correctness one (see the report)."""
-    from bot.zendesk import ZendeskGateway
-    from workers.queue import JOB_TIMEOUT, RETRY
+    from bot.adapters.queue import JOB_TIMEOUT, RETRY
+    from bot.adapters.zendesk import ZendeskGateway
 
     gateway = ZendeskGateway("http://127.0.0.1:9", "bot@example.com", "token")
     timeout = gateway.client.tickets.timeout

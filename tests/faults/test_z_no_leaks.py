@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from rq.registry import StartedJobRegistry
 
-from bot import ids
-from bot.lifecycle import State
+from blocks import ids
+from bot.domain.lifecycle import State
 from tests.faults.helpers import (
     MAINTAINER,
     PULSO_CHANNEL,
@@ -204,7 +204,7 @@ def test_fault13_requester_email_in_the_users_own_words_stays_out_of_logs(
     """Fault 13b. The user answers with their address at the start of the message ("Mi
     correo es …"), as people do. Relaying it to the card's thread must not write the
     requester's e-mail to the worker's log (as the Procfile runs it: INFO). `rq worker` logs
-    every job's description; workers.queue.describe keeps texts out of it."""
+    every job's description; bot.adapters.queue.describe keeps texts out of it."""
     email = "zq7k@priv.cl"  # a short address: RQ cuts each logged argument at 75 characters
     worker = workers.start(desk_env)
     tid = desk.new_ticket(subject="Falla", body="Hola", email=email)

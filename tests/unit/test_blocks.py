@@ -12,14 +12,13 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from blocks import modals
+from blocks import ids, modals
 from blocks import text as t
 from blocks.card import card_fallback_text, ticket_card
-from bot import ids
-from bot.catalog import Catalog, load_catalog
-from bot.context import ModalContext
-from bot.lifecycle import Case, Event, State, apply
-from bot.records import CaseRecord, Reply, Ticket
+from bot.domain.button_values import ModalContext
+from bot.domain.case import CaseRecord, Reply, Ticket
+from bot.domain.catalog import Catalog, load_catalog
+from bot.domain.lifecycle import Case, Event, State, apply
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "catalog.example.toml"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.business_time import (
+from bot.domain.business_time import (
     DEFAULT_WEEK,
     BusinessCalendar,
     DayOff,
@@ -361,7 +361,7 @@ def test_the_calendar_targets_and_calibration_import_no_io_and_no_surface() -> N
     RQ, nothing of blocks/, handlers/ or workers/, and of bot/ only pure modules."""
     code = (
         "import sys\n"
-        + "".join(f"import bot.{name}\n" for name in CORE)
+        + "".join(f"import bot.domain.{name}\n" for name in CORE)
         + "print('\\n'.join(sorted(sys.modules)))"
     )
     root = Path(__file__).resolve().parents[2]
@@ -372,4 +372,8 @@ def test_the_calendar_targets_and_calibration_import_no_io_and_no_surface() -> N
     assert not roots & {"slack_bolt", "slack_sdk", "zenpy", "redis", "rq", "requests"}
     assert not roots & {"blocks", "handlers", "workers", "app"}
     project = {name for name in loaded if name.startswith("bot.")}
-    assert project == {f"bot.{name}" for name in CORE} | {"bot.estimates", "bot.catalog_locate"}
+    assert project == {f"bot.domain.{name}" for name in CORE} | {
+        "bot.domain",
+        "bot.domain.estimates",
+        "bot.domain.catalog_locate",
+    }

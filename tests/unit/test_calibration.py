@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.business_time import BusinessCalendar
-from bot.calibration import (
+from bot.domain.business_time import BusinessCalendar
+from bot.domain.calibration import (
     Basis,
     GivenEstimate,
     Tally,

@@ -1,4 +1,4 @@
-"""The Redis case store (bot/store.py) against a real Redis server."""
+"""The Redis case store (bot/adapters/case_store.py) against a real Redis server."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 
-from bot.lifecycle import Case, Event, IllegalTransition, State, apply
-from bot.records import CardRef, CaseRecord, Ticket
-from bot.store import CaseStore, case_key
+from bot.adapters.case_store import CaseStore, case_key
+from bot.domain.case import CardRef, CaseRecord, Ticket
+from bot.domain.lifecycle import Case, Event, IllegalTransition, State, apply
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 AGENT = "U0AGENT001"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import (
+from bot.domain.catalog import (
     TEMPLATE_PLACEHOLDERS,
     TEMPLATE_REQUIRED,
     Catalog,
@@ -18,7 +18,7 @@ from bot.catalog import (
     load_catalog,
     parse_catalog,
 )
-from bot.catalog_locate import SourceMap, field_name, locate
+from bot.domain.catalog_locate import SourceMap, field_name, locate
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "catalog.example.toml"
 SOURCE = Path("catalog.toml")

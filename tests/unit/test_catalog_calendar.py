@@ -1,5 +1,5 @@
 """The catalogue's [calendar] and [targets] tables: a full example parsed through
-bot/catalog_calendar.py, the defaults, and every refusal with its file:line: field: reason."""
+bot/domain/catalog_calendar.py, defaults, and every refusal with its file:line: field: reason."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.business_time import DEFAULT_WEEK, BusinessCalendar, DayOff
-from bot.catalog import parse_catalog
-from bot.catalog_calendar import TABLES, read_calendar, read_targets
-from bot.catalog_locate import CatalogError, TableReader
-from bot.targets import Metric, Rules, TargetPolicy
+from bot.domain.business_time import DEFAULT_WEEK, BusinessCalendar, DayOff
+from bot.domain.catalog import parse_catalog
+from bot.domain.catalog_calendar import TABLES, read_calendar, read_targets
+from bot.domain.catalog_locate import CatalogError, TableReader
+from bot.domain.targets import Metric, Rules, TargetPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = Path("catalog.toml")

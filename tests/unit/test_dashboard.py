@@ -1,4 +1,4 @@
-"""Dashboard figures (bot/dashboard.py) and their Block Kit (blocks/dashboard.py). Pure.
+"""Dashboard figures (bot/domain/dashboard.py) and their Block Kit (blocks/dashboard.py). Pure.
 
 Percentiles are nearest-rank: the p-th percentile of n sorted values is the value at
 rank ⌈p/100 · n⌉ (1-based); the median is p50, the lower middle value for an even n.
@@ -15,14 +15,13 @@ from typing import Any
 import pytest
 
 from bench.dashboard import synthetic_record
-from blocks import case_detail, home
+from blocks import case_detail, home, ids
 from blocks import dashboard as views
-from bot import dashboard as d
-from bot import ids
-from bot.case_summary import summarize
-from bot.catalog import load_catalog
-from bot.lifecycle import Event, State, apply
-from bot.steps import HOME_DEBOUNCE_SECONDS, home_refresh
+from bot.domain import dashboard as d
+from bot.domain.case_summary import summarize
+from bot.domain.catalog import load_catalog
+from bot.domain.lifecycle import Event, State, apply
+from bot.services.transitions import HOME_DEBOUNCE_SECONDS, home_refresh
 from tests.fakes import slack_rules
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -34,7 +33,7 @@ CATALOG = load_catalog(Path(__file__).resolve().parents[2] / "catalog.example.to
 
 
 def summ(tid: int, state: State = State.NEW, *, created: float, **fields: Any) -> dict[str, Any]:
-    """A summary as bot/case_summary.py writes it (times in Unix seconds)."""
+    """A summary as bot/domain/case_summary.py writes it (times in Unix seconds)."""
     base = {
         "id": tid,
         "state": state.value,

@@ -11,14 +11,15 @@ import pytest
 from slack_sdk.models.views import View
 
 from blocks import escalation_modals as em
+from blocks import ids
 from blocks import text as t
 from blocks.card import ticket_card
 from blocks.escalation import diagnosis_text, escalation_message, estimate_echo
-from bot import ids, replies
-from bot.catalog import Catalog, load_catalog
-from bot.context import ModalContext
-from bot.lifecycle import Case, Event, State, apply
-from bot.records import CaseRecord, Diagnosis, Escalation, Reply
+from bot.domain import user_replies as replies
+from bot.domain.button_values import ModalContext
+from bot.domain.case import CaseRecord, Diagnosis, Escalation, Reply
+from bot.domain.catalog import Catalog, load_catalog
+from bot.domain.lifecycle import Case, Event, State, apply
 from tests.unit.test_blocks import (
     EXAMPLE,
     MULTI_ORG,

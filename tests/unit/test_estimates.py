@@ -1,4 +1,4 @@
-"""bot/estimates.py: free-text time estimates read against the team's time zone."""
+"""bot/domain/estimates.py: free-text time estimates read against the team's time zone."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.estimates import Estimate, EstimateError, parse_estimate
+from bot.domain.estimates import Estimate, EstimateError, parse_estimate
 
 TZ = ZoneInfo("America/Santiago")
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=TZ)

@@ -1,4 +1,4 @@
-"""The case state machine (bot/lifecycle.py): legal and illegal transitions, guards, timeline."""
+"""bot/domain/lifecycle.py: legal and illegal transitions, guards, timeline."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import lifecycle
-from bot.lifecycle import (
+from bot.domain import lifecycle
+from bot.domain.lifecycle import (
     FINAL_STATES,
     TRIAGE_DECISIONS,
     Case,

@@ -8,25 +8,25 @@ from pathlib import Path
 
 import pytest
 
-from bot import ids
-from bot.catalog import Catalog, Person, load_catalog
-from bot.config import ConfigError, load_settings, parse_duration
-from bot.context import BadContext, ModalContext, parse_ticket_value, ticket_value
-from bot.modal_input import MAX_TEXT, ModalInput
-from bot.plain_text import EXCERPT_LIMIT, excerpt, plain_text
-from bot.records import Ticket
-from bot.replies import (
+from blocks import ids
+from bot.adapters.settings import ConfigError, load_settings, parse_duration
+from bot.domain.button_values import BadContext, ModalContext, parse_ticket_value, ticket_value
+from bot.domain.case import Ticket
+from bot.domain.catalog import Catalog, Person, load_catalog
+from bot.domain.plain_text import EXCERPT_LIMIT, excerpt, plain_text
+from bot.domain.user_replies import (
     refer_to_person,
     unsupported_product,
     window_days,
     with_closing_window,
 )
+from handlers.modal_input import MAX_TEXT, ModalInput
 from handlers.webhook import signature, ticket_id_of, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
-# --- bot/config.py ---------------------------------------------------------------------------
+# --- bot/adapters/settings.py ------
 
 SECRETS = {
     "SLACK_BOT_TOKEN": "xoxb-very-secret-bot-token",
@@ -159,7 +159,7 @@ def test_redis_password_is_not_in_repr() -> None:
     assert "redis-password-xyz" not in repr(settings)
 
 
-# --- bot/plain_text.py -----------------------------------------------------------------------
+# --- bot/domain/plain_text.py ------
 
 HTML_MAIL = """\
 <html><head>
@@ -228,7 +228,7 @@ def test_short_excerpt_is_the_whole_text() -> None:
     assert excerpt(exact) == exact
 
 
-# --- bot/context.py --------------------------------------------------------------------------
+# --- bot/domain/button_values.py ------
 
 
 @pytest.mark.parametrize("decision", ["escalate", "resolve_with_action", "ñandú «x»"])
@@ -279,7 +279,7 @@ def test_parse_ticket_value_refusals(raw) -> None:
         parse_ticket_value(raw)
 
 
-# --- bot/modal_input.py ----------------------------------------------------------------------
+# --- handlers/modal_input.py ------
 
 
 def view_with(block_id: str, element: dict) -> dict:
@@ -371,7 +371,7 @@ def test_empty_view_and_refuse() -> None:
     assert not form.ok
 
 
-# --- handlers/webhook.py ---------------------------------------------------------------------
+# --- handlers/webhook.py ------
 
 SECRET = "zendesk-webhook-secret"
 BODY = b'{"ticket_id": "123"}'
@@ -502,7 +502,7 @@ def test_ticket_id_of_unicode_digit_garbage_is_none(value: str) -> None:
     assert ticket_id_of({"ticket_id": value}) is None
 
 
-# --- bot/replies.py --------------------------------------------------------------------------
+# --- bot/domain/user_replies.py ------
 
 MULTI_ORG = 360000001  # Pulso + Portal de Transparencia
 SINGLE_ORG = 360000002  # Monitor Mercado Público only

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.adapters.settings import ConfigError, load_settings
 
 BASE = {
     "SLACK_BOT_TOKEN": "xoxb-1",

@@ -14,8 +14,8 @@ from blocks import modals
 from blocks import text as t
 from blocks.card import ticket_card
 from blocks.escalation import escalation_message
-from bot.catalog import Catalog, load_catalog
-from bot.lifecycle import State
+from bot.domain.catalog import Catalog, load_catalog
+from bot.domain.lifecycle import State
 from tests.fakes import slack_rules
 from tests.unit.test_blocks import make_record, make_ticket
 from tests.unit.test_escalation_blocks import escalated

@@ -8,9 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.embedded_redis import EmbeddedRedis
-from bot.preflight import StartupRefused
-from bot.supervision import START_RETRIES, desk_programs, expand, read_procfile, supervisor_config
+from bot.adapters.embedded_redis import EmbeddedRedis
+from bot.adapters.preflight import StartupRefused
+from bot.adapters.supervision import (
+    START_RETRIES,
+    desk_programs,
+    expand,
+    read_procfile,
+    supervisor_config,
+)
 
 ENV = {"PORT": "4100", "REDIS_URL": "redis://:p%40ss@db:6379/0"}
 

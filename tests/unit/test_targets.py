@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.business_time import BusinessCalendar
-from bot.target_texts import countdown, day_phrase, span_phrase
-from bot.targets import (
+from bot.domain.business_time import BusinessCalendar
+from bot.domain.target_texts import countdown, day_phrase, span_phrase
+from bot.domain.targets import (
     DEFAULT_SPANS,
     CaseTimes,
     Metric,

@@ -9,16 +9,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.catalog import Tracker
-from bot.trackers import (
+from bot.adapters.trackers import (
     TrackerError,
     TrackerIssue,
     TrackerUnavailable,
     ensure_issue,
     tracker_client,
 )
-from bot.trackers import github as github_adapter
-from bot.trackers.github import MAX_BODY, GitHubTracker
+from bot.adapters.trackers import github as github_adapter
+from bot.adapters.trackers.github import MAX_BODY, GitHubTracker
+from bot.domain.catalog import Tracker
 from tests.fakes.github_api import GitHubFake
 
 TOKEN = "ghp_test_secret_token"

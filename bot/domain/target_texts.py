@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.business_time import BusinessCalendar
-from bot.estimates import MONTH_NAMES, WEEKDAY_NAMES
-from bot.targets import Metric, Outcome, Target
+from bot.domain.business_time import BusinessCalendar
+from bot.domain.estimates import MONTH_NAMES, WEEKDAY_NAMES
+from bot.domain.targets import Metric, Outcome, Target
 
 ACTIONS: Mapping[Metric, str] = {
     Metric.FIRST_REPLY: "responder al usuario",

@@ -19,11 +19,11 @@ import redis
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.catalog import Catalog, CatalogError, load_catalog
-from bot.config import ConfigError, Settings, load_settings
-from bot.runtime import redis_client
-from bot.zendesk import ZendeskGateway
-from bot.zendesk_account import account_problems
+from bot.adapters.settings import ConfigError, Settings, load_settings
+from bot.adapters.zendesk import ZendeskGateway
+from bot.adapters.zendesk_account import account_problems
+from bot.composition import redis_client
+from bot.domain.catalog import Catalog, CatalogError, load_catalog
 
 TIMEOUT = 5.0
 
@@ -104,7 +104,7 @@ def slack_problems(settings: Settings) -> list[str]:
 
 
 def zendesk_problems(settings: Settings, catalog: Catalog) -> list[str]:
-    """The credentials, and whether this account lets the desk do its work (bot.zendesk_account)."""
+    """The credentials, and whether this account lets the desk do its work."""
     gateway = ZendeskGateway(
         settings.zendesk_url,
         settings.zendesk_email,

@@ -6,11 +6,11 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import texts
-from bot.lifecycle import Event
-from bot.records import CaseRecord
-from bot.runtime import Runtime
-from bot.steps import CaseBusy, FollowUp, advance, window_job_id
+from bot.composition import Runtime
+from bot.domain import desk_texts as texts
+from bot.domain.case import CaseRecord
+from bot.domain.lifecycle import Event
+from bot.services.transitions import CaseBusy, FollowUp, advance, window_job_id
 
 __all__ = [
     "WINDOW_EVENTS",

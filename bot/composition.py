@@ -13,10 +13,10 @@ from rq import Queue
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.catalog import Catalog, load_catalog
-from bot.config import Settings, load_settings
-from bot.store import CaseStore
-from bot.zendesk import ZendeskGateway
+from bot.adapters.case_store import CaseStore
+from bot.adapters.settings import Settings, load_settings
+from bot.adapters.zendesk import ZendeskGateway
+from bot.domain.catalog import Catalog, load_catalog
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "soporte"

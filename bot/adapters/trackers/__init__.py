@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from bot.catalog import Tracker
+    from bot.domain.catalog import Tracker
 
 __all__ = [
     "GITHUB_REPO",
@@ -113,7 +113,7 @@ def ensure_issue(
 
 
 def _github(tracker: Tracker, env: Mapping[str, str]) -> TrackerClient:
-    from bot.trackers.github import GitHubTracker  # the adapter imports this module
+    from bot.adapters.trackers.github import GitHubTracker  # the adapter imports this module
 
     return GitHubTracker.from_env(tracker, env)
 

@@ -6,10 +6,10 @@ import dataclasses
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.lifecycle import Event, State
-from bot.records import CaseRecord, Diagnosis, Escalation
-from bot.runtime import Runtime
-from bot.steps import FollowUp, advance
+from bot.composition import Runtime
+from bot.domain.case import CaseRecord, Diagnosis, Escalation
+from bot.domain.lifecycle import Event, State
+from bot.services.transitions import FollowUp, advance
 
 
 def escalating_agent(record: CaseRecord) -> str | None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.catalog import Catalog
-from bot.records import CaseRecord
+from bot.domain.case import CaseRecord
+from bot.domain.catalog import Catalog
 
 STRANGER = (
     "La cola de soporte solo la ven los agentes de soporte y los mantenedores de los "

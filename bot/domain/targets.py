@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
-from bot.business_time import BusinessCalendar
+from bot.domain.business_time import BusinessCalendar
 
 
 class Metric(StrEnum):

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.business_time import BusinessCalendar
-from bot.target_texts import span_phrase
-from bot.targets import nearest_rank
+from bot.domain.business_time import BusinessCalendar
+from bot.domain.target_texts import span_phrase
+from bot.domain.targets import nearest_rank
 
 LEVELS = ("alta", "media", "baja")
 """Certainty and confidence levels, as the diagnosis modal offers them."""

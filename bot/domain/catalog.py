@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.catalog_locate import CatalogError, TableReader, TomlPath, field_name, syntax_error
-from bot.trackers import tracker_kinds
+from bot.adapters.trackers import tracker_kinds
+from bot.domain.catalog_locate import CatalogError, TableReader, TomlPath, field_name, syntax_error
 
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
 USER_ID = re.compile(r"[UW][A-Z0-9]{6,}")

@@ -34,13 +34,13 @@ from typing import Any
 import redis
 from supervisor.xmlrpc import SupervisorTransport
 
-from bot.embedded_redis import EmbeddedRedis, free_port
-from bot.preflight import StartupRefused
-from bot.runtime import redis_client
+from bot.adapters.embedded_redis import EmbeddedRedis, free_port
+from bot.adapters.preflight import StartupRefused
+from bot.composition import redis_client
 
 log = logging.getLogger("soporte.desk")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = ROOT / "Procfile"
 START_RETRIES = 15  # supervisor waits 1 s, 2 s, … 15 s between attempts: about 2 minutes
 STOP_WAIT = 25  # gunicorn's graceful timeout (10 s) and a job's warm shutdown fit in it

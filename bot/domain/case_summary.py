@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.lifecycle import FINAL_STATES, TRIAGE_DECISIONS, Event, State
-from bot.records import CaseRecord
+from bot.domain.case import CaseRecord
+from bot.domain.lifecycle import FINAL_STATES, TRIAGE_DECISIONS, Event, State
 
 
 def _ts(value: Any) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import ids
+from blocks import ids
 
 MAX_TEXT = 3000
 

@@ -1,6 +1,6 @@
 """The desk at a glance: counts, what is waiting on whom, and SLA figures. Pure.
 
-Everything here is computed from the case summaries (`bot.case_summary.summarize`, read with
+Everything here is computed from the case summaries (`bot.domain.case_summary.summarize`, read with
 `CaseStore.summaries()` in one call), never from the full records, so `/soporte estado` and
 the App Home stay well within Slack's 3 seconds with 10,000 cases.
 
@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from blocks.text import escape_mrkdwn, truncate
-from bot.lifecycle import FINAL_STATES, State
+from bot.domain.lifecycle import FINAL_STATES, State
 
 Summary = dict[str, Any]
 

@@ -9,8 +9,8 @@ from typing import Any
 import redis
 from redis.client import Pipeline
 
-from bot.case_summary import summarize
-from bot.records import CaseRecord
+from bot.domain.case import CaseRecord
+from bot.domain.case_summary import summarize
 
 PREFIX = "soporte"
 AfterCommit = Callable[[Pipeline, CaseRecord], None]

@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bot.trackers import TrackerError, TrackerIssue, TrackerUnavailable
+from bot.adapters.trackers import TrackerError, TrackerIssue, TrackerUnavailable
 
 if TYPE_CHECKING:
-    from bot.catalog import Tracker
+    from bot.domain.catalog import Tracker
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.catalog import Catalog, Person, Procedure, Product
-from bot.records import Ticket
+from bot.domain.case import Ticket
+from bot.domain.catalog import Catalog, Person, Procedure, Product
 
 
 def greeting_name(ticket: Ticket) -> str:

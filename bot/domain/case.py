@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.lifecycle import Case
+from bot.domain.lifecycle import Case
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from bot import texts
-from bot.lifecycle import Event, State, allowed_events, apply
-from bot.records import CaseRecord, Reply
-from bot.replies import with_closing_window
-from bot.runtime import Runtime, utcnow
-from workers.queue import cancel, enqueue
+from bot.adapters.queue import cancel, enqueue
+from bot.composition import Runtime, utcnow
+from bot.domain import desk_texts as texts
+from bot.domain.case import CaseRecord, Reply
+from bot.domain.lifecycle import Event, State, allowed_events, apply
+from bot.domain.user_replies import with_closing_window
 
 
 class CaseBusy(Exception):

@@ -10,8 +10,8 @@ from typing import Any
 import requests
 from zenpy.lib.exception import APIException
 
-from bot.config import Settings
-from bot.zendesk import ZendeskGateway
+from bot.adapters.settings import Settings
+from bot.adapters.zendesk import ZendeskGateway
 
 ADMIN_CENTER_TICKETS = "Admin Center > Objects and rules > Tickets > Settings"
 

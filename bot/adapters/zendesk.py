@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from zenpy import Zenpy
 from zenpy.lib.exception import APIException, RecordNotFoundException
 
-from bot.plain_text import excerpt
-from bot.records import Ticket
+from bot.domain.case import Ticket
+from bot.domain.plain_text import excerpt
 
 logging.getLogger("zenpy").setLevel(logging.WARNING)
 
