@@ -18,8 +18,15 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import ids
-from blocks import text as t
 from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
+from blocks.limits import (
+    BUTTON_TEXT_MAX,
+    FALLBACK_TEXT_MAX,
+    HEADER_TEXT_MAX,
+    SECTION_FIELD_MAX,
+    SECTION_TEXT_MAX,
+)
+from bot.domain import mrkdwn as t
 from bot.domain.button_values import ticket_value
 from bot.domain.case import CaseRecord, Escalation, Reply
 from bot.domain.catalog import Catalog
@@ -209,7 +216,7 @@ def _button(
 ) -> ButtonElement:
     return ButtonElement(
         action_id=action_id,
-        text=PlainTextObject(text=t.truncate(label, t.BUTTON_TEXT_MAX), emoji=True),
+        text=PlainTextObject(text=t.truncate(label, BUTTON_TEXT_MAX), emoji=True),
         value=value,
         style=style,
         confirm=confirm,
@@ -283,7 +290,7 @@ def _requester(record: CaseRecord) -> str:
     lines = [f"*Solicitante*\n{name}"]
     if email:
         lines.append(t.escape_mrkdwn(email))
-    return t.truncate_mrkdwn("\n".join(lines), t.SECTION_FIELD_MAX)
+    return t.truncate_mrkdwn("\n".join(lines), SECTION_FIELD_MAX)
 
 
 def _organization(record: CaseRecord, catalog: Catalog) -> str:
@@ -293,13 +300,13 @@ def _organization(record: CaseRecord, catalog: Catalog) -> str:
         org = catalog.organization(ticket.organization_id)
         name = org.name if org else None
     shown = t.escape_mrkdwn(name) if name else "Sin organización"
-    return t.truncate_mrkdwn(f"*Organización*\n{shown}", t.SECTION_FIELD_MAX)
+    return t.truncate_mrkdwn(f"*Organización*\n{shown}", SECTION_FIELD_MAX)
 
 
 def _products(record: CaseRecord, catalog: Catalog) -> str:
     products = catalog.products_for_organization(record.ticket.organization_id)
     names = ", ".join(t.escape_mrkdwn(p.name) for p in products) or "ninguno registrado"
-    return t.truncate_mrkdwn(f"*Productos con soporte*\n{names}", t.SECTION_FIELD_MAX)
+    return t.truncate_mrkdwn(f"*Productos con soporte*\n{names}", SECTION_FIELD_MAX)
 
 
 def _excerpt(record: CaseRecord, limit: int = EXCERPT_CHARS) -> str:
@@ -307,7 +314,7 @@ def _excerpt(record: CaseRecord, limit: int = EXCERPT_CHARS) -> str:
     if not body:
         return "_(el ticket no trae texto)_"
     shown = t.quote(t.escape_mrkdwn(t.truncate(body, limit)))
-    return t.truncate_mrkdwn(shown, t.SECTION_TEXT_MAX)
+    return t.truncate_mrkdwn(shown, SECTION_TEXT_MAX)
 
 
 def fix_line(record: CaseRecord, limit: int) -> str:
@@ -343,14 +350,14 @@ def escalation_summary(record: CaseRecord, catalog: Catalog) -> str | None:
         lines.append(fix_line(record, FIX_NOTE_CHARS_ON_CARD))
     if escalation.tracker_url:
         lines.append(f"📌 {t.link(escalation.tracker_url, 'Ver en el tracker')}")
-    return t.truncate_mrkdwn("\n".join(lines), t.SECTION_TEXT_MAX)
+    return t.truncate_mrkdwn("\n".join(lines), SECTION_TEXT_MAX)
 
 
 def card_fallback_text(record: CaseRecord) -> str:
     """Notification text for the card: ticket number and subject only, escaped."""
     subject = t.clean_body(record.ticket.subject or "").replace("\n", " ") or NO_SUBJECT
     return t.truncate_mrkdwn(
-        f"Ticket #{record.ticket_id} · {t.escape_mrkdwn(subject)}", t.FALLBACK_TEXT_MAX
+        f"Ticket #{record.ticket_id} · {t.escape_mrkdwn(subject)}", FALLBACK_TEXT_MAX
     )
 
 
@@ -362,7 +369,7 @@ def ticket_card(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
     blocks: list[Block] = [
         HeaderBlock(
             text=PlainTextObject(
-                text=t.truncate(f"#{ticket.id} · {subject}", t.HEADER_TEXT_MAX), emoji=True
+                text=t.truncate(f"#{ticket.id} · {subject}", HEADER_TEXT_MAX), emoji=True
             )
         ),
         SectionBlock(
@@ -394,7 +401,7 @@ def ticket_card(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
             f"\n_La respuesta salió en Zendesk a nombre del usuario de la API: no encontré a "
             f"{t.user_mention(last_sent.author)} entre los agentes de Zendesk por su e-mail._"
         )
-    status = t.truncate_mrkdwn(status, t.SECTION_TEXT_MAX)
+    status = t.truncate_mrkdwn(status, SECTION_TEXT_MAX)
     blocks.append(
         SectionBlock(block_id=ids.BLOCK_CARD_STATUS, text=MarkdownTextObject(text=status))
     )

@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock, MarkdownTextObject, SectionBlock
 
-from blocks import text as t
 from blocks.card import EVENT_LABELS, NO_SUBJECT
 from blocks.dashboard import (
     FIELDS_MAX,
@@ -24,7 +23,9 @@ from blocks.dashboard import (
     text_size,
 )
 from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
+from blocks.limits import FALLBACK_TEXT_MAX, HEADER_TEXT_MAX, SECTION_FIELD_MAX
 from bot.domain import dashboard as d
+from bot.domain import mrkdwn as t
 from bot.domain.case import CaseRecord
 from bot.domain.case_summary import summarize
 from bot.domain.catalog import Catalog
@@ -38,7 +39,7 @@ EARLIER_STEPS = (
 
 
 def _field(title: str, value: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=t.truncate_mrkdwn(f"*{title}*\n{value}", t.SECTION_FIELD_MAX))
+    return MarkdownTextObject(text=t.truncate_mrkdwn(f"*{title}*\n{value}", SECTION_FIELD_MAX))
 
 
 def _actor(actor: str) -> str:
@@ -91,7 +92,7 @@ def case_message(
         left = d.window_phrase(case.window_deadline.timestamp(), now)
         fields.append(_field("Plazo de cierre", f"{t.slack_date(case.window_deadline)} ({left})"))
     blocks: list[Block] = [
-        _header(t.truncate(f"#{ticket.id} · {title}", t.HEADER_TEXT_MAX)),
+        _header(t.truncate(f"#{ticket.id} · {title}", HEADER_TEXT_MAX)),
         SectionBlock(fields=fields[:FIELDS_MAX]),
     ]
     diagnosis = escalation.diagnosis if escalation else None
@@ -121,6 +122,6 @@ def case_message(
         if len(shown) < len(lines):
             blocks.append(_context(EARLIER_STEPS.format(n=len(lines) - len(shown))))
     fallback = t.truncate(
-        f"#{ticket.id} · {d.STATE_LABELS[case.state]} · {title}", t.FALLBACK_TEXT_MAX
+        f"#{ticket.id} · {d.STATE_LABELS[case.state]} · {title}", FALLBACK_TEXT_MAX
     )
     return {"text": fallback, "blocks": _render(blocks)}

@@ -20,9 +20,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from blocks import text as t
 from blocks.card import NO_SUBJECT
+from blocks.limits import CONTEXT_TEXT_MAX, FALLBACK_TEXT_MAX, HEADER_TEXT_MAX, SECTION_TEXT_MAX
 from bot.domain import dashboard as d
+from bot.domain import mrkdwn as t
 from bot.domain.catalog import Catalog
 
 MESSAGE_BLOCKS_MAX = 50
@@ -105,7 +106,7 @@ def pack(
     lines: Sequence[str],
     total: int | None = None,
     max_items: int = LIST_ITEMS,
-    limit: int = t.SECTION_TEXT_MAX,
+    limit: int = SECTION_TEXT_MAX,
 ) -> str:
     """`title` and as many `lines` as fit in `limit` characters (and `max_items`), then
     "…y N más" for the rest. `total` is the full count when `lines` is already cut."""
@@ -132,17 +133,17 @@ def _more(n: int) -> str:
 
 def _section(text: str, block_id: str | None = None) -> SectionBlock:
     return SectionBlock(
-        block_id=block_id, text=MarkdownTextObject(text=t.truncate_mrkdwn(text, t.SECTION_TEXT_MAX))
+        block_id=block_id, text=MarkdownTextObject(text=t.truncate_mrkdwn(text, SECTION_TEXT_MAX))
     )
 
 
 def _header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=t.truncate(text, t.HEADER_TEXT_MAX), emoji=True))
+    return HeaderBlock(text=PlainTextObject(text=t.truncate(text, HEADER_TEXT_MAX), emoji=True))
 
 
 def _context(text: str) -> ContextBlock:
     return ContextBlock(
-        elements=[MarkdownTextObject(text=t.truncate_mrkdwn(text, t.CONTEXT_TEXT_MAX))]
+        elements=[MarkdownTextObject(text=t.truncate_mrkdwn(text, CONTEXT_TEXT_MAX))]
     )
 
 
@@ -268,7 +269,7 @@ def overview_blocks(
 
 def overview_fallback(ov: d.Overview) -> str:
     parts = [f"{d.STATE_LABELS[state]}: {n}" for state, n in ov.counts.items()]
-    return t.truncate("Cola de soporte — " + ", ".join(parts), t.FALLBACK_TEXT_MAX)
+    return t.truncate("Cola de soporte — " + ", ".join(parts), FALLBACK_TEXT_MAX)
 
 
 def status_message(ov: d.Overview, catalog: Catalog | None = None) -> dict[str, Any]:
@@ -309,7 +310,7 @@ def _paged_sections(
         if used + 1 + size + tail > budget:
             break
         last_room = len(sections) + 1 >= room
-        if t.slack_len(current) + 1 + size + (tail if last_room else 0) <= t.SECTION_TEXT_MAX:
+        if t.slack_len(current) + 1 + size + (tail if last_room else 0) <= SECTION_TEXT_MAX:
             current += "\n" + line
         elif last_room:
             break
@@ -360,7 +361,7 @@ def mine_message(cases: list[d.Summary], user: str, now: datetime) -> dict[str, 
         listed.append(_context("Para actuar con botones, abre la pestaña *Inicio* de la app."))
     blocks += listed
     return {
-        "text": t.truncate(f"Tienes {len(cases)} casos abiertos.", t.FALLBACK_TEXT_MAX),
+        "text": t.truncate(f"Tienes {len(cases)} casos abiertos.", FALLBACK_TEXT_MAX),
         "blocks": _render(blocks[:MESSAGE_BLOCKS_MAX]),
     }
 
@@ -373,7 +374,7 @@ def usage_message(problem: str | None = None) -> dict[str, Any]:
     text = f"{problem}\n\n{USAGE}" if problem else USAGE
     fallback = f"{problem} {USAGE_PLAIN}" if problem else USAGE_PLAIN
     return {
-        "text": t.truncate(fallback, t.FALLBACK_TEXT_MAX * 2),
+        "text": t.truncate(fallback, FALLBACK_TEXT_MAX * 2),
         "blocks": _render([_section(text)]),
     }
 

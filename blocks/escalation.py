@@ -22,13 +22,14 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import ids
-from blocks import text as t
 from blocks.card import NO_SUBJECT, _button, _excerpt, _organization, _requester, fix_line
 from blocks.escalation_text import (
     diagnosis_estimate_echo,
     diagnosis_text,
     estimate_echo,
 )
+from blocks.limits import FALLBACK_TEXT_MAX, HEADER_TEXT_MAX, SECTION_TEXT_MAX
+from bot.domain import mrkdwn as t
 from bot.domain.button_values import ticket_value
 from bot.domain.case import CaseRecord
 from bot.domain.catalog import Catalog
@@ -77,7 +78,7 @@ def escalation_fallback_text(record: CaseRecord) -> str:
     """Notification text: ticket number and subject only, escaped."""
     return t.truncate_mrkdwn(
         f"Caso escalado #{record.ticket_id} · {t.escape_mrkdwn(_subject(record))}",
-        t.FALLBACK_TEXT_MAX,
+        FALLBACK_TEXT_MAX,
     )
 
 
@@ -89,7 +90,7 @@ def _notes(record: CaseRecord) -> str:
     if not notes:
         return f"{head}\n_(sin antecedentes adicionales)_"
     quoted = t.quote(t.escape_mrkdwn(t.truncate(notes, NOTES_CHARS)))
-    return t.truncate_mrkdwn(f"{head}\n{quoted}", t.SECTION_TEXT_MAX)
+    return t.truncate_mrkdwn(f"{head}\n{quoted}", SECTION_TEXT_MAX)
 
 
 def _links(record: CaseRecord) -> str:
@@ -137,7 +138,7 @@ def escalation_status(record: CaseRecord, catalog: Catalog) -> str:
     elif state is State.IN_PROGRESS and escalation.last_user_update:
         when = t.slack_date(escalation.last_user_update)
         lines.append(f"✉️ Última comunicación al usuario: {when}")
-    return t.truncate_mrkdwn("\n".join(lines), t.SECTION_TEXT_MAX)
+    return t.truncate_mrkdwn("\n".join(lines), SECTION_TEXT_MAX)
 
 
 def escalation_actions(record: CaseRecord) -> ActionsBlock | None:
@@ -166,7 +167,7 @@ def escalation_message(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
     header = f"Caso escalado #{ticket.id} · {_subject(record)}"
     product = t.escape_mrkdwn(_product_name(record, catalog))
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=t.truncate(header, t.HEADER_TEXT_MAX), emoji=True)),
+        HeaderBlock(text=PlainTextObject(text=t.truncate(header, HEADER_TEXT_MAX), emoji=True)),
         SectionBlock(
             fields=[
                 MarkdownTextObject(text=_requester(record)),
@@ -178,7 +179,7 @@ def escalation_message(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
         SectionBlock(
             text=MarkdownTextObject(
                 text=t.truncate_mrkdwn(
-                    f"*Reporte del usuario*\n{_excerpt(record, REPORT_CHARS)}", t.SECTION_TEXT_MAX
+                    f"*Reporte del usuario*\n{_excerpt(record, REPORT_CHARS)}", SECTION_TEXT_MAX
                 )
             )
         ),

@@ -20,8 +20,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from blocks import ids
-from blocks import text as t
 from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
+from blocks.limits import INPUT_VALUE_MAX
 from blocks.modals import (
     DEFAULT_WINDOW_TEXT,
     MAX_OPTIONS,
@@ -33,6 +33,7 @@ from blocks.modals import (
     _window_note,
     candidate_products,
 )
+from bot.domain import mrkdwn as t
 from bot.domain import user_replies as replies
 from bot.domain.button_values import ModalContext
 from bot.domain.case import CaseRecord, Diagnosis
@@ -171,8 +172,8 @@ def diagnosis_modal(record: CaseRecord, now_hint: str = "") -> dict[str, Any]:
     previous = _diagnosis(record)
     estimate = PlainTextInputElement(
         action_id=ids.BLOCK_ESTIMATE,
-        max_length=t.INPUT_VALUE_MAX,
-        initial_value=t.truncate(previous.estimate_text, t.INPUT_VALUE_MAX) if previous else None,
+        max_length=INPUT_VALUE_MAX,
+        initial_value=t.truncate(previous.estimate_text, INPUT_VALUE_MAX) if previous else None,
         placeholder=_plain(ESTIMATE_HINT, 150),
     )
     hint = t.truncate(ESTIMATE_HINT + (f" · {now_hint.strip()}" if now_hint.strip() else ""), 2000)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from blocks import text as t
+from blocks.limits import SECTION_TEXT_MAX
+from bot.domain import mrkdwn as t
 from bot.domain.case import Diagnosis
 from bot.domain.estimates import MONTH_NAMES, WEEKDAY_NAMES
 
@@ -19,9 +20,9 @@ def estimate_echo(at: datetime, tz: tzinfo, *, reference: datetime | None = None
     Naive datetimes are UTC. The year is added when it differs from `reference`'s year
     (e.g. the moment of the diagnosis); the time is left out when it is exactly midnight.
     """
-    local = t._utc(at).astimezone(tz)
+    local = t.as_utc(at).astimezone(tz)
     text = f"{WEEKDAY_NAMES[local.weekday()]} {local.day} de {MONTH_NAMES[local.month - 1]}"
-    if reference is not None and t._utc(reference).astimezone(tz).year != local.year:
+    if reference is not None and t.as_utc(reference).astimezone(tz).year != local.year:
         text += f" de {local.year}"
     if (local.hour, local.minute) != (0, 0):
         text += f", {local:%H:%M}"
@@ -45,7 +46,7 @@ def estimate_line(diagnosis: Diagnosis, echo: str) -> str:
     return t.truncate_mrkdwn(line, 500)
 
 
-def diagnosis_text(diagnosis: Diagnosis, echo: str, limit: int = t.SECTION_TEXT_MAX) -> str:
+def diagnosis_text(diagnosis: Diagnosis, echo: str, limit: int = SECTION_TEXT_MAX) -> str:
     """The diagnosis as mrkdwn, escaped, at most `limit` characters:
 
     🩺 *Diagnóstico* (certeza alta)

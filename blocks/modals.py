@@ -25,7 +25,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from blocks import ids
-from blocks import text as t
+from blocks.limits import CONTEXT_TEXT_MAX, INPUT_VALUE_MAX, OPTION_TEXT_MAX
+from bot.domain import mrkdwn as t
 from bot.domain import user_replies as replies
 from bot.domain.button_values import ModalContext
 from bot.domain.case import CaseRecord
@@ -46,14 +47,14 @@ def _plain(text: str, limit: int) -> PlainTextObject:
 def _option(label: str, value: str, description: str = "") -> Option:
     return Option(
         value=value,
-        text=_plain(label, t.OPTION_TEXT_MAX),
-        description=_plain(description, t.OPTION_TEXT_MAX) if description else None,
+        text=_plain(label, OPTION_TEXT_MAX),
+        description=_plain(description, OPTION_TEXT_MAX) if description else None,
     )
 
 
 def _context(text: str) -> ContextBlock:
     return ContextBlock(
-        elements=[MarkdownTextObject(text=t.truncate_mrkdwn(text, t.CONTEXT_TEXT_MAX))]
+        elements=[MarkdownTextObject(text=t.truncate_mrkdwn(text, CONTEXT_TEXT_MAX))]
     )
 
 
@@ -63,8 +64,8 @@ def _text_input(
     element = PlainTextInputElement(
         action_id=block_id,
         multiline=True,
-        max_length=t.INPUT_VALUE_MAX,
-        initial_value=t.truncate(initial, t.INPUT_VALUE_MAX) if initial else None,
+        max_length=INPUT_VALUE_MAX,
+        initial_value=t.truncate(initial, INPUT_VALUE_MAX) if initial else None,
     )
     return InputBlock(
         block_id=block_id, label=_plain(label, 2000), element=element, optional=optional, hint=hint
@@ -278,7 +279,7 @@ def procedure_options(products: tuple[Product, ...], query: str = "") -> dict[st
         if not found or len(groups) == MAX_OPTIONS:
             continue
         options = [_procedure_option(product, proc).to_dict() for proc in found]
-        label = _plain(product.name, t.OPTION_TEXT_MAX).to_dict()
+        label = _plain(product.name, OPTION_TEXT_MAX).to_dict()
         groups.append({"label": label, "options": options})
         room -= len(found)
         if room == 0:

@@ -24,8 +24,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from blocks.text import escape_mrkdwn, truncate
 from bot.domain.lifecycle import FINAL_STATES, State
+from bot.domain.mrkdwn import escape_mrkdwn, truncate
 
 Summary = dict[str, Any]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from blocks.text import escape_mrkdwn, from_slack, link, quote, truncate_mrkdwn
 from bot.domain.lifecycle import Event
+from bot.domain.mrkdwn import escape_mrkdwn, from_slack, link, quote, truncate_mrkdwn
 from bot.domain.thread_relay import ThreadMessage
 
 RELAYED_TEXT_CHARS = 2500

@@ -13,8 +13,8 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from blocks import ids, modals
-from blocks import text as t
 from blocks.card import card_fallback_text, ticket_card
+from bot.domain import mrkdwn as t
 from bot.domain.button_values import ModalContext
 from bot.domain.case import CaseRecord, Reply, Ticket
 from bot.domain.catalog import Catalog, load_catalog

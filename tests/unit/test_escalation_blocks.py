@@ -12,9 +12,9 @@ from slack_sdk.models.views import View
 
 from blocks import escalation_modals as em
 from blocks import ids
-from blocks import text as t
 from blocks.card import ticket_card
 from blocks.escalation import diagnosis_text, escalation_message, estimate_echo
+from bot.domain import mrkdwn as t
 from bot.domain import user_replies as replies
 from bot.domain.button_values import ModalContext
 from bot.domain.case import CaseRecord, Diagnosis, Escalation, Reply

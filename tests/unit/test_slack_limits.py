@@ -11,9 +11,9 @@ import pytest
 import regex
 
 from blocks import modals
-from blocks import text as t
 from blocks.card import ticket_card
 from blocks.escalation import escalation_message
+from bot.domain import mrkdwn as t
 from bot.domain.catalog import Catalog, load_catalog
 from bot.domain.lifecycle import State
 from tests.fakes import slack_rules

@@ -1,4 +1,5 @@
-"""Text helpers for Block Kit: escaping, truncation, quoting and Slack date tokens. Pure."""
+"""Slack mrkdwn helpers: escaping, Slack's length count and truncation, quoting, links,
+mentions and `<!date>` tokens. Pure: the builders in blocks/ and the texts in bot/domain use it."""
 
 from __future__ import annotations
 
@@ -6,15 +7,6 @@ import re
 from datetime import UTC, datetime
 
 import regex
-
-SECTION_TEXT_MAX = 3000
-SECTION_FIELD_MAX = 2000
-HEADER_TEXT_MAX = 150
-BUTTON_TEXT_MAX = 75
-OPTION_TEXT_MAX = 75
-CONTEXT_TEXT_MAX = 3000
-INPUT_VALUE_MAX = 3000
-FALLBACK_TEXT_MAX = 200
 
 # Slack stores emoji as `:shortcode:` text; counted as a long one with a skin tone
 # (`:woman-raising-hand::skin-tone-6:`), an emoji can never make a text overflow.
@@ -101,13 +93,14 @@ def quote(s: str) -> str:
     return "\n".join(f"> {line}" for line in s.split("\n"))
 
 
-def _utc(dt: datetime) -> datetime:
+def as_utc(dt: datetime) -> datetime:
+    """`dt` in UTC; naive means UTC."""
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def slack_date(dt: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
     """A `<!date>` token: Slack shows it in each reader's time zone; naive means UTC."""
-    utc = _utc(dt)
+    utc = as_utc(dt)
     fallback = utc.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(utc.timestamp())}^{fmt}|{fallback}>"
 
