@@ -14,9 +14,10 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.adapters.case_store import CaseStore
+from bot.adapters.catalog_reader import load_catalog
 from bot.adapters.settings import Settings, load_settings
 from bot.adapters.zendesk import ZendeskGateway
-from bot.domain.catalog import Catalog, load_catalog
+from bot.domain.catalog import Catalog
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "soporte"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.domain.catalog import load_catalog
+from bot.adapters.catalog_reader import load_catalog
 from tests.fakes.slack_api import SlackFake
 
 CATALOG = Path(__file__).resolve().parent.parent / "catalog.example.toml"

@@ -19,11 +19,13 @@ import redis
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.adapters.catalog_locate import CatalogError
+from bot.adapters.catalog_reader import load_catalog
 from bot.adapters.settings import ConfigError, Settings, load_settings
 from bot.adapters.zendesk import ZendeskGateway
 from bot.adapters.zendesk_account import account_problems
 from bot.composition import redis_client
-from bot.domain.catalog import Catalog, CatalogError, load_catalog
+from bot.domain.catalog import Catalog
 
 TIMEOUT = 5.0
 

@@ -14,10 +14,11 @@ from slack_sdk.models.views import View
 
 from blocks import ids, modals
 from blocks.card import card_fallback_text, ticket_card
+from bot.adapters.catalog_reader import load_catalog
 from bot.domain import mrkdwn as t
 from bot.domain.button_values import ModalContext
 from bot.domain.case import CaseRecord, Reply, Ticket
-from bot.domain.catalog import Catalog, load_catalog
+from bot.domain.catalog import Catalog
 from bot.domain.lifecycle import Case, Event, State, apply
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "catalog.example.toml"

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -349,31 +346,3 @@ def test_no_open_time_at_all_is_an_error_not_a_hang() -> None:
     with pytest.raises(ValueError, match="no open time"):
         closed.next_opening(at(2, 10))
     assert closed.business_duration(at(2, 10), at(9, 10)) == timedelta(0)
-
-
-# --- the core stays pure --------------------------------------------------------------------
-
-CORE = ("business_time", "targets", "target_texts", "calibration", "catalog_calendar")
-
-
-def test_the_calendar_targets_and_calibration_import_no_io_and_no_surface() -> None:
-    """Importing the core (in a fresh interpreter) loads nothing of Slack, Zendesk, Redis or
-    RQ, nothing of blocks/, handlers/ or workers/, and of bot/ only pure modules."""
-    code = (
-        "import sys\n"
-        + "".join(f"import bot.domain.{name}\n" for name in CORE)
-        + "print('\\n'.join(sorted(sys.modules)))"
-    )
-    root = Path(__file__).resolve().parents[2]
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
-    ).stdout.split()
-    roots = {name.split(".")[0] for name in loaded}
-    assert not roots & {"slack_bolt", "slack_sdk", "zenpy", "redis", "rq", "requests"}
-    assert not roots & {"blocks", "handlers", "workers", "app"}
-    project = {name for name in loaded if name.startswith("bot.")}
-    assert project == {f"bot.domain.{name}" for name in CORE} | {
-        "bot.domain",
-        "bot.domain.estimates",
-        "bot.domain.catalog_locate",
-    }

@@ -7,18 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.catalog_locate import CatalogError, SourceMap, field_name, locate
+from bot.adapters.catalog_reader import load_catalog, parse_catalog
 from bot.domain.catalog import (
     TEMPLATE_PLACEHOLDERS,
     TEMPLATE_REQUIRED,
     Catalog,
-    CatalogError,
     Product,
     Templates,
     Tracker,
-    load_catalog,
-    parse_catalog,
 )
-from bot.domain.catalog_locate import SourceMap, field_name, locate
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "catalog.example.toml"
 SOURCE = Path("catalog.toml")

@@ -1,5 +1,5 @@
 """The catalogue's [calendar] and [targets] tables: a full example parsed through
-bot/domain/catalog_calendar.py, defaults, and every refusal with its file:line: field: reason."""
+bot/adapters/catalog_calendar.py, defaults, and every refusal with its file:line: field: reason."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.catalog_calendar import TABLES, read_calendar, read_targets
+from bot.adapters.catalog_locate import CatalogError, TableReader
+from bot.adapters.catalog_reader import parse_catalog
 from bot.domain.business_time import DEFAULT_WEEK, BusinessCalendar, DayOff
-from bot.domain.catalog import parse_catalog
-from bot.domain.catalog_calendar import TABLES, read_calendar, read_targets
-from bot.domain.catalog_locate import CatalogError, TableReader
 from bot.domain.targets import Metric, Rules, TargetPolicy
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,9 +17,9 @@ import pytest
 from bench.dashboard import synthetic_record
 from blocks import case_detail, home, ids
 from blocks import dashboard as views
+from bot.adapters.catalog_reader import load_catalog
 from bot.domain import dashboard as d
 from bot.domain.case_summary import summarize
-from bot.domain.catalog import load_catalog
 from bot.domain.lifecycle import Event, State, apply
 from bot.services.transitions import HOME_DEBOUNCE_SECONDS, home_refresh
 from tests.fakes import slack_rules

@@ -14,11 +14,12 @@ from blocks import escalation_modals as em
 from blocks import ids
 from blocks.card import ticket_card
 from blocks.escalation import diagnosis_text, escalation_message, estimate_echo
+from bot.adapters.catalog_reader import load_catalog
 from bot.domain import mrkdwn as t
 from bot.domain import user_replies as replies
 from bot.domain.button_values import ModalContext
 from bot.domain.case import CaseRecord, Diagnosis, Escalation, Reply
-from bot.domain.catalog import Catalog, load_catalog
+from bot.domain.catalog import Catalog
 from bot.domain.lifecycle import Case, Event, State, apply
 from tests.unit.test_blocks import (
     EXAMPLE,

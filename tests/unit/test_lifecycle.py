@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import itertools
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-from bot.domain import lifecycle
 from bot.domain.lifecycle import (
     FINAL_STATES,
     TRIAGE_DECISIONS,
@@ -496,23 +493,3 @@ def test_failed_apply_leaves_the_case_unchanged() -> None:
     with pytest.raises(IllegalTransition):
         apply(case, E.WINDOW_EXPIRED, "timer", NOW, window_generation=1)
     assert case.to_dict() == snapshot
-
-
-# --- purity ----------------------------------------------------------------------------------
-
-
-def test_lifecycle_imports_no_io_library() -> None:
-    source = Path(lifecycle.__file__).read_text(encoding="utf-8")
-    imported: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            imported.add("." * node.level + (node.module or ""))
-    assert imported  # the parse found the imports
-    roots = {name.lstrip(".").split(".")[0] for name in imported}
-    forbidden = {"slack_bolt", "slack_sdk", "zenpy", "redis", "rq"}
-    assert not roots & forbidden, roots & forbidden
-    # and nothing from the rest of the project either (it could pull those in)
-    assert not roots & {"bot", "handlers", "blocks", "workers", "app"}
-    assert not any(name.startswith(".") for name in imported)

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from blocks import ids
+from bot.adapters.catalog_reader import load_catalog
 from bot.adapters.settings import ConfigError, load_settings, parse_duration
 from bot.domain.button_values import BadContext, ModalContext, parse_ticket_value, ticket_value
 from bot.domain.case import Ticket
-from bot.domain.catalog import Catalog, Person, load_catalog
+from bot.domain.catalog import Catalog, Person
 from bot.domain.plain_text import EXCERPT_LIMIT, excerpt, plain_text
 from bot.domain.user_replies import (
     refer_to_person,

@@ -13,8 +13,9 @@ import regex
 from blocks import modals
 from blocks.card import ticket_card
 from blocks.escalation import escalation_message
+from bot.adapters.catalog_reader import load_catalog
 from bot.domain import mrkdwn as t
-from bot.domain.catalog import Catalog, load_catalog
+from bot.domain.catalog import Catalog
 from bot.domain.lifecycle import State
 from tests.fakes import slack_rules
 from tests.unit.test_blocks import make_record, make_ticket

@@ -1,9 +1,10 @@
 """The catalogue's `[calendar]` and `[targets]` tables, validated into a `BusinessCalendar` and
 a `TargetPolicy`; anything malformed raises `CatalogError` with file:line: field: reason.
 
-Hooking it into `parse_catalog` (bot/domain/catalog.py) takes three lines: allow the `TABLES` at the
-top level, call `read_calendar(r, data, desk["timezone"])` and `read_targets(r, data,
-{o.key: o.zendesk_id for o in organizations.values()})`, and keep both on the `Catalog`.
+Hooking it into `parse_catalog` (bot/adapters/catalog_reader.py) takes three lines: allow
+the `TABLES` at the top level, call `read_calendar(r, data, desk["timezone"])` and
+`read_targets(r, data, {o.key: o.zendesk_id for o in organizations.values()})`, and keep both
+on the `Catalog`.
 Without the tables the desk gets the defaults: Monday to Friday 09:00–18:00, no public
 holidays, and the spans and warning of `bot.domain.targets`.
 """
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from bot.adapters.catalog_locate import TableReader, TomlPath, field_name
 from bot.domain.business_time import (
     DEFAULT_WEEK,
     WEEKDAYS,
@@ -24,7 +26,6 @@ from bot.domain.business_time import (
     check_spans,
     holiday_region_problem,
 )
-from bot.domain.catalog_locate import TableReader, TomlPath, field_name
 from bot.domain.targets import DEFAULT_WARN_AT, PRIORITIES, Metric, Rules, TargetPolicy
 
 TABLES = ("calendar", "targets")
