@@ -8,10 +8,16 @@ from typing import Any
 from slack_sdk.models.blocks import Block, DividerBlock, MarkdownTextObject, SectionBlock
 
 from blocks.card import EVENT_LABELS, NO_SUBJECT
-from blocks.dashboard import (
+from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
+from blocks.limits import (
+    FALLBACK_TEXT_MAX,
     FIELDS_MAX,
+    HEADER_TEXT_MAX,
     MESSAGE_BLOCKS_MAX,
     MESSAGE_TEXT_BUDGET,
+    SECTION_FIELD_MAX,
+)
+from blocks.soporte_answers import (
     _context,
     _header,
     _paged_sections,
@@ -22,8 +28,6 @@ from blocks.dashboard import (
     product_name,
     text_size,
 )
-from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
-from blocks.limits import FALLBACK_TEXT_MAX, HEADER_TEXT_MAX, SECTION_FIELD_MAX
 from bot.domain import dashboard as d
 from bot.domain import mrkdwn as t
 from bot.domain.case import CaseRecord

@@ -9,8 +9,8 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmO
 
 from blocks import ids
 from blocks.card import _button
-from blocks.dashboard import (
-    VIEW_BLOCKS_MAX,
+from blocks.limits import VIEW_BLOCKS_MAX
+from blocks.soporte_answers import (
     _context,
     _header,
     _more,

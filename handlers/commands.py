@@ -13,9 +13,9 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from blocks import case_detail
-from blocks import dashboard as views
+from blocks import soporte_answers as views
 from bot.composition import Runtime, utcnow
-from bot.domain import access, dashboard
+from bot.domain import access, dashboard, soporte_command
 
 log = logging.getLogger("soporte.commands")
 
@@ -24,7 +24,7 @@ UNAVAILABLE = "No pude leer la cola de soporte en este momento; intenta de nuevo
 
 def answer(rt: Runtime, text: str, user: str, now: datetime) -> dict[str, Any]:
     """`{"text": …, "blocks": […]}` for `/soporte <text>` typed by `user`."""
-    command = dashboard.parse_command(text)
+    command = soporte_command.parse_command(text)
     if command.kind == "ayuda":
         return views.usage_message()
     if command.kind == "error":

@@ -13,13 +13,16 @@ from typing import Any
 from bot.domain.case import CaseRecord
 from bot.domain.lifecycle import FINAL_STATES, TRIAGE_DECISIONS, Event, State
 
+Summary = dict[str, Any]
+"""One case's summary, as `summarize` builds it and `CaseStore.summaries()` reads it."""
+
 
 def _ts(value: Any) -> int | None:
     """Whole Unix seconds: plenty for SLA figures, and cheaper to parse than floats."""
     return int(value.timestamp()) if value is not None else None
 
 
-def summarize(record: CaseRecord) -> dict[str, Any]:
+def summarize(record: CaseRecord) -> Summary:
     """What `/soporte estado` and the Home tab read for one case (no ticket body, no e-mail)."""
     case = record.case
     triaged = next((s.at for s in case.timeline if s.event in TRIAGE_DECISIONS), None)

@@ -1,36 +1,22 @@
-"""The desk at a glance: counts, what is waiting on whom, and SLA figures. Pure.
+"""The desk at a glance: counts and what is waiting on whom. Pure.
 
 Everything here is computed from the case summaries (`bot.domain.case_summary.summarize`, read with
 `CaseStore.summaries()` in one call), never from the full records, so `/soporte estado` and
-the App Home stay well within Slack's 3 seconds with 10,000 cases.
-
-SLA figures, per window (last 7 and last 30 days):
-- time to triage: first triage decision − ticket created;
-- time to initial response: first reply sent to the end user − ticket created;
-- time to resolution: RESOLVED − ticket created.
-A case counts in a window when the measured event (the triage, the response, the
-resolution) happened inside it. Percentiles are nearest-rank: the p-th percentile of n sorted
-values is the value at rank ⌈p/100 · n⌉ (1-based), so the median of an even count is the
-lower of the two middle values and every figure is a time some case really took.
+the App Home stay well within Slack's 3 seconds with 10,000 cases. The SLA figures are
+bot/domain/sla.py's; the `/soporte` text is parsed by bot/domain/soporte_command.py.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from urllib.parse import urlsplit
 
+from bot.domain.case_summary import Summary
 from bot.domain.lifecycle import FINAL_STATES, State
-from bot.domain.mrkdwn import escape_mrkdwn, truncate
+from bot.domain.sla import DAY, SlaFigure, sla_figures
 
-Summary = dict[str, Any]
-
-DAY = 86400.0
-SLA_WINDOWS = (7, 30)
 RETENTION_DAYS = 30
 OPEN_STATES = (
     State.NEW,
@@ -67,12 +53,6 @@ NEXT_ACTIONS: dict[State, str] = {
 }
 # States in which a diagnosis's estimate is still a promise (FIXED: the fix is in).
 ESTIMATE_STATES = frozenset({State.DIAGNOSED, State.IN_PROGRESS})
-# (label, summary key of the end of the interval), measured from "created".
-SLA_METRICS = (
-    ("triage", "triaged"),
-    ("response", "first_response"),
-    ("resolution", "resolved"),
-)
 
 
 def state_of(summary: Summary) -> State:
@@ -84,57 +64,6 @@ _FINAL_VALUES = frozenset(state.value for state in FINAL_STATES)
 
 def is_open(summary: Summary) -> bool:
     return summary["state"] not in _FINAL_VALUES
-
-
-# --- percentiles and SLA --------------------------------------------------------------------
-
-
-def percentile(values: Iterable[float], pct: float) -> float | None:
-    """Nearest-rank percentile (see the module docstring); None for no values."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
-@dataclass(frozen=True)
-class SlaFigure:
-    """Median and 90th percentile (seconds) of one metric over one window."""
-
-    count: int
-    median: float | None
-    p90: float | None
-
-
-def sla_figures(
-    summaries: Iterable[Summary], now: datetime, windows: Iterable[int] = SLA_WINDOWS
-) -> dict[int, dict[str, SlaFigure]]:
-    """{days: {"triage"|"response"|"resolution": SlaFigure}} for each window, in one pass."""
-    windows = tuple(windows)
-    at = now.timestamp()
-    oldest = at - max(windows, default=0) * DAY
-    # (end of the interval, seconds from creation) of each case, per metric.
-    collected: dict[str, list[tuple[float, float]]] = {label: [] for label, _ in SLA_METRICS}
-    for s in summaries:
-        created = s.get("created")
-        if created is None:
-            continue
-        for label, key in SLA_METRICS:
-            end = s.get(key)
-            if end is not None and end >= oldest:
-                collected[label].append((end, max(0.0, end - created)))
-    figures: dict[int, dict[str, SlaFigure]] = {}
-    for days in windows:
-        since = at - days * DAY
-        per_metric = {}
-        for label, pairs in collected.items():
-            values = [took for end, took in pairs if end >= since]
-            per_metric[label] = SlaFigure(
-                len(values), percentile(values, 50), percentile(values, 90)
-            )
-        figures[days] = per_metric
-    return figures
 
 
 # --- what is waiting ----------------------------------------------------------------------
@@ -277,71 +206,3 @@ def expired(summaries: Iterable[Summary], now: datetime, days: int = RETENTION_D
         if done is not None and done < cutoff:
             out.append(int(s["id"]))
     return sorted(out)
-
-
-# --- the command's argument ---------------------------------------------------------------
-
-_TICKET_NUMBER = re.compile(r"#?(\d{1,15})")
-_TICKET_PATH = re.compile(r"/(?:agent/)?(?:tickets|requests)/(\d{1,15})(?:/|$)")
-
-
-def parse_ticket(raw: str) -> int | None:
-    """A ticket id from "1234", "#1234" or a Zendesk ticket URL (agent or Help Center);
-    None for anything else. Slack may wrap a URL as `<https://…>` or `<https://…|label>`."""
-    text = raw.strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1].split("|", 1)[0]
-    match = _TICKET_NUMBER.fullmatch(text)
-    if match:
-        number = int(match.group(1))
-        return number or None
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    path = _TICKET_PATH.search(parts.path)
-    if not path:
-        return None
-    return int(path.group(1)) or None
-
-
-@dataclass(frozen=True)
-class Command:
-    """A parsed `/soporte` text: `kind` is "estado", "caso", "mios", "ayuda" or "error"."""
-
-    kind: str
-    ticket_id: int | None = None
-    problem: str | None = None
-
-
-_HELP = {"", "ayuda", "help", "?"}
-_MINE = {"mios", "míos", "mis", "mis-casos"}
-_STATUS = {"estado", "status"}
-
-
-def parse_command(text: str | None) -> Command:
-    words = (text or "").split()
-    head = words[0].casefold() if words else ""
-    rest = words[1:]
-    if head in _HELP and not rest:
-        return Command("ayuda")
-    if head in _STATUS:
-        if not rest:
-            return Command("estado")
-        if len(rest) == 1:
-            ticket = parse_ticket(rest[0])
-            if ticket is not None:
-                return Command("caso", ticket_id=ticket)
-        return Command("error", problem=f"«{_shown(rest)}» no es un número de ticket.")
-    if head in _MINE:
-        if not rest:
-            return Command("mios")
-        return Command("error", problem="`/soporte mios` no lleva argumentos.")
-    return Command("error", problem=f"No entiendo «{_shown(words)}».")
-
-
-def _shown(words: list[str]) -> str:
-    """The user's words, quoted back safely (escaped, short)."""
-    return escape_mrkdwn(truncate(" ".join(words), 80))

@@ -1,4 +1,5 @@
-"""Dashboard figures (bot/domain/dashboard.py) and their Block Kit (blocks/dashboard.py). Pure.
+"""The desk overview (bot/domain/dashboard.py), its SLA figures (sla.py), the `/soporte` text
+(soporte_command.py) and their Block Kit (blocks/soporte_answers.py). Pure.
 
 Percentiles are nearest-rank: the p-th percentile of n sorted values is the value at
 rank ⌈p/100 · n⌉ (1-based); the median is p50, the lower middle value for an even n.
@@ -16,11 +17,13 @@ import pytest
 
 from bench.dashboard import synthetic_record
 from blocks import case_detail, home, ids
-from blocks import dashboard as views
+from blocks import soporte_answers as views
 from bot.adapters.catalog_reader import load_catalog
 from bot.domain import dashboard as d
+from bot.domain import soporte_command
 from bot.domain.case_summary import summarize
 from bot.domain.lifecycle import Event, State, apply
+from bot.domain.sla import SlaFigure, percentile, sla_figures
 from bot.services.transitions import HOME_DEBOUNCE_SECONDS, home_refresh
 from tests.fakes import slack_rules
 
@@ -120,30 +123,30 @@ def history() -> list[dict[str, Any]]:
     ],
 )
 def test_nearest_rank_percentile(values, pct, expected):
-    assert d.percentile(values, pct) == expected
+    assert percentile(values, pct) == expected
 
 
 def test_sla_figures_against_hand_computed_values():
-    sla = d.sla_figures(history(), NOW)
+    sla = sla_figures(history(), NOW)
     week, month = sla[7], sla[30]
     # Triage within 7 days: 10 20 30 40 60 min (case 21 was triaged 10 days ago).
-    assert week["triage"] == d.SlaFigure(5, 30 * M, 60 * M)
+    assert week["triage"] == SlaFigure(5, 30 * M, 60 * M)
     # Within 30 days: + 15, 100, 200, 300 → 10 15 20 30 40 60 100 200 300 (n=9):
     # median rank ⌈4.5⌉ = 5 → 40 min; p90 rank ⌈8.1⌉ = 9 → 300 min.
-    assert month["triage"] == d.SlaFigure(9, 40 * M, 300 * M)
+    assert month["triage"] == SlaFigure(9, 40 * M, 300 * M)
     # Initial response within 7 days: 1 2 3 5 h → median rank 2 = 2 h, p90 rank 4 = 5 h.
-    assert week["response"] == d.SlaFigure(4, 2 * H, 5 * H)
+    assert week["response"] == SlaFigure(4, 2 * H, 5 * H)
     # Within 30 days: + 10 h → 1 2 3 5 10 → median 3 h, p90 rank ⌈4.5⌉ = 5 → 10 h.
-    assert month["response"] == d.SlaFigure(5, 3 * H, 10 * H)
+    assert month["response"] == SlaFigure(5, 3 * H, 10 * H)
     # Resolution within 7 days: 24 h, 48 h and case 21 (8 days) → 24 48 192 h.
-    assert week["resolution"] == d.SlaFigure(3, 48 * H, 192 * H)
+    assert week["resolution"] == SlaFigure(3, 48 * H, 192 * H)
     # Within 30 days: + case 10's 72 h → 24 48 72 192: median rank 2 = 48 h, p90 = 192 h.
-    assert month["resolution"] == d.SlaFigure(4, 48 * H, 192 * H)
+    assert month["resolution"] == SlaFigure(4, 48 * H, 192 * H)
 
 
 def test_sla_without_cases_says_so():
-    sla = d.sla_figures([], NOW)
-    assert sla[7]["triage"] == d.SlaFigure(0, None, None)
+    sla = sla_figures([], NOW)
+    assert sla[7]["triage"] == SlaFigure(0, None, None)
     message = views.status_message(d.overview([], NOW))
     assert "sin casos" in json.dumps(message, ensure_ascii=False)
 
@@ -296,7 +299,7 @@ def test_summarize_a_resolved_escalated_case():
     ],
 )
 def test_parse_ticket(raw, expected):
-    assert d.parse_ticket(raw) == expected
+    assert soporte_command.parse_ticket(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -318,14 +321,14 @@ def test_parse_ticket(raw, expected):
     ],
 )
 def test_parse_command(text, kind, ticket):
-    command = d.parse_command(text)
+    command = soporte_command.parse_command(text)
     assert (command.kind, command.ticket_id) == (kind, ticket)
     if kind == "error":
         assert command.problem
 
 
 def test_bad_argument_is_quoted_back_escaped():
-    command = d.parse_command("estado <!channel>")
+    command = soporte_command.parse_command("estado <!channel>")
     assert "&lt;!channel&gt;" in command.problem and "<!channel>" not in command.problem
 
 

@@ -21,17 +21,20 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks.card import NO_SUBJECT
-from blocks.limits import CONTEXT_TEXT_MAX, FALLBACK_TEXT_MAX, HEADER_TEXT_MAX, SECTION_TEXT_MAX
+from blocks.limits import (
+    CONTEXT_TEXT_MAX,
+    FALLBACK_TEXT_MAX,
+    FIELDS_MAX,
+    HEADER_TEXT_MAX,
+    MESSAGE_BLOCKS_MAX,
+    MESSAGE_TEXT_BUDGET,
+    SECTION_TEXT_MAX,
+)
 from bot.domain import dashboard as d
 from bot.domain import mrkdwn as t
+from bot.domain import sla
 from bot.domain.catalog import Catalog
 
-MESSAGE_BLOCKS_MAX = 50
-VIEW_BLOCKS_MAX = 100
-# Text in one message's blocks: Slack refuses a message from about 12,000 characters of
-# block text (msg_blocks_too_long, no documented figure), so answers stay well below.
-MESSAGE_TEXT_BUDGET = 10_000
-FIELDS_MAX = 10
 LIST_ITEMS = 15  # per list of /soporte estado and the Home summary
 MINE_ITEMS = 60  # cases listed by /soporte mios
 SUBJECT_CHARS = 70
@@ -224,7 +227,7 @@ SLA_LABELS = {
 }
 
 
-def _figure(fig: d.SlaFigure) -> str:
+def _figure(fig: sla.SlaFigure) -> str:
     if fig.count == 0:
         return "sin casos"
     cases = "1 caso" if fig.count == 1 else f"{fig.count} casos"
