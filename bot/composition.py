@@ -1,4 +1,10 @@
-"""What a process needs to do the desk's work, built once from the environment."""
+"""The composition root: what a process needs to do the desk's work (settings, catalogue,
+Redis, the case store, the queue, the Slack and Zendesk clients), built once from the
+environment.
+
+It is also a service locator: `get_runtime()` hands the RQ jobs the process-wide `Runtime`,
+and whoever receives a `Runtime` takes from it the adapters it uses.
+"""
 
 from __future__ import annotations
 

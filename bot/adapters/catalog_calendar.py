@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from bot.adapters.catalog_locate import TableReader, TomlPath, field_name
+from bot.adapters.catalog_fields import TableReader
+from bot.adapters.catalog_locate import TomlPath, field_name
 from bot.domain.business_time import (
     DEFAULT_WEEK,
     WEEKDAYS,

@@ -14,13 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.adapters.catalog_locate import (
-    CatalogError,
-    TableReader,
-    TomlPath,
-    field_name,
-    syntax_error,
-)
+from bot.adapters.catalog_fields import CatalogError, TableReader, syntax_error
+from bot.adapters.catalog_locate import TomlPath, field_name
 from bot.adapters.trackers import tracker_kinds
 from bot.domain.catalog import (
     TEMPLATE_PLACEHOLDERS,

@@ -19,7 +19,7 @@ import redis
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.adapters.catalog_locate import CatalogError
+from bot.adapters.catalog_fields import CatalogError
 from bot.adapters.catalog_reader import load_catalog
 from bot.adapters.settings import ConfigError, Settings, load_settings
 from bot.adapters.zendesk import ZendeskGateway

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.catalog_locate import CatalogError, SourceMap, field_name, locate
+from bot.adapters.catalog_fields import CatalogError
+from bot.adapters.catalog_locate import SourceMap, field_name, locate
 from bot.adapters.catalog_reader import load_catalog, parse_catalog
 from bot.domain.catalog import (
     TEMPLATE_PLACEHOLDERS,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.catalog_calendar import TABLES, read_calendar, read_targets
-from bot.adapters.catalog_locate import CatalogError, TableReader
+from bot.adapters.catalog_fields import CatalogError, TableReader
 from bot.adapters.catalog_reader import parse_catalog
 from bot.domain.business_time import DEFAULT_WEEK, BusinessCalendar, DayOff
 from bot.domain.targets import Metric, Rules, TargetPolicy
