@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import ids
-from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
+from blocks.diagnosis import diagnosis_estimate_echo, diagnosis_text
 from blocks.limits import (
     BUTTON_TEXT_MAX,
     FALLBACK_TEXT_MAX,

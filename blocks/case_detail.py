@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, DividerBlock, MarkdownTextObject, SectionBlock
 
 from blocks.card import EVENT_LABELS, NO_SUBJECT
-from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
+from blocks.diagnosis import diagnosis_estimate_echo, diagnosis_text
 from blocks.limits import (
     FALLBACK_TEXT_MAX,
     FIELDS_MAX,

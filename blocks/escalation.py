@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 
 from blocks import ids
 from blocks.card import NO_SUBJECT, _button, _excerpt, _organization, _requester, fix_line
-from blocks.escalation_text import (
+from blocks.diagnosis import (
     diagnosis_estimate_echo,
     diagnosis_text,
     estimate_echo,

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from blocks import ids
-from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
+from blocks.diagnosis import diagnosis_estimate_echo, diagnosis_text
 from blocks.limits import INPUT_VALUE_MAX
 from blocks.modals import (
     DEFAULT_WINDOW_TEXT,

@@ -1,7 +1,8 @@
-"""Escalation text shared by the product-channel message and the agents' card. Pure.
+"""The maintainer's diagnosis and estimate as mrkdwn, shared by the product-channel message,
+the agents' card, the case detail and the modals. Pure.
 
 Kept apart from `blocks.escalation` because the card (which `blocks.escalation` builds on)
-needs the same lines: the Spanish estimate echo, the diagnosis text and the thread link.
+needs the same lines: the Spanish estimate echo and the diagnosis text.
 """
 
 from __future__ import annotations
