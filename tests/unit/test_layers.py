@@ -5,6 +5,8 @@ a fresh interpreter:
 - nothing in bot/ imports blocks/, handlers/ or workers/ (nor app.py);
 - bot/domain imports nothing outside itself but the standard library and the libraries
   named in `DOMAIN_LIBRARIES`;
+- blocks/ (the builders) imports only itself, bot/domain, the standard library and
+  slack_sdk's Block Kit models;
 - there is no import cycle among the app's modules.
 """
 
@@ -124,6 +126,22 @@ def test_the_domain_imports_only_itself_the_standard_library_and_named_libraries
         )
     ]
     assert not wrong, "bot/domain must stay pure:\n" + "\n".join(wrong)
+
+
+def test_the_builders_import_only_the_domain_and_block_kit_models() -> None:
+    wrong = [
+        f"{where(name, line)}: imports {target}"
+        for name in modules()
+        if in_package(name, "blocks")
+        for target, line in imports(name)
+        if not (
+            in_package(target, "blocks")
+            or in_package(target, "bot.domain")
+            or in_package(target, "slack_sdk.models")
+            or is_stdlib(target)
+        )
+    ]
+    assert not wrong, "blocks/ must stay pure builders:\n" + "\n".join(wrong)
 
 
 def _loaded_after(code: str) -> set[str]:
