@@ -20,7 +20,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.adapters import health, http_guard, preflight
 from bot.composition import Runtime, build_runtime, slack_client, utcnow
-from handlers import commands, common, escalation, home, triage, webhook
+from handlers import commands, common, escalation, home, permissions, triage, webhook
 
 log = logging.getLogger("soporte")
 JSON = "application/json"
@@ -55,6 +55,7 @@ def create_app(rt: Runtime, listener_executor: Executor | None = None) -> App:
         listener_executor=listener_executor or ThreadPoolExecutor(max_workers=16),
     )
     app.error(common.on_listener_error)
+    app.use(permissions.middleware(rt))
     triage.register(app, rt)
     escalation.register(app, rt)
     commands.register(app, rt)

@@ -7,8 +7,6 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
-    ButtonElement,
-    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -18,20 +16,20 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import ids
+from blocks.buttons import actions_block
 from blocks.diagnosis import diagnosis_estimate_echo, diagnosis_text
 from blocks.limits import (
-    BUTTON_TEXT_MAX,
     FALLBACK_TEXT_MAX,
     HEADER_TEXT_MAX,
     SECTION_FIELD_MAX,
     SECTION_TEXT_MAX,
 )
 from bot.domain import mrkdwn as t
-from bot.domain.button_values import ticket_value
 from bot.domain.case import CaseRecord, Escalation, Reply
 from bot.domain.catalog import Catalog
 from bot.domain.desk_texts import DECISION_LABELS
-from bot.domain.lifecycle import Event, State, Transition, allowed_events
+from bot.domain.lifecycle import Event, State, Transition
+from bot.domain.offers import CaseFacts, Role, offers
 
 EXCERPT_CHARS = 600
 NO_SUBJECT = "(sin asunto)"
@@ -82,36 +80,6 @@ _ESCALATED_STATUS: dict[State, str] = {
 
 DIAGNOSIS_CHARS_ON_CARD = 1200
 FIX_NOTE_CHARS_ON_CARD = 600
-
-# (action_id, button text, style) in the order the agent tries them.
-_TRIAGE_BUTTONS: tuple[tuple[str, str, str | None], ...] = (
-    (ids.ACTION_SPAM, "Spam", "danger"),
-    (ids.ACTION_WRONG_RECIPIENT, "Destinatario errado", None),
-    (ids.ACTION_PERSON, "Persona en la empresa", None),
-    (ids.ACTION_UNSUPPORTED, "Producto no soportado", None),
-    (ids.ACTION_INFORMATION, "Resolver con información", None),
-    (ids.ACTION_DOCUMENTED_ACTION, "Resolver con acción documentada", None),
-    (ids.ACTION_ESCALATE, "Escalar", "primary"),
-)
-
-_CONFIRMS: dict[str, ConfirmObject] = {
-    ids.ACTION_SPAM: ConfirmObject(
-        title="¿Marcar como spam?",
-        text="El ticket se cerrará como spam sin responder.",
-        confirm="Marcar como spam",
-        deny="Cancelar",
-        style="danger",
-    ),
-    ids.ACTION_WRONG_RECIPIENT: ConfirmObject(
-        title="¿Destinatario errado?",
-        text=(
-            "Se responderá al usuario que esta casilla es solo para soporte de productos "
-            "y luego el ticket se cerrará como spam."
-        ),
-        confirm="Responder y cerrar",
-        deny="Cancelar",
-    ),
-}
 
 
 def decision_label(event: Event | None) -> str:
@@ -211,76 +179,10 @@ def status_text(record: CaseRecord, catalog: Catalog | None = None) -> str:
     )
 
 
-def _button(
-    action_id: str, label: str, value: str, style: str | None, confirm: ConfirmObject | None
-) -> ButtonElement:
-    return ButtonElement(
-        action_id=action_id,
-        text=PlainTextObject(text=t.truncate(label, BUTTON_TEXT_MAX), emoji=True),
-        value=value,
-        style=style,
-        confirm=confirm,
-    )
-
-
-def _escalated_buttons(record: CaseRecord, value: str) -> list[ButtonElement]:
-    """The agent's buttons while the maintainers work: answer the user, propose resolution."""
-    state = record.case.state
-    allowed = allowed_events(state)
-    buttons: list[ButtonElement] = []
-    if Event.RESPOND_INITIAL in allowed:
-        buttons.append(_button(ids.ACTION_RESPOND, "Responder al usuario", value, "primary", None))
-    elif Event.SEND_UPDATE in allowed:
-        buttons.append(_button(ids.ACTION_RESPOND, "Enviar actualización", value, None, None))
-    if Event.PROPOSE_RESOLUTION in allowed:
-        style = "primary" if state is State.FIXED else None
-        buttons.append(
-            _button(ids.ACTION_PROPOSE_RESOLUTION, "Proponer resolución", value, style, None)
-        )
-    return buttons
-
-
-_CONFIRMED = ConfirmObject(
-    title="¿Caso resuelto?",
-    text="¿El usuario confirmó que el caso está resuelto?",
-    confirm="Sí, confirmó",
-    deny="Cancelar",
-)
-
-
-def _answered_buttons(value: str) -> list[ButtonElement]:
-    """After the user wrote back: the agent records what they said, or answers them."""
-    return [
-        _button(ids.ACTION_USER_CONFIRMED, "Usuario confirmó", value, "primary", _CONFIRMED),
-        _button(ids.ACTION_NOT_FIXED, "Sigue el problema", value, "danger", None),
-        _button(ids.ACTION_PROPOSE_RESOLUTION, "Responder (nuevo plazo)", value, None, None),
-    ]
-
-
 def card_actions(record: CaseRecord) -> ActionsBlock | None:
-    """The buttons the case allows now; None while a reply is on its way or in a final state."""
-    if record.pending_replies:
-        return None
-    value = ticket_value(record.ticket_id)
-    state = record.case.state
-    if state is State.USER_ANSWERED:
-        return ActionsBlock(block_id=ids.BLOCK_CARD_ACTIONS, elements=_answered_buttons(value))
-    if record.escalation is not None and state not in (State.NEW, State.AWAITING_CONFIRMATION):
-        buttons = _escalated_buttons(record, value)
-        if not buttons:
-            return None
-    elif state is State.NEW:
-        buttons = [
-            _button(action_id, label, value, style, _CONFIRMS.get(action_id))
-            for action_id, label, style in _TRIAGE_BUTTONS
-        ]
-    elif state is State.AWAITING_CONFIRMATION:
-        buttons = [
-            _button(ids.ACTION_USER_CONFIRMED, "Usuario confirmó", value, "primary", _CONFIRMED)
-        ]
-    else:
-        return None
-    return ActionsBlock(block_id=ids.BLOCK_CARD_ACTIONS, elements=buttons)
+    """The agent's buttons for what the case offers now (none while a reply is on its way)."""
+    events = offers(CaseFacts.of(record), {Role.AGENT})
+    return actions_block(ids.BLOCK_CARD_ACTIONS, events, record.case.state, record.ticket_id)
 
 
 def _requester(record: CaseRecord) -> str:

@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import Block, DividerBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    DividerBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
+from blocks import ids
+from blocks.buttons import actions_block
 from blocks.card import EVENT_LABELS, NO_SUBJECT
 from blocks.diagnosis import diagnosis_estimate_echo, diagnosis_text
 from blocks.limits import (
@@ -33,6 +41,7 @@ from bot.domain import mrkdwn as t
 from bot.domain.case import CaseRecord
 from bot.domain.case_summary import summarize
 from bot.domain.catalog import Catalog
+from bot.domain.offers import CaseFacts, offers, roles_of
 
 ACTOR_NAMES = {"zendesk": "Zendesk", "plazo": "el plazo de cierre", "system": "el sistema"}
 REASON_CHARS = 200
@@ -66,10 +75,23 @@ def timeline_lines(record: CaseRecord) -> list[str]:
     return lines
 
 
+def case_actions(record: CaseRecord, catalog: Catalog, viewer: str) -> ActionsBlock | None:
+    """The buttons of what `viewer` may do on the case now, as the card and the Home show them."""
+    facts = CaseFacts.of(record)
+    events = offers(facts, roles_of(catalog, viewer, facts))
+    return actions_block(ids.BLOCK_CASE_ACTIONS, events, facts.state, record.ticket_id)
+
+
 def case_message(
-    record: CaseRecord, catalog: Catalog, now: datetime, *, show_email: bool = False
+    record: CaseRecord,
+    catalog: Catalog,
+    now: datetime,
+    *,
+    show_email: bool = False,
+    viewer: str | None = None,
 ) -> dict[str, Any]:
-    """`/soporte estado 1234`: where the case stands and its whole timeline."""
+    """`/soporte estado 1234`: where the case stands, what `viewer` can do about it now, and
+    its whole timeline."""
     ticket, case = record.ticket, record.case
     title = " ".join((ticket.subject or "").split()) or NO_SUBJECT
     requester = t.escape_mrkdwn((ticket.requester_name or "").strip() or "(sin nombre)")
@@ -113,6 +135,9 @@ def case_message(
         links.append(t.link(ticket.url, "Abrir en Zendesk"))
     if links:
         blocks.append(_context(" · ".join(links)))
+    actions = case_actions(record, catalog, viewer) if viewer else None
+    if actions is not None:
+        blocks.append(actions)
     blocks.append(DividerBlock())
     lines = timeline_lines(record)
     if not lines:

@@ -12,7 +12,6 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
-    ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -22,7 +21,8 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import ids
-from blocks.card import NO_SUBJECT, _button, _excerpt, _organization, _requester, fix_line
+from blocks.buttons import actions_block
+from blocks.card import NO_SUBJECT, _excerpt, _organization, _requester, fix_line
 from blocks.diagnosis import (
     diagnosis_estimate_echo,
     diagnosis_text,
@@ -30,10 +30,10 @@ from blocks.diagnosis import (
 )
 from blocks.limits import FALLBACK_TEXT_MAX, HEADER_TEXT_MAX, SECTION_TEXT_MAX
 from bot.domain import mrkdwn as t
-from bot.domain.button_values import ticket_value
 from bot.domain.case import CaseRecord
 from bot.domain.catalog import Catalog
-from bot.domain.lifecycle import Event, State, Transition, allowed_events
+from bot.domain.lifecycle import Event, State, Transition
+from bot.domain.offers import CHANNEL_ROLES, CaseFacts, offers
 
 __all__ = [
     "diagnosis_text",
@@ -142,23 +142,9 @@ def escalation_status(record: CaseRecord, catalog: Catalog) -> str:
 
 
 def escalation_actions(record: CaseRecord) -> ActionsBlock | None:
-    """The maintainer's buttons for the case's state (none once the fix is in)."""
-    state = record.case.state
-    allowed = allowed_events(state)
-    value = ticket_value(record.ticket_id)
-    diagnosis = record.escalation.diagnosis if record.escalation else None
-    buttons: list[ButtonElement] = []
-    if Event.TAKE_CASE in allowed:
-        buttons.append(_button(ids.ACTION_TAKE_CASE, "Tomar caso", value, "primary", None))
-    if Event.DIAGNOSE in allowed:
-        label = "Revisar diagnóstico" if diagnosis else "Diagnóstico"
-        style = None if diagnosis else "primary"
-        buttons.append(_button(ids.ACTION_DIAGNOSE, label, value, style, None))
-    if diagnosis is not None and Event.MARK_FIXED in allowed:
-        buttons.append(_button(ids.ACTION_MARK_FIXED, "Problema corregido", value, None, None))
-    if not buttons:
-        return None
-    return ActionsBlock(block_id=ids.BLOCK_ESCALATION_ACTIONS, elements=buttons)
+    """The buttons of the channel's people for what the case offers now (none once fixed)."""
+    events = offers(CaseFacts.of(record), CHANNEL_ROLES)
+    return actions_block(ids.BLOCK_ESCALATION_ACTIONS, events, record.case.state, record.ticket_id)
 
 
 def escalation_message(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:

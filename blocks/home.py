@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, DividerBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
 
 from blocks import ids
-from blocks.card import _button
+from blocks.buttons import actions_block
 from blocks.limits import VIEW_BLOCKS_MAX
 from blocks.soporte_answers import (
     _context,
@@ -22,51 +22,20 @@ from blocks.soporte_answers import (
 )
 from bot.domain import access
 from bot.domain import dashboard as d
-from bot.domain.button_values import ticket_value
 from bot.domain.catalog import Catalog
-from bot.domain.lifecycle import State
-
-_CONFIRMED = ConfirmObject(
-    title="¿Caso resuelto?",
-    text="¿El usuario confirmó que el caso está resuelto?",
-    confirm="Sí, confirmó",
-    deny="Cancelar",
-)
+from bot.domain.offers import CaseFacts, offers, roles_of
 
 
-def home_buttons(summary: d.Summary, user: str) -> list[ButtonElement]:
-    """The same buttons (action_id and value) as the card and the escalation message, for
-    what this user does on this case now; none while a reply is on its way."""
-    if summary.get("busy"):
-        return []
-    state = d.state_of(summary)
-    value = ticket_value(int(summary["id"]))
-    buttons: list[ButtonElement] = []
-    if summary.get("agent") == user:
-        if state is State.DIAGNOSED:
-            buttons.append(
-                _button(ids.ACTION_RESPOND, "Responder al usuario", value, "primary", None)
-            )
-        if state in (State.IN_PROGRESS, State.FIXED):
-            buttons.append(_button(ids.ACTION_RESPOND, "Enviar actualización", value, None, None))
-            style = "primary" if state is State.FIXED else None
-            buttons.append(
-                _button(ids.ACTION_PROPOSE_RESOLUTION, "Proponer resolución", value, style, None)
-            )
-        if state is State.AWAITING_CONFIRMATION:
-            buttons.append(
-                _button(ids.ACTION_USER_CONFIRMED, "Usuario confirmó", value, None, _CONFIRMED)
-            )
-    if summary.get("maintainer") == user:
-        if state is State.ASSIGNED:
-            buttons.append(_button(ids.ACTION_DIAGNOSE, "Diagnóstico", value, "primary", None))
-        if state in (State.DIAGNOSED, State.IN_PROGRESS):
-            buttons.append(_button(ids.ACTION_DIAGNOSE, "Revisar diagnóstico", value, None, None))
-            buttons.append(_button(ids.ACTION_MARK_FIXED, "Problema corregido", value, None, None))
-    return buttons
+def home_actions(summary: d.Summary, user: str, catalog: Catalog) -> ActionsBlock | None:
+    """The buttons (action_id and value) the card and the escalation message show, for what
+    this user may do on this case now."""
+    facts = CaseFacts.of_summary(summary)
+    events = offers(facts, roles_of(catalog, user, facts))
+    tid = int(summary["id"])
+    return actions_block(ids.home_case_block(tid), events, facts.state, tid)
 
 
-def home_case_blocks(summary: d.Summary, user: str, now: datetime) -> list[Block]:
+def home_case_blocks(summary: d.Summary, user: str, now: datetime, catalog: Catalog) -> list[Block]:
     state = d.state_of(summary)
     who = " y ".join(d.roles(summary, user))
     text = (
@@ -74,11 +43,9 @@ def home_case_blocks(summary: d.Summary, user: str, now: datetime) -> list[Block
         f"{d.STATE_LABELS[state].capitalize()} · eres {who} → {d.next_action(summary, now)}"
     )
     blocks: list[Block] = [_section(text)]
-    buttons = home_buttons(summary, user)
-    if buttons:
-        blocks.append(
-            ActionsBlock(block_id=f"{ids.BLOCK_HOME_CASE}{summary['id']}", elements=buttons)
-        )
+    actions = home_actions(summary, user, catalog)
+    if actions is not None:
+        blocks.append(actions)
     return blocks
 
 
@@ -86,7 +53,7 @@ def home_view(
     ov: d.Overview | None,
     cases: list[d.Summary],
     user: str,
-    catalog: Catalog | None = None,
+    catalog: Catalog,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """The App Home of `user`: the desk's summary (None: not theirs to see), then their cases
@@ -105,7 +72,7 @@ def home_view(
     room = VIEW_BLOCKS_MAX - len(blocks) - 1  # one for "…y N más"
     shown = 0
     for summary in cases:
-        case_blocks = home_case_blocks(summary, user, now)
+        case_blocks = home_case_blocks(summary, user, now, catalog)
         if len(case_blocks) > room:
             break
         blocks += case_blocks

@@ -1,78 +1,179 @@
-"""Every Block Kit action_id, callback_id and block_id the app uses, in one place."""
+"""Every Block Kit action_id, callback_id and block_id the app uses, in one place.
+
+The values are what Slack sends back with every click and submission: a card posted months
+ago still carries them, so a value never changes once released.
+"""
 
 from __future__ import annotations
 
-# Card buttons (triage chain, in the order the agent tries them).
-ACTION_SPAM = "triage_spam"
-ACTION_WRONG_RECIPIENT = "triage_wrong_recipient"
-ACTION_PERSON = "triage_person"
-ACTION_UNSUPPORTED = "triage_unsupported"
-ACTION_INFORMATION = "triage_information"
-ACTION_DOCUMENTED_ACTION = "triage_documented_action"
-ACTION_ESCALATE = "triage_escalate"
-ACTION_USER_CONFIRMED = "window_user_confirmed"
-ACTION_NOT_FIXED = "window_not_fixed"
+from enum import StrEnum
+
+from bot.domain.lifecycle import Event
+
+
+class Action(StrEnum):
+    """Buttons (action_id): the card's, the escalation message's, the Home's."""
+
+    # The triage chain, in the order the agent tries it.
+    SPAM = "triage_spam"
+    WRONG_RECIPIENT = "triage_wrong_recipient"
+    PERSON = "triage_person"
+    UNSUPPORTED = "triage_unsupported"
+    INFORMATION = "triage_information"
+    DOCUMENTED_ACTION = "triage_documented_action"
+    ESCALATE = "triage_escalate"
+    # The closing window.
+    USER_CONFIRMED = "window_user_confirmed"
+    NOT_FIXED = "window_not_fixed"
+    # The escalation.
+    TAKE_CASE = "escalation_take_case"
+    DIAGNOSE = "escalation_diagnose"
+    MARK_FIXED = "escalation_mark_fixed"
+    RESPOND = "card_respond_to_user"
+    PROPOSE_RESOLUTION = "card_propose_resolution"
+
+
+class View(StrEnum):
+    """Modals and the Home (callback_id)."""
+
+    WRONG_RECIPIENT = "modal_wrong_recipient"
+    PERSON = "modal_person"
+    UNSUPPORTED = "modal_unsupported"
+    INFORMATION = "modal_information"
+    DOCUMENTED_ACTION = "modal_documented_action"
+    ESCALATE = "modal_escalate"
+    DIAGNOSIS = "modal_diagnosis"
+    RESPONSE = "modal_response"
+    FIXED = "modal_fixed"
+    RESOLUTION = "modal_resolution"
+    HOME = "home_dashboard"
+
+
+class Block(StrEnum):
+    """block_id of the blocks the app reads back; a modal input's action_id is the same."""
+
+    # Modal inputs.
+    REPLY = "reply"
+    PERSON = "person"
+    PRODUCT = "product"
+    PROCEDURE = "procedure"
+    CHECKED = "checked"
+    SUMMARY = "summary"
+    NOTES = "notes"
+    DIAGNOSIS = "diagnosis"
+    CERTAINTY = "certainty"
+    ESTIMATE = "estimate"
+    CONFIDENCE = "confidence"
+    REQUIRED_INFO = "required_info"
+    USEFUL_INFO = "useful_info"
+    PLAIN_DIAGNOSIS = "plain_diagnosis"
+    EXPECTED_DATE = "expected_date"
+    WORKAROUND = "workaround"
+    FIX_NOTE = "fix_note"
+    # Messages.
+    CARD_ACTIONS = "card_actions"
+    CARD_STATUS = "card_status"
+    ESCALATION_ACTIONS = "escalation_actions"
+    CASE_ACTIONS = "case_actions"  # the buttons under `/soporte estado 1234`
+
+
+HOME_CASE = "home_case_"  # + ticket id: the actions block of one case on the Home
+
+
+def home_case_block(ticket_id: int) -> str:
+    return f"{HOME_CASE}{ticket_id}"
+
 
 TRIAGE_ACTIONS = (
-    ACTION_SPAM,
-    ACTION_WRONG_RECIPIENT,
-    ACTION_PERSON,
-    ACTION_UNSUPPORTED,
-    ACTION_INFORMATION,
-    ACTION_DOCUMENTED_ACTION,
-    ACTION_ESCALATE,
+    Action.SPAM,
+    Action.WRONG_RECIPIENT,
+    Action.PERSON,
+    Action.UNSUPPORTED,
+    Action.INFORMATION,
+    Action.DOCUMENTED_ACTION,
+    Action.ESCALATE,
 )
 
-# Modals (callback_id).
-VIEW_WRONG_RECIPIENT = "modal_wrong_recipient"
-VIEW_PERSON = "modal_person"
-VIEW_UNSUPPORTED = "modal_unsupported"
-VIEW_INFORMATION = "modal_information"
-VIEW_DOCUMENTED_ACTION = "modal_documented_action"
-
-# Modal inputs: block_id and action_id share the name.
-BLOCK_REPLY = "reply"
-BLOCK_PERSON = "person"
-BLOCK_PRODUCT = "product"
-BLOCK_PROCEDURE = "procedure"
-BLOCK_CHECKED = "checked"
-BLOCK_SUMMARY = "summary"
+# The step each button stands for (Responder: the initial response or an update).
+ACTION_EVENTS: dict[Action, frozenset[Event]] = {
+    Action.SPAM: frozenset({Event.MARK_SPAM}),
+    Action.WRONG_RECIPIENT: frozenset({Event.WRONG_RECIPIENT}),
+    Action.PERSON: frozenset({Event.REFER_TO_PERSON}),
+    Action.UNSUPPORTED: frozenset({Event.UNSUPPORTED_PRODUCT}),
+    Action.INFORMATION: frozenset({Event.RESOLVE_WITH_INFORMATION}),
+    Action.DOCUMENTED_ACTION: frozenset({Event.RESOLVE_WITH_ACTION}),
+    Action.ESCALATE: frozenset({Event.ESCALATE}),
+    Action.USER_CONFIRMED: frozenset({Event.USER_CONFIRMED}),
+    Action.NOT_FIXED: frozenset({Event.NOT_FIXED}),
+    Action.TAKE_CASE: frozenset({Event.TAKE_CASE}),
+    Action.DIAGNOSE: frozenset({Event.DIAGNOSE}),
+    Action.MARK_FIXED: frozenset({Event.MARK_FIXED}),
+    Action.RESPOND: frozenset({Event.RESPOND_INITIAL, Event.SEND_UPDATE}),
+    Action.PROPOSE_RESOLUTION: frozenset({Event.PROPOSE_RESOLUTION}),
+}
+# The step each modal's submission takes.
+VIEW_EVENTS: dict[View, frozenset[Event]] = {
+    View.WRONG_RECIPIENT: ACTION_EVENTS[Action.WRONG_RECIPIENT],
+    View.PERSON: ACTION_EVENTS[Action.PERSON],
+    View.UNSUPPORTED: ACTION_EVENTS[Action.UNSUPPORTED],
+    View.INFORMATION: ACTION_EVENTS[Action.INFORMATION],
+    View.DOCUMENTED_ACTION: ACTION_EVENTS[Action.DOCUMENTED_ACTION],
+    View.ESCALATE: ACTION_EVENTS[Action.ESCALATE],
+    View.DIAGNOSIS: ACTION_EVENTS[Action.DIAGNOSE],
+    View.RESPONSE: ACTION_EVENTS[Action.RESPOND],
+    View.FIXED: ACTION_EVENTS[Action.MARK_FIXED],
+    View.RESOLUTION: ACTION_EVENTS[Action.PROPOSE_RESOLUTION],
+}
 
 CHECKED_VALUE = "checked"
 NO_PERSON_VALUE = "__none__"
-
-# Card blocks.
-BLOCK_CARD_ACTIONS = "card_actions"
-BLOCK_CARD_STATUS = "card_status"
-
-# Escalation (issue: product-channel threads).
-ACTION_TAKE_CASE = "escalation_take_case"
-ACTION_DIAGNOSE = "escalation_diagnose"
-ACTION_MARK_FIXED = "escalation_mark_fixed"
-ACTION_RESPOND = "card_respond_to_user"
-ACTION_PROPOSE_RESOLUTION = "card_propose_resolution"
-
-VIEW_ESCALATE = "modal_escalate"
-VIEW_DIAGNOSIS = "modal_diagnosis"
-VIEW_RESPONSE = "modal_response"
-VIEW_FIXED = "modal_fixed"
-VIEW_RESOLUTION = "modal_resolution"
-
-BLOCK_NOTES = "notes"
-BLOCK_DIAGNOSIS = "diagnosis"
-BLOCK_CERTAINTY = "certainty"
-BLOCK_ESTIMATE = "estimate"
-BLOCK_CONFIDENCE = "confidence"
-BLOCK_REQUIRED_INFO = "required_info"
-BLOCK_USEFUL_INFO = "useful_info"
-BLOCK_PLAIN_DIAGNOSIS = "plain_diagnosis"
-BLOCK_EXPECTED_DATE = "expected_date"
-BLOCK_WORKAROUND = "workaround"
-BLOCK_FIX_NOTE = "fix_note"
-
 LEVELS = ("alta", "media", "baja")
-BLOCK_ESCALATION_ACTIONS = "escalation_actions"
 
-# /soporte and the App Home (dashboard).
-VIEW_HOME = "home_dashboard"
-BLOCK_HOME_CASE = "home_case_"  # + ticket id: the actions block of one case on the Home
+# Transitional aliases of the names before the enums; removed with their last reference.
+ACTION_SPAM = Action.SPAM
+ACTION_WRONG_RECIPIENT = Action.WRONG_RECIPIENT
+ACTION_PERSON = Action.PERSON
+ACTION_UNSUPPORTED = Action.UNSUPPORTED
+ACTION_INFORMATION = Action.INFORMATION
+ACTION_DOCUMENTED_ACTION = Action.DOCUMENTED_ACTION
+ACTION_ESCALATE = Action.ESCALATE
+ACTION_USER_CONFIRMED = Action.USER_CONFIRMED
+ACTION_NOT_FIXED = Action.NOT_FIXED
+ACTION_TAKE_CASE = Action.TAKE_CASE
+ACTION_DIAGNOSE = Action.DIAGNOSE
+ACTION_MARK_FIXED = Action.MARK_FIXED
+ACTION_RESPOND = Action.RESPOND
+ACTION_PROPOSE_RESOLUTION = Action.PROPOSE_RESOLUTION
+VIEW_WRONG_RECIPIENT = View.WRONG_RECIPIENT
+VIEW_PERSON = View.PERSON
+VIEW_UNSUPPORTED = View.UNSUPPORTED
+VIEW_INFORMATION = View.INFORMATION
+VIEW_DOCUMENTED_ACTION = View.DOCUMENTED_ACTION
+VIEW_ESCALATE = View.ESCALATE
+VIEW_DIAGNOSIS = View.DIAGNOSIS
+VIEW_RESPONSE = View.RESPONSE
+VIEW_FIXED = View.FIXED
+VIEW_RESOLUTION = View.RESOLUTION
+VIEW_HOME = View.HOME
+BLOCK_REPLY = Block.REPLY
+BLOCK_PERSON = Block.PERSON
+BLOCK_PRODUCT = Block.PRODUCT
+BLOCK_PROCEDURE = Block.PROCEDURE
+BLOCK_CHECKED = Block.CHECKED
+BLOCK_SUMMARY = Block.SUMMARY
+BLOCK_NOTES = Block.NOTES
+BLOCK_DIAGNOSIS = Block.DIAGNOSIS
+BLOCK_CERTAINTY = Block.CERTAINTY
+BLOCK_ESTIMATE = Block.ESTIMATE
+BLOCK_CONFIDENCE = Block.CONFIDENCE
+BLOCK_REQUIRED_INFO = Block.REQUIRED_INFO
+BLOCK_USEFUL_INFO = Block.USEFUL_INFO
+BLOCK_PLAIN_DIAGNOSIS = Block.PLAIN_DIAGNOSIS
+BLOCK_EXPECTED_DATE = Block.EXPECTED_DATE
+BLOCK_WORKAROUND = Block.WORKAROUND
+BLOCK_FIX_NOTE = Block.FIX_NOTE
+BLOCK_CARD_ACTIONS = Block.CARD_ACTIONS
+BLOCK_CARD_STATUS = Block.CARD_STATUS
+BLOCK_ESCALATION_ACTIONS = Block.ESCALATION_ACTIONS
+BLOCK_HOME_CASE = HOME_CASE
+BLOCK_CASE_ACTIONS = Block.CASE_ACTIONS

@@ -33,7 +33,7 @@ def answer(rt: Runtime, text: str, user: str, now: datetime) -> dict[str, Any]:
         assert command.ticket_id is not None
         record = rt.store.get(command.ticket_id)
         if record is not None and access.sees_case(rt.catalog, record, user):
-            return case_detail.case_message(record, rt.catalog, now, show_email=True)
+            return case_detail.case_message(record, rt.catalog, now, show_email=True, viewer=user)
         if record is None and access.sees_queue(rt.catalog, user):
             return views.unknown_case_message(command.ticket_id)
         log.warning("refused the case of %s to %s", command.ticket_id, user)

@@ -16,7 +16,6 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.adapters.queue import enqueue
 from bot.composition import Runtime
-from bot.domain import desk_texts as texts
 
 log = logging.getLogger("soporte.handlers")
 
@@ -37,16 +36,6 @@ def tell(rt: Runtime, body: dict[str, Any], text: str) -> None:
         body.get("response_url"),
         job_id=f"notify-{uuid.uuid4().hex}",
     )
-
-
-def refuse_non_agent(rt: Runtime, body: dict[str, Any], action: str) -> bool:
-    """True (and the clicker is told) when the clicker is not one of the desk's agents."""
-    user = body["user"]["id"]
-    if rt.catalog.is_agent(user):
-        return False
-    log.warning("refused %s by non-agent %s", action, user)
-    tell(rt, body, texts.NOT_AN_AGENT)
-    return True
 
 
 def open_modal(client: WebClient, rt: Runtime, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from blocks import escalation_modals as modals
 from blocks import ids
@@ -24,20 +23,11 @@ from bot.domain.thread_relay import read_thread_message
 from bot.domain.user_replies import user_update, window_days
 from bot.services import escalation
 from bot.services.transitions import CaseBusy
-from handlers import modal_flow
-from handlers.common import log, open_modal, refuse_non_agent, tell
+from handlers import modal_flow, permissions
+from handlers.common import open_modal, tell
 from handlers.modal_input import ModalInput
 from workers.cards import mark_relay_queued
 from workers.escalation import thread_key
-
-NOT_A_MAINTAINER = (
-    "Solo los mantenedores de {product} (o los miembros de su canal) pueden tomar este caso."
-)
-NOT_THE_OWNER = "Solo el Mantenedor del caso (<@{owner}>) puede hacer esto."
-MEMBERSHIP_UNKNOWN = (
-    "No pude confirmar que seas miembro del canal del producto; por seguridad no se hizo nada. "
-    "Intenta de nuevo en un momento."
-)
 
 Submit = Callable[[Runtime, ModalInput, CaseRecord, str], Callable[[], object] | None]
 
@@ -52,47 +42,22 @@ def _case(rt: Runtime, body: dict[str, Any], raw: str) -> CaseRecord | None:
     return record
 
 
-def _is_channel_member(client: WebClient, channel: str, user: str) -> bool | None:
-    """Whether `user` is in `channel`; None when Slack could not say (callers fail closed)."""
-    cursor = None
-    try:
-        for _ in range(20):
-            page = client.conversations_members(channel=channel, cursor=cursor, limit=1000)
-            if user in page.get("members", []):
-                return True
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return False
-    except SlackApiError as exc:
-        log.warning("conversations.members failed for %s: %s", channel, exc.response.get("error"))
-        return None
-    return None
-
-
-def _may_take(rt: Runtime, client: WebClient, record: CaseRecord, user: str) -> str | None:
-    """None if `user` may take the case, else the reason they may not (in Spanish)."""
-    assert record.escalation is not None
-    product = rt.catalog.product(record.escalation.product)
-    if product is None:
-        return NOT_A_MAINTAINER.format(product=record.escalation.product)
-    if user in product.maintainers:
-        return None
-    member = _is_channel_member(client, product.channel, user)
-    if member is None:
-        return MEMBERSHIP_UNKNOWN
-    return None if member else NOT_A_MAINTAINER.format(product=product.name)
-
-
 def register(app: App, rt: Runtime) -> None:
+    def not_now(body: dict, record: CaseRecord, action_id: str) -> bool:
+        """True (and the clicker is told) when the case does not offer this step now."""
+        if permissions.offered(rt, record, body["user"]["id"], ids.ACTION_EVENTS[action_id]):
+            return False
+        tell(rt, body, "El caso ya no está en una etapa que permita esto.")
+        return True
+
     @app.action(ids.ACTION_ESCALATE)
     def escalate_button(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
-        if refuse_non_agent(rt, body, "escalate"):
-            return
         record = _case(rt, body, action.get("value", ""))
         if record is None:
             return
-        if record.case.state is not State.NEW or record.pending_replies:
+        events = ids.ACTION_EVENTS[ids.ACTION_ESCALATE]
+        if not permissions.offered(rt, record, body["user"]["id"], events):
             tell(
                 rt,
                 body,
@@ -104,19 +69,13 @@ def register(app: App, rt: Runtime) -> None:
         open_modal(client, rt, body, modals.escalate_modal(record, rt.catalog))
 
     @app.action(ids.ACTION_TAKE_CASE)
-    def take_button(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def take_button(ack: Ack, body: dict, action: dict) -> None:
         ack()
-        user = body["user"]["id"]
         record = _case(rt, body, action.get("value", ""))
         if record is None or record.escalation is None:
             return
-        refusal = _may_take(rt, client, record, user)
-        if refusal:
-            log.warning("refused take_case of %s by %s", record.ticket_id, user)
-            tell(rt, body, refusal)
-            return
         try:
-            escalation.take_case(rt, record.ticket_id, user, utcnow())
+            escalation.take_case(rt, record.ticket_id, body["user"]["id"], utcnow())
         except (IllegalTransition, CaseBusy):
             fresh = rt.store.get(record.ticket_id) or record
             owner = fresh.escalation.maintainer if fresh.escalation else None
@@ -128,41 +87,24 @@ def register(app: App, rt: Runtime) -> None:
                 else "Este caso ya no está esperando mantenedor.",
             )
 
-    def owner_only(action_id: str, allowed: tuple[State, ...], build: Callable[..., dict]):
+    def maintainer_button(action_id: str, build: Callable[[CaseRecord], dict]) -> None:
         def handler(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
             ack()
             record = _case(rt, body, action.get("value", ""))
-            if record is None or record.escalation is None:
-                return
-            owner = record.escalation.maintainer
-            if body["user"]["id"] != owner:
-                log.warning("refused %s by %s (not the owner)", action_id, body["user"]["id"])
-                tell(rt, body, NOT_THE_OWNER.format(owner=owner))
-                return
-            if record.case.state not in allowed:
-                tell(rt, body, "El caso ya no está en una etapa que permita esto.")
+            if record is None or record.escalation is None or not_now(body, record, action_id):
                 return
             open_modal(client, rt, body, build(record))
 
         app.action(action_id)(handler)
 
-    owner_only(
-        ids.ACTION_DIAGNOSE,
-        (State.ASSIGNED, State.DIAGNOSED, State.IN_PROGRESS),
-        modals.diagnosis_modal,
-    )
-    owner_only(ids.ACTION_MARK_FIXED, (State.DIAGNOSED, State.IN_PROGRESS), modals.fixed_modal)
+    maintainer_button(ids.ACTION_DIAGNOSE, modals.diagnosis_modal)
+    maintainer_button(ids.ACTION_MARK_FIXED, modals.fixed_modal)
 
-    def agent_button(action_id: str, allowed: tuple[State, ...], build: Callable[..., dict]):
+    def agent_button(action_id: str, build: Callable[[CaseRecord], dict]) -> None:
         def handler(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
             ack()
-            if refuse_non_agent(rt, body, action_id):
-                return
             record = _case(rt, body, action.get("value", ""))
-            if record is None:
-                return
-            if record.case.state not in allowed or record.pending_replies:
-                tell(rt, body, "El caso ya no está en una etapa que permita esto.")
+            if record is None or not_now(body, record, action_id):
                 return
             open_modal(client, rt, body, build(record))
 
@@ -170,37 +112,28 @@ def register(app: App, rt: Runtime) -> None:
 
     agent_button(
         ids.ACTION_RESPOND,
-        (State.DIAGNOSED, State.IN_PROGRESS, State.FIXED),
         lambda r: modals.response_modal(r, rt.catalog, initial=r.case.state is State.DIAGNOSED),
     )
     agent_button(
         ids.ACTION_PROPOSE_RESOLUTION,
-        (State.IN_PROGRESS, State.FIXED, State.USER_ANSWERED),
         lambda r: modals.resolution_modal(
             r, rt.catalog, window_days(rt.settings.resolution_window)
         ),
     )
 
-    def agents_only(user: str, record: CaseRecord) -> str | None:
-        return None if rt.catalog.is_agent(user) else texts.NOT_AN_AGENT
-
-    def owner_only_submit(user: str, record: CaseRecord) -> str | None:
-        owner = record.escalation.maintainer if record.escalation else None
-        return None if user == owner else NOT_THE_OWNER.format(owner=owner)
-
     def moved_on(record: CaseRecord) -> str:
         return "El caso cambió mientras escribías; no se hizo nada. Revisa la tarjeta."
 
-    def submission(permit, parse: Submit):
+    def submission(parse: Submit):
         return modal_flow.submission(
-            rt, permit, lambda form, record, user: parse(rt, form, record, user), moved_on
+            rt, lambda form, record, user: parse(rt, form, record, user), moved_on
         )
 
-    app.view(ids.VIEW_ESCALATE)(submission(agents_only, _escalate))
-    app.view(ids.VIEW_DIAGNOSIS)(submission(owner_only_submit, _diagnosis))
-    app.view(ids.VIEW_FIXED)(submission(owner_only_submit, _fixed))
-    app.view(ids.VIEW_RESPONSE)(submission(agents_only, _response))
-    app.view(ids.VIEW_RESOLUTION)(submission(agents_only, _resolution))
+    app.view(ids.VIEW_ESCALATE)(submission(_escalate))
+    app.view(ids.VIEW_DIAGNOSIS)(submission(_diagnosis))
+    app.view(ids.VIEW_FIXED)(submission(_fixed))
+    app.view(ids.VIEW_RESPONSE)(submission(_response))
+    app.view(ids.VIEW_RESOLUTION)(submission(_resolution))
 
     @app.event("message")
     def thread_message(event: dict, body: dict) -> None:

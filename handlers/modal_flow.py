@@ -21,7 +21,6 @@ from handlers.modal_input import ModalInput
 
 Step = Callable[[], object]
 Parse = Callable[[ModalInput, CaseRecord, str], Step | None]
-Permit = Callable[[str, CaseRecord], str | None]
 MovedOn = Callable[[CaseRecord], str]
 
 # Slack accepts a signed request for five minutes: a submission seen within twice that is a
@@ -36,13 +35,13 @@ def submission_key(body: dict[str, Any]) -> str:
 
 
 def submission(
-    rt: Runtime, permit: Permit, parse: Parse, moved_on: MovedOn
+    rt: Runtime, parse: Parse, moved_on: MovedOn
 ) -> Callable[[Ack, dict[str, Any], dict[str, Any]], None]:
     """A view_submission listener: refuse (inline) or take the step, all before the ack.
 
-    `permit` says why the submitter may not (None: they may); `parse` validates the form and
-    returns the step to take, or None with `form.errors` set; `moved_on` explains a case that
-    changed while the modal was open. Errors show under the field; nothing is sent.
+    Who may submit is decided before (handlers/permissions.py); `parse` validates the form
+    and returns the step to take, or None with `form.errors` set; `moved_on` explains a case
+    that changed while the modal was open. Errors show under the field; nothing is sent.
     """
 
     def handler(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -81,10 +80,6 @@ def submission(
         record = rt.store.get(ctx.ticket_id)
         if record is None:
             return refuse(texts.UNKNOWN_CASE.format(ticket_id=ctx.ticket_id))
-        refusal = permit(user, record)
-        if refusal:
-            log.warning("refused %s submission by %s", view.get("callback_id"), user)
-            return refuse(refusal)
         step = parse(form, record, user)
         if not form.ok or step is None:
             ack(response_action="errors", errors=form.errors or {first: "Revisa el formulario."})

@@ -14,11 +14,11 @@ from bot.composition import Runtime, utcnow
 from bot.domain import desk_texts as texts
 from bot.domain.button_values import BadContext, ModalContext, parse_ticket_value
 from bot.domain.case import CaseRecord
-from bot.domain.lifecycle import Event, IllegalTransition, State
+from bot.domain.lifecycle import Event, IllegalTransition
 from bot.domain.user_replies import refer_to_person, resolve_with_action, window_days
 from bot.services.triage import CaseBusy, Decision, confirm_resolution, decide, not_fixed
-from handlers import modal_flow
-from handlers.common import log, open_modal, refuse_non_agent, tell
+from handlers import modal_flow, permissions
+from handlers.common import log, open_modal, tell
 from handlers.modal_input import ModalInput
 
 ModalBuilder = Callable[..., dict[str, Any]]
@@ -37,8 +37,10 @@ def _state_label(record: CaseRecord) -> str:
     return decision_label(decision) if decision else record.case.state.value
 
 
-def _open_case(rt: Runtime, body: dict[str, Any], raw_value: str) -> CaseRecord | None:
-    """The case a button acts on, if it is still waiting for triage (else the clicker is told)."""
+def _open_case(rt: Runtime, body: dict[str, Any], action_id: str) -> CaseRecord | None:
+    """The case a triage button acts on, if it still offers that decision (else the clicker
+    is told)."""
+    raw_value = (body.get("actions") or [{}])[0].get("value", "")
     try:
         ticket_id = parse_ticket_value(raw_value)
     except BadContext:
@@ -48,15 +50,16 @@ def _open_case(rt: Runtime, body: dict[str, Any], raw_value: str) -> CaseRecord 
     if record is None:
         tell(rt, body, texts.UNKNOWN_CASE.format(ticket_id=ticket_id))
         return None
-    if record.case.state is not State.NEW:
+    user, events = body["user"]["id"], ids.ACTION_EVENTS[action_id]
+    if permissions.offered(rt, record, user, events):
+        return record
+    if permissions.held_by_reply(rt, record, user, events):
+        tell(rt, body, texts.CASE_BUSY.format(ticket_id=ticket_id))
+    else:
         tell(
             rt, body, texts.already_decided(ticket_id, _state_label(record), record.case.decided_by)
         )
-        return None
-    if record.pending_replies:
-        tell(rt, body, texts.CASE_BUSY.format(ticket_id=ticket_id))
-        return None
-    return record
+    return None
 
 
 def _window_text(rt: Runtime) -> str:
@@ -75,19 +78,15 @@ def _decide_or_tell(rt: Runtime, body: dict[str, Any], ticket_id: int, decision:
 
 def register(app: App, rt: Runtime) -> None:
     @app.action(ids.ACTION_SPAM)
-    def mark_spam(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def mark_spam(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        if refuse_non_agent(rt, body, "spam"):
-            return
-        record = _open_case(rt, body, action.get("value", ""))
+        record = _open_case(rt, body, ids.ACTION_SPAM)
         if record:
             _decide_or_tell(rt, body, record.ticket_id, Decision(Event.MARK_SPAM))
 
     def decision_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
         ack()
-        if refuse_non_agent(rt, body, action["action_id"]):
-            return
-        record = _open_case(rt, body, action.get("value", ""))
+        record = _open_case(rt, body, action["action_id"])
         if record is None:
             return
         _, builder = MODAL_BUTTONS[action["action_id"]]
@@ -100,13 +99,11 @@ def register(app: App, rt: Runtime) -> None:
     for action_id in MODAL_BUTTONS:
         app.action(action_id)(decision_button)
 
-    def user_answer(step: Callable[..., CaseRecord], name: str):
+    def user_answer(step: Callable[..., CaseRecord]):
         """The agent records what the user answered: confirmed, or the problem persists."""
 
         def handler(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
             ack()
-            if refuse_non_agent(rt, body, name):
-                return
             try:
                 ticket_id = parse_ticket_value(action.get("value", ""))
                 step(rt, ticket_id, body["user"]["id"], utcnow())
@@ -117,11 +114,8 @@ def register(app: App, rt: Runtime) -> None:
 
         return handler
 
-    app.action(ids.ACTION_USER_CONFIRMED)(user_answer(confirm_resolution, "user_confirmed"))
-    app.action(ids.ACTION_NOT_FIXED)(user_answer(not_fixed, "not_fixed"))
-
-    def agents_only(user: str, record: CaseRecord) -> str | None:
-        return None if rt.catalog.is_agent(user) else texts.NOT_AN_AGENT
+    app.action(ids.ACTION_USER_CONFIRMED)(user_answer(confirm_resolution))
+    app.action(ids.ACTION_NOT_FIXED)(user_answer(not_fixed))
 
     def moved_on(record: CaseRecord) -> str:
         return texts.already_decided(record.ticket_id, _state_label(record), record.case.decided_by)
@@ -131,7 +125,7 @@ def register(app: App, rt: Runtime) -> None:
             decision = parse(rt, form, record)
             return lambda: decide(rt, record.ticket_id, decision, user, utcnow())
 
-        return modal_flow.submission(rt, agents_only, step, moved_on)
+        return modal_flow.submission(rt, step, moved_on)
 
     @app.options(ids.BLOCK_PERSON)
     def person_suggestions(ack: Ack, payload: dict[str, Any]) -> None:

@@ -2,8 +2,9 @@
 
 They run before any process is launched and report one line per problem, each naming the
 variable (or the catalogue's file:line: field) to fix. `local_problems` needs nothing but the
-environment; `service_problems` asks Redis, Slack (auth.test) and Zendesk (users/me) whether
-they take the desk's settings, with short time-outs. An outage after start-up is /healthz's
+environment; `service_problems` asks Redis, Slack (auth.test, and conversations.info for each
+channel the desk posts in) and Zendesk (users/me) whether they take the desk's settings, with
+short time-outs. An outage after start-up is /healthz's
 business, not these checks'.
 """
 
@@ -20,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters.catalog_fields import CatalogError
+from bot.adapters.catalog_locate import SourceMap, field_name
 from bot.adapters.catalog_reader import load_catalog
 from bot.adapters.settings import ConfigError, Settings, load_settings
 from bot.adapters.zendesk import ZendeskGateway
@@ -82,7 +84,8 @@ def redis_problems(url: str) -> list[str]:
     return []
 
 
-def slack_problems(settings: Settings) -> list[str]:
+def slack_problems(settings: Settings, catalog: Catalog) -> list[str]:
+    """The bot token, then the bot's membership of every channel the desk posts in."""
     quiet = logging.getLogger("soporte.preflight.slack")  # the one line below says it all
     quiet.setLevel(logging.CRITICAL)
     client = WebClient(
@@ -92,7 +95,7 @@ def slack_problems(settings: Settings) -> list[str]:
         logger=quiet,
     )
     try:
-        client.auth_test()
+        me = client.auth_test()
     except SlackApiError as exc:
         error = exc.response.get("error")
         return [
@@ -102,7 +105,49 @@ def slack_problems(settings: Settings) -> list[str]:
     except Exception as exc:  # DNS, refused connection, time-out
         where = _where(settings.slack_api_url)
         return [f"SLACK_API_URL: cannot reach Slack at {where} ({type(exc).__name__})"]
-    return []
+    return channel_problems(client, catalog, me.get("user") or "soporte")
+
+
+def _desk_channels(catalog: Catalog) -> dict[str, tuple[str | int, ...]]:
+    """Each channel the desk posts in, with the catalogue field that first names it."""
+    fields: dict[str, tuple[str | int, ...]] = {catalog.agents_channel: ("desk", "agents_channel")}
+    for key, product in catalog.products.items():
+        fields.setdefault(product.channel, ("products", key, "channel"))
+    return fields
+
+
+def channel_problems(client: WebClient, catalog: Catalog, bot_name: str) -> list[str]:
+    """The desk's channels the bot is not in: its cards and escalations would be refused
+    (`not_in_channel`) until someone invites it."""
+    try:
+        lines = SourceMap(catalog.source.read_text("utf-8"))
+    except OSError:
+        lines = None
+    problems = []
+    for channel, path in _desk_channels(catalog).items():
+        try:
+            info = client.conversations_info(channel=channel)["channel"]
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error == "channel_not_found":
+                reason = (
+                    f"Slack shows the bot no channel {channel} (a private channel stays hidden "
+                    f"until you /invite @{bot_name} there)"
+                )
+            else:
+                reason = f"conversations.info refused {channel} ({error})"
+        except Exception as exc:  # DNS, refused connection, time-out
+            reason = f"could not ask Slack about {channel} ({type(exc).__name__})"
+        else:
+            if info.get("is_member"):
+                continue
+            name = info.get("name") or channel
+            reason = f"the bot is not a member of #{name} ({channel}): /invite @{bot_name} there"
+        line = lines.line(path) if lines else None
+        problems.append(
+            f"SOPORTE_CATALOG: {CatalogError(catalog.source, line, field_name(path), reason)}"
+        )
+    return problems
 
 
 def zendesk_problems(settings: Settings, catalog: Catalog) -> list[str]:
@@ -131,7 +176,7 @@ def service_problems(checked: Checked, *, port: bool = True) -> list[str]:
     """Redis (when REDIS_URL is set), Slack, Zendesk and the HTTP port, in that order."""
     settings = checked.settings
     problems = redis_problems(settings.redis_url) if settings.redis_url else []
-    problems += slack_problems(settings)
+    problems += slack_problems(settings, checked.catalog)
     problems += zendesk_problems(settings, checked.catalog)
     return problems + (port_problems(settings.port) if port else [])
 

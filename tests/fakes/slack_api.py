@@ -1064,7 +1064,9 @@ class SlackFake:
                 "is_channel": True,
                 "is_private": bool(info.get("is_private")),
                 "is_archived": False,
-                "is_member": True,
+                # https://api.slack.com/types/conversation: is_member says whether the caller
+                # (the bot the token belongs to) is a member of the conversation.
+                "is_member": channel in self._bot_channels,
             }
         }
 
