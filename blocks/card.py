@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -20,6 +21,7 @@ from slack_sdk.models.blocks import (
 from blocks import ids
 from blocks import text as t
 from blocks.escalation_text import diagnosis_estimate_echo, diagnosis_text
+from blocks.targets import countdown_line
 from bot.domain.button_values import ticket_value
 from bot.domain.case import CaseRecord, Escalation, Reply
 from bot.domain.catalog import Catalog
@@ -354,8 +356,11 @@ def card_fallback_text(record: CaseRecord) -> str:
     )
 
 
-def ticket_card(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
-    """The card for chat.postMessage / chat.update: `{"text": …, "blocks": […]}`."""
+def ticket_card(
+    record: CaseRecord, catalog: Catalog, now: datetime | None = None
+) -> dict[str, Any]:
+    """The card for chat.postMessage / chat.update: `{"text": …, "blocks": […]}`; `now`
+    (default: the clock) dates the countdown of the next target."""
     ticket = record.ticket
     subject = t.clean_body(ticket.subject or "").replace("\n", " ") or NO_SUBJECT
     received = f"{t.slack_date(ticket.created_at)} ({t.ago(ticket.created_at)})"
@@ -398,6 +403,9 @@ def ticket_card(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
     blocks.append(
         SectionBlock(block_id=ids.BLOCK_CARD_STATUS, text=MarkdownTextObject(text=status))
     )
+    countdown = countdown_line(record, catalog, now or datetime.now(UTC))
+    if countdown:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=countdown)]))
     summary = escalation_summary(record, catalog)
     if summary:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=summary)))

@@ -7,6 +7,7 @@ maintainer's "Diagnóstico" and "Problema corregido".
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -29,10 +30,12 @@ from blocks.escalation_text import (
     diagnosis_text,
     estimate_echo,
 )
+from blocks.targets import countdown_line
 from bot.domain.button_values import ticket_value
 from bot.domain.case import CaseRecord
 from bot.domain.catalog import Catalog
 from bot.domain.lifecycle import Event, State, Transition, allowed_events
+from bot.domain.targets import Metric
 
 __all__ = [
     "diagnosis_text",
@@ -160,8 +163,11 @@ def escalation_actions(record: CaseRecord) -> ActionsBlock | None:
     return ActionsBlock(block_id=ids.BLOCK_ESCALATION_ACTIONS, elements=buttons)
 
 
-def escalation_message(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
-    """The message for chat.postMessage / chat.update in the product's channel."""
+def escalation_message(
+    record: CaseRecord, catalog: Catalog, now: datetime | None = None
+) -> dict[str, Any]:
+    """The message for chat.postMessage / chat.update in the product's channel; `now`
+    (default: the clock) dates the countdown of the next target, the diagnosis first."""
     ticket = record.ticket
     header = f"Caso escalado #{ticket.id} · {_subject(record)}"
     product = t.escape_mrkdwn(_product_name(record, catalog))
@@ -191,6 +197,9 @@ def escalation_message(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
         DividerBlock(),
         SectionBlock(text=MarkdownTextObject(text=escalation_status(record, catalog))),
     ]
+    countdown = countdown_line(record, catalog, now or datetime.now(UTC), Metric.DIAGNOSIS)
+    if countdown:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=countdown)]))
     actions = escalation_actions(record)
     if actions is not None:
         blocks.append(actions)

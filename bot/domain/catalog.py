@@ -10,13 +10,16 @@ import re
 import string
 import tomllib
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.adapters.trackers import tracker_kinds
+from bot.domain.business_time import BusinessCalendar
+from bot.domain.catalog_calendar import TABLES, read_calendar, read_targets
 from bot.domain.catalog_locate import CatalogError, TableReader, TomlPath, field_name, syntax_error
+from bot.domain.targets import TargetPolicy
 
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
 USER_ID = re.compile(r"[UW][A-Z0-9]{6,}")
@@ -172,6 +175,8 @@ class Catalog:
     organizations: dict[int, Organization]
     people: tuple[Person, ...]
     templates: Templates
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+    targets: TargetPolicy = field(default_factory=TargetPolicy)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -230,16 +235,20 @@ def parse_catalog(text: str, source: Path) -> Catalog:
     except tomllib.TOMLDecodeError as exc:
         raise syntax_error(exc, text, source) from None
     r = TableReader(text, source)
-    r.keys(data, (), ("desk", "products"), ("organizations", "people", "templates"))
+    optional = ("organizations", "people", "templates", *TABLES)
+    r.keys(data, (), ("desk", "products"), optional)
     desk = _desk(r, r.get(data, (), "desk", dict))
     products = _products(r, r.get(data, (), "products", dict), desk["agents_channel"])
+    organizations = _organizations(r, r.get(data, (), "organizations", dict, {}), products)
     return Catalog(
         source=source,
         **desk,
         products=products,
-        organizations=_organizations(r, r.get(data, (), "organizations", dict, {}), products),
+        organizations=organizations,
         people=_people(r, r.get(data, (), "people", list, [])),
         templates=_templates(r, r.get(data, (), "templates", dict, {})),
+        calendar=read_calendar(r, data, desk["timezone"]),
+        targets=read_targets(r, data, {o.key: o.zendesk_id for o in organizations.values()}),
     )
 
 

@@ -1,0 +1,171 @@
+"""Jobs of the response targets: the one warning before a target is missed, the record of a
+missed target, and reminders held until the desk opens.
+
+`schedule_target_timers` runs whenever the card is rendered (every step of the case): for
+each open target it schedules a warning at the target's warning time and a check at its
+deadline. Their job ids name the target and its deadline, so rendering again schedules the
+same jobs, and a target whose deadline moved gets new ones while the old ones find the
+target changed and do nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.adapters.queue import enqueue
+from bot.composition import Runtime, get_runtime, utcnow
+from bot.domain import target_texts
+from bot.domain.case import CaseRecord
+from bot.domain.case_targets import case_times
+from bot.domain.targets import Metric, Target, targets_of
+from bot.services.escalation import escalating_agent
+from bot.services.transitions import FollowUp, home_refresh, schedule
+
+log = logging.getLogger(__name__)
+WARNED_TTL = 90 * 86400
+
+
+def _targets(rt: Runtime, record: CaseRecord) -> list[Target]:
+    return targets_of(case_times(record), rt.catalog.targets, rt.catalog.calendar)
+
+
+def _stamp(at: datetime) -> int:
+    return int(at.timestamp())
+
+
+def schedule_target_timers(rt: Runtime, record: CaseRecord) -> None:
+    """The warning and the deadline check of every open target of the case (idempotent)."""
+    now = utcnow()
+    tid = record.ticket_id
+    for target in _targets(rt, record):
+        if target.reached is not None or target.metric in record.targets_missed:
+            continue
+        deadline = _stamp(target.deadline)
+        args = (tid, target.metric.value, deadline)
+        if now <= target.deadline:
+            enqueue(
+                rt.queue,
+                "workers.targets.warn_target",
+                *args,
+                job_id=f"target-warn-{tid}-{target.metric.value}-{deadline}",
+                at=target.warn_time,
+            )
+        enqueue(
+            rt.queue,
+            "workers.targets.miss_target",
+            *args,
+            job_id=f"target-miss-{tid}-{target.metric.value}-{deadline}",
+            at=target.deadline + timedelta(seconds=1),
+        )
+
+
+def _current(rt: Runtime, ticket_id: int, metric: str, deadline: int) -> Target | str:
+    """The open target the job was scheduled for, or why there is nothing to do."""
+    record = rt.store.get(ticket_id)
+    if record is None:
+        return "no case"
+    target = next((t for t in _targets(rt, record) if t.metric.value == metric), None)
+    if target is None or target.reached is not None:
+        return "target reached or no longer applies"
+    if _stamp(target.deadline) != deadline:
+        return "target changed"
+    return target
+
+
+def _warned_key(ticket_id: int, target: Target) -> str:
+    return f"soporte:target-warned:{ticket_id}:{target.metric.value}:{_stamp(target.start)}"
+
+
+def warn_target(ticket_id: int, metric: str, deadline: int) -> str:
+    """Warn once, in the thread, that a target is about to be missed: the agent in the card's
+    thread, the Mantenedor (or the product's maintainers) in the escalation's for the
+    diagnosis."""
+    rt = get_runtime()
+    target = _current(rt, ticket_id, metric, deadline)
+    if isinstance(target, str):
+        return target
+    now = utcnow()
+    if not target.warning_due(now):
+        return "not due" if now < target.warn_time else "already missed"
+    key = _warned_key(ticket_id, target)
+    if not rt.redis.set(key, "1", nx=True, ex=WARNED_TTL):
+        return "already warned"
+    record = rt.store.get(ticket_id)
+    assert record is not None
+    try:
+        _post_warning(rt, record, target, now)
+    except Exception:
+        rt.redis.delete(key)  # not posted: the retry warns
+        raise
+    return "warned"
+
+
+def _post_warning(rt: Runtime, record: CaseRecord, target: Target, now: datetime) -> None:
+    from workers.cards import post_in_thread  # the card jobs schedule these: import late
+    from workers.escalation import post_in_escalation
+
+    calendar = rt.catalog.calendar
+    escalation = record.escalation
+    if target.metric is Metric.DIAGNOSIS and escalation is not None and escalation.ts:
+        if escalation.maintainer:
+            who = f"<@{escalation.maintainer}>"
+        else:
+            product = rt.catalog.product(escalation.product)
+            who = " ".join(f"<@{u}>" for u in product.maintainers) if product else ""
+        post_in_escalation(record.ticket_id, target_texts.warning(target, now, calendar, who))
+        return
+    agent = escalating_agent(record) or record.case.decided_by
+    who = f"<@{agent}>" if agent else ""
+    post_in_thread(record.ticket_id, target_texts.warning(target, now, calendar, who))
+
+
+def miss_target(ticket_id: int, metric: str, deadline: int) -> str:
+    """The deadline passed without the target's end: record it on the case and show it."""
+    rt = get_runtime()
+    target = _current(rt, ticket_id, metric, deadline)
+    if isinstance(target, str):
+        return target
+    now = utcnow()
+    if now <= target.deadline:
+        return "not due"
+
+    def change(record: CaseRecord) -> CaseRecord:
+        if metric in record.targets_missed:
+            return record
+        return dataclasses.replace(record, targets_missed=(*record.targets_missed, metric))
+
+    def then(pipe: Any, record: CaseRecord) -> None:
+        steps = len(record.case.timeline)
+        jobs = [
+            FollowUp("workers.cards.refresh_card", (ticket_id,), f"card-{ticket_id}-miss-{metric}"),
+            home_refresh(ticket_id, now),
+        ]
+        if record.escalation and record.escalation.ts:
+            job_id = f"esc-msg-{ticket_id}-{steps}-miss-{metric}"
+            jobs.append(FollowUp("workers.escalation.refresh_escalation", (ticket_id,), job_id))
+        for job in jobs:
+            schedule(rt, job, pipe)
+
+    before = rt.store.get(ticket_id)
+    if before is not None and metric in before.targets_missed:
+        return "already recorded"
+    rt.store.update(ticket_id, change, then)
+    return "missed"
+
+
+def held_until_open(rt: Runtime, func: str, *args: Any) -> str | None:
+    """None while the desk is open; otherwise the reminder `func(*args)` is scheduled again
+    for the next opening (a reminder due at night fires then) and the reason is returned."""
+    now = utcnow()
+    calendar = rt.catalog.calendar
+    if calendar.is_open(now):
+        return None
+    opening = calendar.next_opening(now)
+    name = func.rsplit(".", 1)[-1]
+    shown = "-".join(str(a) for a in args)
+    job_id = f"held-{name}-{shown}-{_stamp(opening)}"
+    enqueue(rt.queue, func, *args, job_id=job_id, at=opening)
+    return f"held until {opening.isoformat()}"
