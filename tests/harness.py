@@ -25,8 +25,8 @@ from app import create_app, create_wsgi, serve_http
 from blocks import ids
 from bot.composition import Runtime
 from bot.domain.case import CaseRecord
-from tests.fakes.slack_api import SlackFake
 from tests.desk_calendar import always_open_catalog
+from tests.fakes.slack_api import SlackFake
 from tests.fakes.zendesk_api import ZendeskFake, sign_webhook
 
 SIGNING_SECRET = "test-signing-secret"
