@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+from blocks import text as t
 from bot.domain.case import CaseRecord
 from bot.domain.case_targets import case_times
 from bot.domain.catalog import Catalog
@@ -77,5 +80,21 @@ def figure_lines(figures: Mapping[int, Mapping[Metric, TargetFigures]]) -> list[
     return lines
 
 
-def figures_text(figures: Mapping[int, Mapping[Metric, TargetFigures]]) -> str:
-    return "\n".join(figure_lines(figures))
+FIGURES_NOTE = (
+    "Plazos en horario hábil del calendario de la mesa. Cuenta cada plazo en el período en "
+    "que se supo: cumplido al llegar su fin, incumplido al vencer. «La mitad en» y «9 de cada "
+    "10 en» dicen cuánto tardaron los casos que llegaron a ese paso en el período."
+)
+
+
+def figures_blocks(figures: Mapping[int, Mapping[Metric, TargetFigures]]) -> list[Block]:
+    """The targets' figures for `/soporte estado` and the Home: one section a window and a
+    note on how they are counted (len(figures) + 1 blocks)."""
+    blocks: list[Block] = []
+    lines = figure_lines(figures)
+    per_window = len(lines) // max(1, len(figures))
+    for i in range(0, len(lines), per_window or 1):
+        text = t.truncate_mrkdwn("\n".join(lines[i : i + per_window]), t.SECTION_TEXT_MAX)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=FIGURES_NOTE)]))
+    return blocks

@@ -13,10 +13,12 @@ from slack_sdk.errors import SlackApiError
 
 from blocks import escalation_modals as modals
 from blocks import ids
+from bot.adapters.calibration_store import measured_fixes
 from bot.adapters.queue import enqueue
 from bot.composition import Runtime, utcnow
 from bot.domain import desk_texts as texts
 from bot.domain.button_values import BadContext, parse_ticket_value
+from bot.domain.calibration import record_line
 from bot.domain.case import CaseRecord, Diagnosis
 from bot.domain.estimates import EstimateError, parse_estimate
 from bot.domain.lifecycle import IllegalTransition, State
@@ -146,10 +148,16 @@ def register(app: App, rt: Runtime) -> None:
 
         app.action(action_id)(handler)
 
+    def diagnosis_modal(record: CaseRecord) -> dict[str, Any]:
+        """The modal, with the Mantenedor's record of estimates (one Redis read)."""
+        maintainer = record.escalation.maintainer if record.escalation else None
+        line = record_line(measured_fixes(rt.redis), maintainer) if maintainer else ""
+        return modals.diagnosis_modal(record, track_record=line)
+
     owner_only(
         ids.ACTION_DIAGNOSE,
         (State.ASSIGNED, State.DIAGNOSED, State.IN_PROGRESS),
-        modals.diagnosis_modal,
+        diagnosis_modal,
     )
     owner_only(ids.ACTION_MARK_FIXED, (State.DIAGNOSED, State.IN_PROGRESS), modals.fixed_modal)
 

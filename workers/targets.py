@@ -15,11 +15,12 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.adapters.calibration_store import record_fix
 from bot.adapters.queue import enqueue
 from bot.composition import Runtime, get_runtime, utcnow
 from bot.domain import target_texts
 from bot.domain.case import CaseRecord
-from bot.domain.case_targets import case_times
+from bot.domain.case_targets import case_times, measured_fix
 from bot.domain.targets import Metric, Target, targets_of
 from bot.services.escalation import escalating_agent
 from bot.services.transitions import FollowUp, home_refresh, schedule
@@ -169,3 +170,15 @@ def held_until_open(rt: Runtime, func: str, *args: Any) -> str | None:
     job_id = f"held-{name}-{shown}-{_stamp(opening)}"
     enqueue(rt.queue, func, *args, job_id=job_id, at=opening)
     return f"held until {opening.isoformat()}"
+
+
+def measure_fix(ticket_id: int) -> str:
+    """The Mantenedor marked the case fixed: measure the first and latest estimate against
+    the fix, in business time, and keep it for the calibration."""
+    rt = get_runtime()
+    record = rt.store.get(ticket_id)
+    outcome = measured_fix(record, rt.catalog.calendar) if record else None
+    if outcome is None:
+        return "nothing to measure"
+    record_fix(rt.redis, ticket_id, outcome)
+    return "met" if outcome.latest.met else "missed"

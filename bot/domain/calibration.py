@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from bot.domain.business_time import BusinessCalendar
 from bot.domain.target_texts import span_phrase
@@ -239,3 +240,56 @@ def calibration_lines(calibration: Calibration) -> list[str]:
         lines.append(line)
     lines.append(f"Certeza alta revisada después: {calibration.sure_revised.phrase()}")
     return lines
+
+
+# --- as kept in Redis ------------------------------------------------------------------------
+
+
+def _estimate_dict(e: GivenEstimate) -> dict[str, str]:
+    return {
+        "given_at": e.given_at.isoformat(),
+        "due": e.due.isoformat(),
+        "certainty": e.certainty,
+        "confidence": e.confidence,
+        "author": e.author,
+        "summary": e.summary,
+    }
+
+
+def _result_dict(r: EstimateResult) -> dict[str, object]:
+    return {"estimate": _estimate_dict(r.estimate), "met": r.met, "miss": r.miss.total_seconds()}
+
+
+def outcome_to_dict(o: FixOutcome) -> dict[str, object]:
+    return {
+        "product": o.product,
+        "fixed_at": o.fixed_at.isoformat(),
+        "first": _result_dict(o.first),
+        "latest": _result_dict(o.latest),
+        "revisions": o.revisions,
+        "sure_diagnoses": [list(pair) for pair in o.sure_diagnoses],
+    }
+
+
+def _result_from(data: Mapping[str, Any]) -> EstimateResult:
+    e = data["estimate"]
+    estimate = GivenEstimate(
+        given_at=datetime.fromisoformat(e["given_at"]),
+        due=datetime.fromisoformat(e["due"]),
+        certainty=e["certainty"],
+        confidence=e["confidence"],
+        author=e["author"],
+        summary=e.get("summary", ""),
+    )
+    return EstimateResult(estimate, bool(data["met"]), timedelta(seconds=data["miss"]))
+
+
+def outcome_from_dict(data: Mapping[str, Any]) -> FixOutcome:
+    return FixOutcome(
+        product=data["product"],
+        fixed_at=datetime.fromisoformat(data["fixed_at"]),
+        first=_result_from(data["first"]),
+        latest=_result_from(data["latest"]),
+        revisions=int(data["revisions"]),
+        sure_diagnoses=tuple((str(a), bool(r)) for a, r in data["sure_diagnoses"]),
+    )

@@ -13,12 +13,15 @@ its summary (bot/domain/case_summary.py). Pure.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.domain.business_time import BusinessCalendar
+from bot.domain.calibration import FixOutcome, GivenEstimate, measure_fix
 from bot.domain.case import CaseRecord
 from bot.domain.lifecycle import FINAL_STATES, Event, State
-from bot.domain.targets import CaseTimes
+from bot.domain.targets import CaseTimes, Metric, TargetFigures, TargetPolicy, target_figures
 
 
 def first_reply_at(record: CaseRecord) -> datetime | None:
@@ -61,6 +64,7 @@ def summary_fields(record: CaseRecord) -> dict[str, Any]:
         "diagnosed": _ts(times.diagnosed),
         "proposed": _ts(times.resolution_proposed),
         "targets_missed": list(record.targets_missed),
+        "decision": record.case.decision.value if record.case.decision else None,
     }
 
 
@@ -87,3 +91,33 @@ def times_from_summary(summary: dict[str, Any]) -> CaseTimes | None:
         resolution_proposed=_dt(summary.get("proposed")),
         finished=_dt(summary.get("finished")),
     )
+
+
+def desk_figures(
+    summaries: Iterable[dict[str, Any]],
+    policy: TargetPolicy,
+    calendar: BusinessCalendar,
+    now: datetime,
+) -> dict[int, dict[Metric, TargetFigures]]:
+    """The 7- and 30-day target figures of the desk, from the case summaries."""
+    times = (t for s in summaries if (t := times_from_summary(s)) is not None)
+    return target_figures(times, policy, calendar, now)
+
+
+def measured_fix(record: CaseRecord, calendar: BusinessCalendar) -> FixOutcome | None:
+    """The latest fix of the case against its estimates (None: never fixed, or fixed without
+    a diagnosis)."""
+    escalation = record.escalation
+    fixed_at = next(
+        (s.at for s in reversed(record.case.timeline) if s.event is Event.MARK_FIXED), None
+    )
+    if escalation is None or fixed_at is None or not escalation.diagnoses:
+        return None
+    estimates = [
+        GivenEstimate(d.at, d.estimate_at, d.certainty, d.confidence, d.author, d.summary)
+        for d in escalation.diagnoses
+        if d.at <= fixed_at
+    ]
+    if not estimates:
+        return None
+    return measure_fix(escalation.product, estimates, fixed_at, calendar)

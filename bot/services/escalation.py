@@ -149,6 +149,8 @@ def mark_fixed(
         yield FollowUp(
             "workers.escalation.announce_fix", (tid,), f"fixed-{tid}-{len(record.case.timeline)}"
         )
+        steps = len(record.case.timeline)
+        yield FollowUp("workers.targets.measure_fix", (tid,), f"calibration-{tid}-{steps}")
 
     return advance(
         rt,
