@@ -7,10 +7,20 @@ the same at any hour of the day the suite runs; the tests of business time write
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.composition import build_runtime, set_runtime
+
+if TYPE_CHECKING:
+    from tests.fakes.slack_api import SlackFake
+    from tests.fakes.zendesk_api import ZendeskFake
+    from tests.harness import Desk
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "catalog.example.toml"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -41,3 +51,30 @@ def write_catalog(folder: Path, calendar: str = ALWAYS_OPEN, targets: str | None
 def always_open_catalog() -> Path:
     """The example catalogue, open every hour of every day (written once per process)."""
     return write_catalog(Path(tempfile.mkdtemp(prefix="soporte-catalog-")))
+
+
+PLAIN_TARGETS = '[targets]\nfirst_reply = "4h"\ndiagnosis = "8h"\nresolution = "40h"\n'
+"""The same spans for every organisation and priority: the tests compute deadlines by hand."""
+
+
+@contextlib.contextmanager
+def desk_with(
+    env: dict[str, str],
+    slack: SlackFake,
+    zendesk: ZendeskFake,
+    folder: Path,
+    calendar: str = ALWAYS_OPEN,
+    targets: str = PLAIN_TARGETS,
+) -> Iterator[Desk]:
+    """A running desk whose catalogue has this calendar and these targets."""
+    from tests.harness import Desk  # the harness reads this module's catalogue
+
+    catalog = write_catalog(folder, calendar, targets)
+    rt = build_runtime({**env, "SOPORTE_CATALOG": str(catalog)})
+    set_runtime(rt)
+    desk = Desk(rt, slack, zendesk)
+    try:
+        yield desk
+    finally:
+        desk.close()
+        set_runtime(None)
