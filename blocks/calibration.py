@@ -5,7 +5,7 @@ certainty revised. Pure; small samples are said as counts ("2 de 3"), never as p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -18,14 +18,7 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import text as t
-from bot.domain.calibration import (
-    Calibration,
-    FixOutcome,
-    by_maintainer,
-    by_product,
-    calibration_lines,
-    record_line,
-)
+from bot.domain.calibration import Calibration, Records, calibration_lines, record_line_of
 from bot.domain.catalog import Catalog
 
 MESSAGE_BLOCKS_MAX = 50
@@ -54,37 +47,41 @@ def _product_title(key: str, catalog: Catalog) -> str:
 
 
 def calibration_blocks(
-    outcomes: Sequence[FixOutcome],
+    records: Records,
     catalog: Catalog,
     products: Iterable[str] | None = None,
     maintainers: Iterable[str] | None = None,
 ) -> list[Block]:
     """Per product, then per maintainer (only those given, when given)."""
-    if not outcomes:
-        return [_section(NO_FIXES)]
     wanted_products = set(products) if products is not None else None
     wanted_people = set(maintainers) if maintainers is not None else None
+    by_product = {
+        k: c for k, c in records.products.items() if wanted_products is None or k in wanted_products
+    }
+    by_person = {
+        u: c for u, c in records.maintainers.items() if wanted_people is None or u in wanted_people
+    }
+    if not by_product and not by_person:
+        return [_section(NO_FIXES)]
     blocks: list[Block] = [_section("📐 *Por producto*")]
-    for key, calibration in by_product(outcomes).items():
-        if wanted_products is None or key in wanted_products:
-            blocks.append(_section(_record(_product_title(key, catalog), calibration)))
+    blocks += [
+        _section(_record(_product_title(k, catalog), c)) for k, c in sorted(by_product.items())
+    ]
     blocks.append(_section("👩‍🔧 *Por mantenedor*"))
-    for user, calibration in by_maintainer(outcomes).items():
-        if wanted_people is None or user in wanted_people:
-            blocks.append(_section(_record(t.user_mention(user), calibration)))
+    blocks += [_section(_record(t.user_mention(u), c)) for u, c in sorted(by_person.items())]
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=NOTE)]))
     return blocks
 
 
 def calibration_message(
-    outcomes: Sequence[FixOutcome],
+    records: Records,
     catalog: Catalog,
     products: Iterable[str] | None = None,
     maintainers: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """`/soporte calibración`."""
     header = HeaderBlock(text=PlainTextObject(text="Calibración de las estimaciones"))
-    blocks = [header, *calibration_blocks(outcomes, catalog, products, maintainers)]
+    blocks = [header, *calibration_blocks(records, catalog, products, maintainers)]
     if len(blocks) > MESSAGE_BLOCKS_MAX:
         blocks = [*blocks[: MESSAGE_BLOCKS_MAX - 1], blocks[-1]]
     return {
@@ -93,22 +90,21 @@ def calibration_message(
     }
 
 
-def home_calibration_blocks(
-    outcomes: Sequence[FixOutcome], catalog: Catalog, user: str
-) -> list[Block]:
+def home_calibration_blocks(records: Records, catalog: Catalog, user: str) -> list[Block]:
     """The Home section of a maintainer: their own record, and their products'."""
     products = [key for key, p in catalog.products.items() if user in p.maintainers]
-    mine = any(o.latest.estimate.author == user for o in outcomes)
-    if not products and not mine:
+    mine = records.maintainers.get(user)
+    if not products and mine is None:
         return []
-    header = HeaderBlock(text=PlainTextObject(text="Tus estimaciones"))
-    own = _section(f"📐 {record_line(outcomes, user)}")
-    by_products = by_product([o for o in outcomes if o.product in products])
     lines = [
-        _record(_product_title(key, catalog), calibration)
-        for key, calibration in by_products.items()
+        _record(_product_title(key, catalog), records.products[key])
+        for key in products
+        if key in records.products
     ]
-    blocks: list[Block] = [header, own]
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text="Tus estimaciones")),
+        _section(f"📐 {record_line_of(mine)}"),
+    ]
     if lines:
         blocks.append(_section("\n".join(lines)))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=NOTE)]))

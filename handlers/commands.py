@@ -16,7 +16,7 @@ from blocks import case_detail
 from blocks import dashboard as views
 from blocks.calibration import calibration_message
 from blocks.targets import figures_blocks
-from bot.adapters.calibration_store import measured_fixes
+from bot.adapters.calibration_store import calibration_records
 from bot.composition import Runtime, utcnow
 from bot.domain import access, dashboard
 from bot.domain.case_targets import desk_figures
@@ -78,12 +78,11 @@ def calibration(rt: Runtime, rest: list[str], user: str) -> dict[str, Any]:
     if not access.sees_queue(rt.catalog, user):
         log.warning("refused /soporte calibración to %s", user)
         return {"text": access.STRANGER}
-    outcomes = measured_fixes(rt.redis)
+    records = calibration_records(rt.redis)
     if rt.catalog.is_agent(user):
-        return calibration_message(outcomes, rt.catalog)
+        return calibration_message(records, rt.catalog)
     products = [key for key, p in rt.catalog.products.items() if user in p.maintainers]
-    outcomes = [o for o in outcomes if o.product in products]
-    return calibration_message(outcomes, rt.catalog, products, [user])
+    return calibration_message(records, rt.catalog, products, [user])
 
 
 def register(app: App, rt: Runtime) -> None:

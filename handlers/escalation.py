@@ -13,12 +13,12 @@ from slack_sdk.errors import SlackApiError
 
 from blocks import escalation_modals as modals
 from blocks import ids
-from bot.adapters.calibration_store import measured_fixes
+from bot.adapters.calibration_store import calibration_records
 from bot.adapters.queue import enqueue
 from bot.composition import Runtime, utcnow
 from bot.domain import desk_texts as texts
 from bot.domain.button_values import BadContext, parse_ticket_value
-from bot.domain.calibration import record_line
+from bot.domain.calibration import record_line_of
 from bot.domain.case import CaseRecord, Diagnosis
 from bot.domain.estimates import EstimateError, parse_estimate
 from bot.domain.lifecycle import IllegalTransition, State
@@ -151,7 +151,8 @@ def register(app: App, rt: Runtime) -> None:
     def diagnosis_modal(record: CaseRecord) -> dict[str, Any]:
         """The modal, with the Mantenedor's record of estimates (one Redis read)."""
         maintainer = record.escalation.maintainer if record.escalation else None
-        line = record_line(measured_fixes(rt.redis), maintainer) if maintainer else ""
+        records = calibration_records(rt.redis).maintainers
+        line = record_line_of(records.get(maintainer)) if maintainer else ""
         return modals.diagnosis_modal(record, track_record=line)
 
     owner_only(

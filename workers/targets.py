@@ -15,7 +15,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.adapters.calibration_store import record_fix
+from bot.adapters.calibration_store import record_fixes
 from bot.adapters.queue import enqueue
 from bot.composition import Runtime, get_runtime, utcnow
 from bot.domain import target_texts
@@ -101,7 +101,25 @@ def warn_target(ticket_id: int, metric: str, deadline: int) -> str:
     except Exception:
         rt.redis.delete(key)  # not posted: the retry warns
         raise
+    _refresh(rt, record, f"warn-{metric}")  # the countdown says how little is left
     return "warned"
+
+
+def _refresh(rt: Runtime, record: CaseRecord, why: str, pipe: Any = None) -> None:
+    """The card, the escalation message and the Home show the target's news."""
+    tid, steps = record.ticket_id, len(record.case.timeline)
+    jobs = [
+        FollowUp("workers.cards.refresh_card", (tid,), f"card-{tid}-{steps}-{why}"),
+        home_refresh(tid, utcnow()),
+    ]
+    if record.escalation and record.escalation.ts:
+        jobs.append(
+            FollowUp(
+                "workers.escalation.refresh_escalation", (tid,), f"esc-msg-{tid}-{steps}-{why}"
+            )
+        )
+    for job in jobs:
+        schedule(rt, job, pipe)
 
 
 def _post_warning(rt: Runtime, record: CaseRecord, target: Target, now: datetime) -> None:
@@ -139,16 +157,7 @@ def miss_target(ticket_id: int, metric: str, deadline: int) -> str:
         return dataclasses.replace(record, targets_missed=(*record.targets_missed, metric))
 
     def then(pipe: Any, record: CaseRecord) -> None:
-        steps = len(record.case.timeline)
-        jobs = [
-            FollowUp("workers.cards.refresh_card", (ticket_id,), f"card-{ticket_id}-miss-{metric}"),
-            home_refresh(ticket_id, now),
-        ]
-        if record.escalation and record.escalation.ts:
-            job_id = f"esc-msg-{ticket_id}-{steps}-miss-{metric}"
-            jobs.append(FollowUp("workers.escalation.refresh_escalation", (ticket_id,), job_id))
-        for job in jobs:
-            schedule(rt, job, pipe)
+        _refresh(rt, record, f"miss-{metric}", pipe)
 
     before = rt.store.get(ticket_id)
     if before is not None and metric in before.targets_missed:
@@ -180,5 +189,5 @@ def measure_fix(ticket_id: int) -> str:
     outcome = measured_fix(record, rt.catalog.calendar) if record else None
     if outcome is None:
         return "nothing to measure"
-    record_fix(rt.redis, ticket_id, outcome)
+    record_fixes(rt.redis, {ticket_id: outcome})
     return "met" if outcome.latest.met else "missed"

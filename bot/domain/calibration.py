@@ -22,7 +22,7 @@ percentage; the misses of a small sample are listed rather than given a median.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -202,13 +202,25 @@ def by_maintainer(
     }
 
 
+@dataclass(frozen=True)
+class Records:
+    """The calibration of every product and every maintainer (latest estimates)."""
+
+    products: Mapping[str, Calibration] = field(default_factory=dict)
+    maintainers: Mapping[str, Calibration] = field(default_factory=dict)
+
+
 # --- in Spanish (tú to maintainers) ---------------------------------------------------------
 
 
 def record_line(outcomes: Iterable[FixOutcome], maintainer: str) -> str:
     """The maintainer's own record, for the diagnosis modal: "Con confianza alta cumpliste 8 de
     10 (80 %); con media, 3 de 4." (their latest estimates of fixed cases)."""
-    calibration = by_maintainer(outcomes).get(maintainer)
+    return record_line_of(by_maintainer(outcomes).get(maintainer))
+
+
+def record_line_of(calibration: Calibration | None) -> str:
+    """`record_line` from the maintainer's `Calibration` (None: nothing measured yet)."""
     parts = []
     if calibration is not None:
         for level in LEVELS:
@@ -292,4 +304,23 @@ def outcome_from_dict(data: Mapping[str, Any]) -> FixOutcome:
         latest=_result_from(data["latest"]),
         revisions=int(data["revisions"]),
         sure_diagnoses=tuple((str(a), bool(r)) for a, r in data["sure_diagnoses"]),
+    )
+
+
+def calibration_to_dict(c: Calibration) -> dict[str, object]:
+    return {
+        "met": {level: [t.hits, t.total] for level, t in c.met.items()},
+        "misses": {level: [m.total_seconds() for m in ms] for level, ms in c.misses.items()},
+        "sure_revised": [c.sure_revised.hits, c.sure_revised.total],
+    }
+
+
+def calibration_from_dict(data: Mapping[str, Any]) -> Calibration:
+    return Calibration(
+        met={level: Tally(*pair) for level, pair in data["met"].items()},
+        misses={
+            level: tuple(timedelta(seconds=s) for s in seconds)
+            for level, seconds in data["misses"].items()
+        },
+        sure_revised=Tally(*data["sure_revised"]),
     )

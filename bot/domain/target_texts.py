@@ -87,8 +87,3 @@ def warning(target: Target, now: datetime, calendar: BusinessCalendar, who: str)
         f"⏰ {lead}Se ha usado el {used} % del plazo para {ACTIONS[target.metric]}: "
         f"{countdown(target, now, calendar)}."
     )
-
-
-def missed_note(target: Target, now: datetime, calendar: BusinessCalendar) -> str:
-    """What the thread hears when a target's deadline passes without its end."""
-    return f"⚠️ Venció el plazo para {ACTIONS[target.metric]}: {countdown(target, now, calendar)}."

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from blocks import ids
-from bot.adapters.calibration_store import measured_fixes, record_fix
+from bot.adapters.calibration_store import measured_fixes, record_fixes
 from bot.domain.calibration import GivenEstimate, measure_fix
 from tests.desk_calendar import desk_with
 from tests.harness import AGENT, STRANGER, option, text_value
@@ -101,8 +101,10 @@ def seed_history(desk) -> datetime:
         7004: ([given(due, "media")], due + timedelta(minutes=30)),  # media, 30 min late
         7005: ([given(due, "baja")], due),  # baja, fixed at the estimate: met
     }
-    for tid, (estimates, fixed) in fixes.items():
-        record_fix(desk.rt.redis, tid, measure_fix("pulso", estimates, fixed, calendar))
+    record_fixes(
+        desk.rt.redis,
+        {tid: measure_fix("pulso", e, fixed, calendar) for tid, (e, fixed) in fixes.items()},
+    )
     return due
 
 
