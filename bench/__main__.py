@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+from bench import business_time
 from bench.ack import GUNICORN_THREADS, GUNICORN_WORKERS, AckResult, Latency, run_ack
 from bench.dashboard import run_dashboard_bench
 from bench.desk import BenchError, Processes, open_desk
@@ -111,9 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "section",
         nargs="?",
-        choices=("all", "resilience"),
+        choices=("all", "resilience", "targets"),
         default="all",
-        help="all (default): the figures below; resilience: the desk under faults (README)",
+        help="all (default): the figures below; resilience: the desk under faults; "
+        "targets: business time, the target figures and calibration at 10,000 cases (README)",
     )
     parser.add_argument("--tickets", type=int, default=1000, help="intake size (1000)")
     parser.add_argument("--limited", type=int, default=60, help="rate-limited intake size (60)")
@@ -133,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     if args.section == "resilience":
         return run_resilience_section(args.keep)
+    if args.section == "targets":
+        return run_targets_section()
 
     began = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="soporte-bench-"))
@@ -193,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     for label, figures in [reply_row(reply), *dashboard, memory_row(memory)]:
         print(f"{label:<{LABEL}} {figures}")
+    for line in business_time.run():
+        print(line)
     print(f"(bench took {time.monotonic() - began:.0f} s)")
     failures = []
     if intake.duplicates_after_second or limited.duplicates:
@@ -211,6 +217,23 @@ def main(argv: list[str] | None = None) -> int:
     if failures:
         print("FAILED: " + "; ".join(failures))
         return 1
+    return 0
+
+
+def run_targets_section() -> int:
+    """`./run bench targets`: bench/business_time.py, then `/soporte estado` (with its target
+    figures) and `/soporte calibración` over HTTP with 10,000 cases and fixes."""
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"soporte bench targets — {now}, {_cores()} cores, Python {platform.python_version()}")
+    for line in business_time.run():
+        print(line)
+    with tempfile.TemporaryDirectory(prefix="soporte-bench-") as workdir:
+        redis_server = EmbeddedRedis(Path(workdir) / "redis").start()
+        try:
+            for label, figures in run_dashboard_bench(redis_url=redis_server.url):
+                print(f"{label:<{LABEL + 4}} {figures}")
+        finally:
+            redis_server.stop()
     return 0
 
 

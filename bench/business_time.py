@@ -74,6 +74,11 @@ def _cases(rng: random.Random, n: int, now: datetime) -> list[CaseTimes]:
     return cases
 
 
+def seeded_fixes(n: int, desk: BusinessCalendar, seed: int = 13) -> list:
+    """`n` measured fixes of the three example products by four maintainers."""
+    return _fixes(random.Random(seed), n, desk)
+
+
 def _fixes(rng: random.Random, n: int, desk: BusinessCalendar) -> list:
     levels = ("alta", "media", "baja")
     fixes = []
@@ -91,7 +96,8 @@ def _fixes(rng: random.Random, n: int, desk: BusinessCalendar) -> list:
             for k in range(1 + i % 3)
         ]
         fixed = given + timedelta(hours=rng.uniform(2, 150))
-        fixes.append(measure_fix(("pulso", "mercado", "portal")[i % 3], estimates, fixed, desk))
+        product = ("pulso", "mercado-publico", "portal-transparencia")[i % 3]
+        fixes.append(measure_fix(product, estimates, fixed, desk))
     return fixes
 
 

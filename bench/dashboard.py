@@ -27,7 +27,9 @@ from urllib.parse import urlencode
 import requests
 
 from app import create_app, create_wsgi, serve_http
+from bench.business_time import seeded_fixes
 from bench.desk import Desk, open_desk, percentile
+from bot.adapters.calibration_store import record_fixes
 from bot.adapters.embedded_redis import EmbeddedRedis
 from bot.domain.case import CardRef, CaseRecord, Diagnosis, Escalation, Reply, Ticket
 from bot.domain.lifecycle import Case, Event, State, apply
@@ -246,9 +248,10 @@ def _latency(samples: list[float], bad: int, answer: dict) -> str:
 
 
 def run_dashboard_bench(
-    cases: int = 10_000, calls: int = 20, redis_url: str | None = None
+    cases: int = 10_000, calls: int = 20, redis_url: str | None = None, first_fix: int = 500_000
 ) -> list[tuple[str, str]]:
-    """Seed `cases` cases and time `/soporte estado` (and friends); (label, figures) rows."""
+    """Seed `cases` cases (and as many measured fixes) and time `/soporte estado`, its
+    target figures in business time, and `/soporte calibración`; (label, figures) rows."""
     with contextlib.ExitStack() as stack:
         if redis_url is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soporte-")))
@@ -260,6 +263,8 @@ def run_dashboard_bench(
         began = time.perf_counter()
         made = seed_cases(desk, cases, now)
         seeded = time.perf_counter() - began
+        fixes = seeded_fixes(cases, desk.rt.catalog.calendar)
+        record_fixes(desk.rt.redis, {first_fix + n: fix for n, fix in enumerate(fixes)})
         rows = [
             (
                 f"seed {cases} cases (CaseStore.create)",
@@ -287,6 +292,7 @@ def run_dashboard_bench(
                 ("/soporte estado", "estado"),
                 ("/soporte mios", "mios"),
                 ("/soporte estado <ticket>", f"estado {100_000 + cases // 2}"),
+                (f"/soporte calibración ({cases:,} fixes)", "calibración"),
             ):
                 samples, answer, bad = _measure(url, text, AGENT, calls)
                 rows.append((f"{label} ({calls} calls, HTTP)", _latency(samples, bad, answer)))

@@ -28,7 +28,7 @@ from rq import Worker
 from bot.composition import Runtime, build_runtime
 from tests.fakes.slack_api import Call, SlackFake
 from tests.fakes.zendesk_api import ZendeskFake
-from tests.harness import AGENT, AGENTS_CHANNEL, OTHER_AGENT, desk_environment
+from tests.harness import AGENT, AGENTS_CHANNEL, CATALOG, OTHER_AGENT, desk_environment
 from tests.slack_workspace import invite_desk_bot
 from workers.cards import CARD_EVENT
 
@@ -182,7 +182,8 @@ def open_desk(redis_url: str) -> Iterator[Desk]:
         invite_desk_bot(slack)
         slack.add_user(AGENT, "ana.agente", real_name="Ana Agente")
         slack.add_user(OTHER_AGENT, "beto.agente", real_name="Beto Agente")
-        env = desk_environment(slack, zendesk, redis_url)
+        # The example catalogue as it is (Chile's calendar), not the tests' always-open one.
+        env = desk_environment(slack, zendesk, redis_url, SOPORTE_CATALOG=str(CATALOG))
         rt = build_runtime(env)
         # The fake numbers organisations from 360000001, as the example catalogue does.
         org_ids = []

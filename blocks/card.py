@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -24,6 +25,7 @@ from blocks.limits import (
     SECTION_FIELD_MAX,
     SECTION_TEXT_MAX,
 )
+from blocks.targets import countdown_line
 from bot.domain import mrkdwn as t
 from bot.domain.case import CaseRecord, Escalation, Reply
 from bot.domain.catalog import Catalog
@@ -263,8 +265,11 @@ def card_fallback_text(record: CaseRecord) -> str:
     )
 
 
-def ticket_card(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
-    """The card for chat.postMessage / chat.update: `{"text": …, "blocks": […]}`."""
+def ticket_card(
+    record: CaseRecord, catalog: Catalog, now: datetime | None = None
+) -> dict[str, Any]:
+    """The card for chat.postMessage / chat.update: `{"text": …, "blocks": […]}`; `now`
+    (default: the clock) dates the countdown of the next target."""
     ticket = record.ticket
     subject = t.clean_body(ticket.subject or "").replace("\n", " ") or NO_SUBJECT
     received = f"{t.slack_date(ticket.created_at)} ({t.ago(ticket.created_at)})"
@@ -307,6 +312,9 @@ def ticket_card(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
     blocks.append(
         SectionBlock(block_id=ids.BLOCK_CARD_STATUS, text=MarkdownTextObject(text=status))
     )
+    countdown = countdown_line(record, catalog, now or datetime.now(UTC))
+    if countdown:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=countdown)]))
     summary = escalation_summary(record, catalog)
     if summary:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=summary)))

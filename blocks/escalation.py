@@ -7,6 +7,7 @@ maintainer's "Diagnóstico" and "Problema corregido".
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -29,11 +30,13 @@ from blocks.diagnosis import (
     estimate_echo,
 )
 from blocks.limits import FALLBACK_TEXT_MAX, HEADER_TEXT_MAX, SECTION_TEXT_MAX
+from blocks.targets import countdown_line
 from bot.domain import mrkdwn as t
 from bot.domain.case import CaseRecord
 from bot.domain.catalog import Catalog
 from bot.domain.lifecycle import Event, State, Transition
 from bot.domain.offers import CHANNEL_ROLES, CaseFacts, offers
+from bot.domain.targets import Metric
 
 __all__ = [
     "diagnosis_text",
@@ -147,8 +150,11 @@ def escalation_actions(record: CaseRecord) -> ActionsBlock | None:
     return actions_block(ids.BLOCK_ESCALATION_ACTIONS, events, record.case.state, record.ticket_id)
 
 
-def escalation_message(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
-    """The message for chat.postMessage / chat.update in the product's channel."""
+def escalation_message(
+    record: CaseRecord, catalog: Catalog, now: datetime | None = None
+) -> dict[str, Any]:
+    """The message for chat.postMessage / chat.update in the product's channel; `now`
+    (default: the clock) dates the countdown of the next target, the diagnosis first."""
     ticket = record.ticket
     header = f"Caso escalado #{ticket.id} · {_subject(record)}"
     product = t.escape_mrkdwn(_product_name(record, catalog))
@@ -178,6 +184,9 @@ def escalation_message(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
         DividerBlock(),
         SectionBlock(text=MarkdownTextObject(text=escalation_status(record, catalog))),
     ]
+    countdown = countdown_line(record, catalog, now or datetime.now(UTC), Metric.DIAGNOSIS)
+    if countdown:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=countdown)]))
     actions = escalation_actions(record)
     if actions is not None:
         blocks.append(actions)

@@ -167,8 +167,11 @@ def escalate_modal(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
     return _view(ids.VIEW_ESCALATE, "Escalar caso", record, Event.ESCALATE, blocks)
 
 
-def diagnosis_modal(record: CaseRecord, now_hint: str = "") -> dict[str, Any]:
-    """The maintainer's four answers; a revision starts from the latest diagnosis."""
+def diagnosis_modal(
+    record: CaseRecord, now_hint: str = "", track_record: str = ""
+) -> dict[str, Any]:
+    """The maintainer's four answers; a revision starts from the latest diagnosis.
+    `track_record`: the maintainer's own record, in one line, shown before they estimate."""
     previous = _diagnosis(record)
     estimate = PlainTextInputElement(
         action_id=ids.BLOCK_ESTIMATE,
@@ -191,6 +194,7 @@ def diagnosis_modal(record: CaseRecord, now_hint: str = "") -> dict[str, Any]:
             CERTAINTY_LABELS,
             previous.certainty if previous else None,
         ),
+        *([_context(f"📐 {track_record}")] if track_record else []),
         InputBlock(
             block_id=ids.BLOCK_ESTIMATE,
             label=_plain("Estimación del tiempo para resolverlo", 2000),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -55,15 +56,17 @@ def home_view(
     user: str,
     catalog: Catalog,
     now: datetime | None = None,
+    sections: Sequence[Block] = (),
 ) -> dict[str, Any]:
-    """The App Home of `user`: the desk's summary (None: not theirs to see), then their cases
-    with their buttons."""
+    """The App Home of `user`: the desk's summary (None: not theirs to see) and `sections`
+    (the targets' figures, a maintainer's estimates), then their cases with their buttons."""
     queue = overview_blocks(ov, catalog, max_items=10) if ov else [_section(access.STRANGER)]
     now = ov.now if ov else now
     assert now is not None
     blocks: list[Block] = [
         _header("Soporte"),
         *queue,
+        *sections,
         DividerBlock(),
         _header(f"Tus casos ({len(cases)})"),
     ]

@@ -47,10 +47,15 @@ USAGE = (
     "• `/soporte estado 1234` (o la URL del ticket en Zendesk) — el detalle de un caso y su "
     "historial: quién hizo qué, cuándo y por qué.\n"
     "• `/soporte mios` — tus casos abiertos (como agente o Mantenedor) y qué espera cada uno.\n"
+    "• `/soporte calibración` — cuánto se cumplen las estimaciones de los mantenedores, por "
+    "producto y por mantenedor, según la confianza con que se dieron.\n"
     "• `/soporte ayuda` — esta ayuda.\n"
     "La pestaña *Inicio* de la app muestra lo mismo, con botones para actuar."
 )
-USAGE_PLAIN = "Uso de /soporte: «estado», «estado 1234» (o la URL del ticket), «mios», «ayuda»."
+USAGE_PLAIN = (
+    "Uso de /soporte: «estado», «estado 1234» (o la URL del ticket), «mios», «calibración», "
+    "«ayuda»."
+)
 
 
 # --- small pieces ---------------------------------------------------------------------------

@@ -14,8 +14,12 @@ from slack_bolt import Ack, App
 
 from blocks import case_detail
 from blocks import soporte_answers as views
+from blocks.calibration import calibration_message
+from blocks.targets import figures_blocks
+from bot.adapters.calibration_store import calibration_records
 from bot.composition import Runtime, utcnow
 from bot.domain import access, dashboard, soporte_command
+from bot.domain.case_targets import desk_figures
 
 log = logging.getLogger("soporte.commands")
 
@@ -24,6 +28,9 @@ UNAVAILABLE = "No pude leer la cola de soporte en este momento; intenta de nuevo
 
 def answer(rt: Runtime, text: str, user: str, now: datetime) -> dict[str, Any]:
     """`{"text": …, "blocks": […]}` for `/soporte <text>` typed by `user`."""
+    words = text.split()
+    if words and words[0].casefold() in CALIBRATION:
+        return calibration(rt, words[1:], user)
     command = soporte_command.parse_command(text)
     if command.kind == "ayuda":
         return views.usage_message()
@@ -45,7 +52,37 @@ def answer(rt: Runtime, text: str, user: str, now: datetime) -> dict[str, Any]:
         log.warning("refused /soporte %s to %s", command.kind, user)
         return {"text": access.STRANGER}
     shown = access.visible(rt.catalog, summaries, user)
-    return views.status_message(dashboard.overview(shown, now), rt.catalog)
+    message = views.status_message(dashboard.overview(shown, now), rt.catalog)
+    return with_target_figures(rt, message, shown, now)
+
+
+MESSAGE_BLOCKS_MAX = 50
+CALIBRATION = {"calibración", "calibracion"}
+
+
+def with_target_figures(
+    rt: Runtime, message: dict[str, Any], summaries: list[dict[str, Any]], now: datetime
+) -> dict[str, Any]:
+    """`/soporte estado` with the targets met and missed over 7 and 30 days."""
+    figures = desk_figures(summaries, rt.catalog.targets, rt.catalog.calendar, now)
+    extra = [b.to_dict() for b in figures_blocks(figures)]
+    room = MESSAGE_BLOCKS_MAX - len(message["blocks"])
+    return {**message, "blocks": [*message["blocks"], *extra[: max(0, room)]]}
+
+
+def calibration(rt: Runtime, rest: list[str], user: str) -> dict[str, Any]:
+    """`/soporte calibración`: agents see every product and maintainer; a maintainer their
+    products and themselves."""
+    if rest:
+        return views.usage_message("⚠️ `/soporte calibración` no lleva argumentos.")
+    if not access.sees_queue(rt.catalog, user):
+        log.warning("refused /soporte calibración to %s", user)
+        return {"text": access.STRANGER}
+    records = calibration_records(rt.redis)
+    if rt.catalog.is_agent(user):
+        return calibration_message(records, rt.catalog)
+    products = [key for key, p in rt.catalog.products.items() if user in p.maintainers]
+    return calibration_message(records, rt.catalog, products, [user])
 
 
 def register(app: App, rt: Runtime) -> None:

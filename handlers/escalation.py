@@ -12,10 +12,12 @@ from slack_sdk import WebClient
 
 from blocks import escalation_modals as modals
 from blocks import ids
+from bot.adapters.calibration_store import calibration_records
 from bot.adapters.queue import enqueue
 from bot.composition import Runtime, utcnow
 from bot.domain import desk_texts as texts
 from bot.domain.button_values import BadContext, parse_ticket_value
+from bot.domain.calibration import record_line_of
 from bot.domain.case import CaseRecord, Diagnosis
 from bot.domain.estimates import EstimateError, parse_estimate
 from bot.domain.lifecycle import IllegalTransition, State
@@ -97,7 +99,14 @@ def register(app: App, rt: Runtime) -> None:
 
         app.action(action_id)(handler)
 
-    maintainer_button(ids.ACTION_DIAGNOSE, modals.diagnosis_modal)
+    def diagnosis_modal(record: CaseRecord) -> dict[str, Any]:
+        """The modal, with the Mantenedor's record of estimates (one Redis read)."""
+        maintainer = record.escalation.maintainer if record.escalation else None
+        records = calibration_records(rt.redis).maintainers
+        line = record_line_of(records.get(maintainer)) if maintainer else ""
+        return modals.diagnosis_modal(record, track_record=line)
+
+    maintainer_button(ids.ACTION_DIAGNOSE, diagnosis_modal)
     maintainer_button(ids.ACTION_MARK_FIXED, modals.fixed_modal)
 
     def agent_button(action_id: str, build: Callable[[CaseRecord], dict]) -> None:

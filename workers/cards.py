@@ -15,6 +15,7 @@ from bot.domain import desk_texts as texts
 from bot.domain.case import CardRef, CaseRecord
 from bot.domain.thread_relay import SharedFile, ThreadMessage
 from workers.pacing import post_message
+from workers.target_timers import schedule_target_timers
 
 log = logging.getLogger(__name__)
 CARD_EVENT = "soporte_case"
@@ -87,6 +88,7 @@ def post_card(ticket_id: int) -> str:
     saved = _save_card(rt, ticket_id, record, CardRef(channel, ts))
     link = permalink(rt, channel, ts)
     _save_card(rt, ticket_id, saved, CardRef(channel, ts, link))
+    schedule_target_timers(rt, saved)
     return ts
 
 
@@ -105,6 +107,7 @@ def update_card(rt: Runtime, record: CaseRecord) -> None:
     rt.slack.chat_update(
         channel=record.card.channel, ts=record.card.ts, text=card["text"], blocks=card["blocks"]
     )
+    schedule_target_timers(rt, record)
 
 
 def refresh_card(ticket_id: int) -> str:

@@ -1,5 +1,6 @@
 """`rq cron workers/cron_config.py`: the periodic intake (Zendesk allows 10 exports a minute),
-the health probe behind /healthz, and the daily retention of finished cases."""
+the health probe behind /healthz, the daily retention of finished cases, and the weekly
+summary (checked every 5 minutes; posted once, at the desk's Monday opening)."""
 
 import os
 
@@ -9,6 +10,8 @@ from bot.adapters.settings import load_settings
 from workers.health import PROBE_INTERVAL, probe_services
 from workers.intake import poll_intake
 from workers.retention import expire_finished
+from workers.weekly_summary import INTERVAL as WEEKLY_CHECK
+from workers.weekly_summary import post_weekly_summary
 
 settings = load_settings(os.environ)
 
@@ -18,3 +21,6 @@ cron.register(probe_services, queue_name="soporte", interval=PROBE_INTERVAL, job
 
 # Every day at 04:17 (the cron process's local time): delete cases finished > 30 days ago.
 cron.register(expire_finished, queue_name="soporte", cron=settings.retention_cron, job_timeout=600)
+
+# The desk's Monday opening is in its own time zone and calendar: the job knows when it is.
+cron.register(post_weekly_summary, queue_name="soporte", interval=WEEKLY_CHECK, job_timeout=300)

@@ -8,10 +8,14 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from blocks.calibration import home_calibration_blocks
 from blocks.home import home_view
+from blocks.targets import figures_blocks
+from bot.adapters.calibration_store import calibration_records
 from bot.composition import Runtime, get_runtime, utcnow
 from bot.domain import access, dashboard
 from bot.domain.case_summary import summarize
+from bot.domain.case_targets import desk_figures
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,12 @@ def build_home(
     if not access.sees_queue(rt.catalog, user_id):  # the queue is the desk's, not everyone's
         return home_view(None, mine, user_id, rt.catalog, now=now)
     shown = access.visible(rt.catalog, summaries, user_id)
-    return home_view(dashboard.overview(shown, now), mine, user_id, rt.catalog)
+    figures = desk_figures(shown, rt.catalog.targets, rt.catalog.calendar, now)
+    sections = [*figures_blocks(figures)]
+    maintains = any(user_id in p.maintainers for p in rt.catalog.products.values())
+    if maintains or not rt.catalog.is_agent(user_id):  # a maintainer's own estimates
+        sections += home_calibration_blocks(calibration_records(rt.redis), rt.catalog, user_id)
+    return home_view(dashboard.overview(shown, now), mine, user_id, rt.catalog, sections=sections)
 
 
 def _publish(rt: Runtime, user_id: str, view: dict[str, Any]) -> bool:

@@ -12,6 +12,7 @@ from bot.domain.user_replies import window_days
 from bot.services.escalation import escalating_agent
 from workers.cards import post_in_thread
 from workers.escalation import echo, post_in_escalation
+from workers.targets import held_until_open
 
 MAX_UNCLAIMED_PINGS = 3
 
@@ -26,6 +27,8 @@ def remind_unclaimed(ticket_id: int, ping: int) -> str:
     record = rt.store.get(ticket_id)
     if record is None or record.case.state is not State.ESCALATED:
         return "taken"
+    if held := held_until_open(rt, "workers.reminders.remind_unclaimed", ticket_id, ping):
+        return held
     after = rt.settings.unclaimed_reminder
     post_in_escalation(ticket_id, texts.remind_unclaimed(_span(after * ping)))
     if ping < MAX_UNCLAIMED_PINGS:
@@ -35,7 +38,7 @@ def remind_unclaimed(ticket_id: int, ping: int) -> str:
             ticket_id,
             ping + 1,
             job_id=f"remind-unclaimed-{ticket_id}-{ping + 1}",
-            at=utcnow() + after,
+            at=rt.catalog.calendar.after(utcnow(), after),
         )
     return "pinged"
 
@@ -45,6 +48,8 @@ def remind_undiagnosed(ticket_id: int) -> str:
     record = rt.store.get(ticket_id)
     if record is None or record.case.state is not State.ASSIGNED or record.escalation is None:
         return "diagnosed"
+    if held := held_until_open(rt, "workers.reminders.remind_undiagnosed", ticket_id):
+        return held
     maintainer = record.escalation.maintainer or ""
     post_in_escalation(
         ticket_id, texts.remind_undiagnosed(maintainer, _span(rt.settings.diagnosis_reminder))
@@ -62,6 +67,8 @@ def remind_estimate(ticket_id: int, index: int) -> str:
         return "no longer pending"
     if len(record.escalation.diagnoses) != index:
         return "estimate revised"
+    if held := held_until_open(rt, "workers.reminders.remind_estimate", ticket_id, index):
+        return held
     _, when = echo(rt, record, index)
     post_in_escalation(ticket_id, texts.remind_estimate(record.escalation.maintainer or "", when))
     if record.card:
@@ -81,6 +88,8 @@ def remind_user_update(ticket_id: int, replies_then: int) -> str:
         return "not waiting on an update"
     if len(record.replies) != replies_then:
         return "user was updated"
+    if held := held_until_open(rt, "workers.reminders.remind_user_update", ticket_id, replies_then):
+        return held
     agent = escalating_agent(record)
     text = texts.remind_user_update(_span(rt.settings.update_reminder))
     post_in_thread(ticket_id, f"<@{agent}> {text}" if agent else text)

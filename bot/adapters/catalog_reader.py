@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.adapters.catalog_calendar import TABLES, read_calendar, read_targets
 from bot.adapters.catalog_fields import CatalogError, TableReader, syntax_error
 from bot.adapters.catalog_locate import TomlPath, field_name
 from bot.adapters.trackers import tracker_kinds
@@ -65,16 +66,20 @@ def parse_catalog(text: str, source: Path) -> Catalog:
     except tomllib.TOMLDecodeError as exc:
         raise syntax_error(exc, text, source) from None
     r = TableReader(text, source)
-    r.keys(data, (), ("desk", "products"), ("organizations", "people", "templates"))
+    optional = ("organizations", "people", "templates", *TABLES)
+    r.keys(data, (), ("desk", "products"), optional)
     desk = _desk(r, r.get(data, (), "desk", dict))
     products = _products(r, r.get(data, (), "products", dict), desk["agents_channel"])
+    organizations = _organizations(r, r.get(data, (), "organizations", dict, {}), products)
     return Catalog(
         source=source,
         **desk,
         products=products,
-        organizations=_organizations(r, r.get(data, (), "organizations", dict, {}), products),
+        organizations=organizations,
         people=_people(r, r.get(data, (), "people", list, [])),
         templates=_templates(r, r.get(data, (), "templates", dict, {})),
+        calendar=read_calendar(r, data, desk["timezone"]),
+        targets=read_targets(r, data, {o.key: o.zendesk_id for o in organizations.values()}),
     )
 
 

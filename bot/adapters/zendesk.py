@@ -113,6 +113,7 @@ class ZendeskGateway:
             created_at=_time(raw.get("created_at")),
             url=self.ticket_url(int(raw["id"])),
             follow_up_of=follow_up_source(raw),
+            priority=raw.get("priority") or None,
         )
 
     def export_page(self, cursor: str | None, start_time: int) -> ExportPage:

@@ -221,6 +221,26 @@ class BusinessCalendar:
                     left -= b - a
         raise self._no_open_time()
 
+    def after(self, start: datetime, span: timedelta) -> datetime:
+        """When a reminder `span` after `start` is due: whole days are working days (the
+        same wall-clock time that many open days later, or the next opening after it);
+        anything else is business time."""
+        days, rest = divmod(span, timedelta(days=1))
+        if rest or not days:
+            return self.add_business(start, span)
+        local = start.astimezone(self.tz)
+        day = local.date()
+        for _ in range(days):
+            day += timedelta(days=1)
+            for _ in range(HORIZON_DAYS):
+                if self._day(day.toordinal()):
+                    break
+                day += timedelta(days=1)
+            else:
+                raise self._no_open_time()
+        wall = datetime.combine(day, local.time().replace(tzinfo=None))
+        return self.next_opening(wall.replace(tzinfo=self.tz))
+
     # --- internals ---------------------------------------------------------------------------
 
     def _ordinal(self, t: float) -> int:

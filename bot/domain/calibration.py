@@ -22,9 +22,10 @@ percentage; the misses of a small sample are listed rather than given a median.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from bot.domain.business_time import BusinessCalendar
 from bot.domain.target_texts import span_phrase
@@ -201,13 +202,25 @@ def by_maintainer(
     }
 
 
+@dataclass(frozen=True)
+class Records:
+    """The calibration of every product and every maintainer (latest estimates)."""
+
+    products: Mapping[str, Calibration] = field(default_factory=dict)
+    maintainers: Mapping[str, Calibration] = field(default_factory=dict)
+
+
 # --- in Spanish (tú to maintainers) ---------------------------------------------------------
 
 
 def record_line(outcomes: Iterable[FixOutcome], maintainer: str) -> str:
     """The maintainer's own record, for the diagnosis modal: "Con confianza alta cumpliste 8 de
     10 (80 %); con media, 3 de 4." (their latest estimates of fixed cases)."""
-    calibration = by_maintainer(outcomes).get(maintainer)
+    return record_line_of(by_maintainer(outcomes).get(maintainer))
+
+
+def record_line_of(calibration: Calibration | None) -> str:
+    """`record_line` from the maintainer's `Calibration` (None: nothing measured yet)."""
     parts = []
     if calibration is not None:
         for level in LEVELS:
@@ -239,3 +252,75 @@ def calibration_lines(calibration: Calibration) -> list[str]:
         lines.append(line)
     lines.append(f"Certeza alta revisada después: {calibration.sure_revised.phrase()}")
     return lines
+
+
+# --- as kept in Redis ------------------------------------------------------------------------
+
+
+def _estimate_dict(e: GivenEstimate) -> dict[str, str]:
+    return {
+        "given_at": e.given_at.isoformat(),
+        "due": e.due.isoformat(),
+        "certainty": e.certainty,
+        "confidence": e.confidence,
+        "author": e.author,
+        "summary": e.summary,
+    }
+
+
+def _result_dict(r: EstimateResult) -> dict[str, object]:
+    return {"estimate": _estimate_dict(r.estimate), "met": r.met, "miss": r.miss.total_seconds()}
+
+
+def outcome_to_dict(o: FixOutcome) -> dict[str, object]:
+    return {
+        "product": o.product,
+        "fixed_at": o.fixed_at.isoformat(),
+        "first": _result_dict(o.first),
+        "latest": _result_dict(o.latest),
+        "revisions": o.revisions,
+        "sure_diagnoses": [list(pair) for pair in o.sure_diagnoses],
+    }
+
+
+def _result_from(data: Mapping[str, Any]) -> EstimateResult:
+    e = data["estimate"]
+    estimate = GivenEstimate(
+        given_at=datetime.fromisoformat(e["given_at"]),
+        due=datetime.fromisoformat(e["due"]),
+        certainty=e["certainty"],
+        confidence=e["confidence"],
+        author=e["author"],
+        summary=e.get("summary", ""),
+    )
+    return EstimateResult(estimate, bool(data["met"]), timedelta(seconds=data["miss"]))
+
+
+def outcome_from_dict(data: Mapping[str, Any]) -> FixOutcome:
+    return FixOutcome(
+        product=data["product"],
+        fixed_at=datetime.fromisoformat(data["fixed_at"]),
+        first=_result_from(data["first"]),
+        latest=_result_from(data["latest"]),
+        revisions=int(data["revisions"]),
+        sure_diagnoses=tuple((str(a), bool(r)) for a, r in data["sure_diagnoses"]),
+    )
+
+
+def calibration_to_dict(c: Calibration) -> dict[str, object]:
+    return {
+        "met": {level: [t.hits, t.total] for level, t in c.met.items()},
+        "misses": {level: [m.total_seconds() for m in ms] for level, ms in c.misses.items()},
+        "sure_revised": [c.sure_revised.hits, c.sure_revised.total],
+    }
+
+
+def calibration_from_dict(data: Mapping[str, Any]) -> Calibration:
+    return Calibration(
+        met={level: Tally(*pair) for level, pair in data["met"].items()},
+        misses={
+            level: tuple(timedelta(seconds=s) for s in seconds)
+            for level, seconds in data["misses"].items()
+        },
+        sure_revised=Tally(*data["sure_revised"]),
+    )

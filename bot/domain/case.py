@@ -25,6 +25,7 @@ class Ticket:
     created_at: datetime
     url: str
     follow_up_of: int | None = None
+    priority: str | None = None  # Zendesk's: urgent, high, normal, low
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -184,6 +185,7 @@ class CaseRecord:
     replies: tuple[Reply, ...] = field(default_factory=tuple)
     escalation: Escalation | None = None
     user_words: str | None = None  # the end user's latest reply, while the agent decides
+    targets_missed: tuple[str, ...] = ()  # the response targets (Metric values) it missed
 
     @property
     def ticket_id(self) -> int:
@@ -205,6 +207,7 @@ class CaseRecord:
             "replies": [r.to_dict() for r in self.replies],
             "escalation": self.escalation.to_dict() if self.escalation else None,
             "user_words": self.user_words,
+            "targets_missed": list(self.targets_missed),
         }
 
     @classmethod
@@ -219,4 +222,5 @@ class CaseRecord:
             replies=tuple(Reply.from_dict(r) for r in data.get("replies", [])),
             escalation=Escalation.from_dict(escalation) if escalation else None,
             user_words=data.get("user_words"),
+            targets_missed=tuple(data.get("targets_missed", ())),
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.case import CaseRecord
+from bot.domain.case_targets import summary_fields
 from bot.domain.lifecycle import FINAL_STATES, TRIAGE_DECISIONS, Event, State
 
 Summary = dict[str, Any]
@@ -53,4 +54,5 @@ def summarize(record: CaseRecord) -> Summary:
         "card_url": record.card.permalink if record.card else None,
         "busy": bool(record.pending_replies),
         "updated": _ts(case.timeline[-1].at) if case.timeline else _ts(case.opened_at),
+        **summary_fields(record),
     }

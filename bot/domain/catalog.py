@@ -7,9 +7,12 @@ TOML file (`SOPORTE_CATALOG`).
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from bot.domain.business_time import BusinessCalendar
+from bot.domain.targets import TargetPolicy
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,8 @@ class Catalog:
     organizations: dict[int, Organization]
     people: tuple[Person, ...]
     templates: Templates
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+    targets: TargetPolicy = field(default_factory=TargetPolicy)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -77,3 +77,13 @@ def countdown(target: Target, now: datetime, calendar: BusinessCalendar) -> str:
     if left in ("1 h", "1 min", "menos de 1 min"):
         return f"{ACTIONS[metric]} antes {_de(when)} (queda {left} hábil)"
     return f"{ACTIONS[metric]} antes {_de(when)} (quedan {left} hábiles)"
+
+
+def warning(target: Target, now: datetime, calendar: BusinessCalendar, who: str) -> str:
+    """The one warning of a target about to be missed, to `who` (a mention, or "")."""
+    used = min(99, int(100 * target.used(calendar, now)))
+    lead = f"{who} " if who else ""
+    return (
+        f"⏰ {lead}Se ha usado el {used} % del plazo para {ACTIONS[target.metric]}: "
+        f"{countdown(target, now, calendar)}."
+    )

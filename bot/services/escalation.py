@@ -47,7 +47,7 @@ def escalate(
             "workers.reminders.remind_unclaimed",
             (tid, 1),
             f"remind-unclaimed-{tid}-1",
-            at=now + rt.settings.unclaimed_reminder,
+            at=rt.catalog.calendar.after(now, rt.settings.unclaimed_reminder),
         )
 
     return advance(
@@ -65,7 +65,7 @@ def take_case(rt: Runtime, ticket_id: int, maintainer: str, now: datetime) -> Ca
             "workers.reminders.remind_undiagnosed",
             (tid,),
             f"remind-diagnosis-{tid}",
-            at=now + rt.settings.diagnosis_reminder,
+            at=rt.catalog.calendar.after(now, rt.settings.diagnosis_reminder),
         )
 
     return advance(
@@ -125,7 +125,7 @@ def answer_user(rt: Runtime, ticket_id: int, body: str, actor: str, now: datetim
             "workers.reminders.remind_user_update",
             (tid, n),
             f"remind-update-{tid}-{n}",
-            at=now + rt.settings.update_reminder,
+            at=rt.catalog.calendar.after(now, rt.settings.update_reminder),
         )
 
     return advance(
@@ -149,6 +149,8 @@ def mark_fixed(
         yield FollowUp(
             "workers.escalation.announce_fix", (tid,), f"fixed-{tid}-{len(record.case.timeline)}"
         )
+        steps = len(record.case.timeline)
+        yield FollowUp("workers.targets.measure_fix", (tid,), f"calibration-{tid}-{steps}")
 
     return advance(
         rt,

@@ -1,0 +1,45 @@
+"""When a case's targets are checked: the warning and the deadline jobs of each open target."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.adapters.queue import enqueue
+from bot.composition import Runtime, utcnow
+from bot.domain.case import CaseRecord
+from bot.domain.case_targets import case_times
+from bot.domain.targets import Target, targets_of
+
+
+def targets_of_case(rt: Runtime, record: CaseRecord) -> list[Target]:
+    return targets_of(case_times(record), rt.catalog.targets, rt.catalog.calendar)
+
+
+def stamp(at: datetime) -> int:
+    return int(at.timestamp())
+
+
+def schedule_target_timers(rt: Runtime, record: CaseRecord) -> None:
+    """The warning and the deadline check of every open target of the case (idempotent)."""
+    now = utcnow()
+    tid = record.ticket_id
+    for target in targets_of_case(rt, record):
+        if target.reached is not None or target.metric in record.targets_missed:
+            continue
+        deadline = stamp(target.deadline)
+        args = (tid, target.metric.value, deadline)
+        if now <= target.deadline:
+            enqueue(
+                rt.queue,
+                "workers.targets.warn_target",
+                *args,
+                job_id=f"target-warn-{tid}-{target.metric.value}-{deadline}",
+                at=target.warn_time,
+            )
+        enqueue(
+            rt.queue,
+            "workers.targets.miss_target",
+            *args,
+            job_id=f"target-miss-{tid}-{target.metric.value}-{deadline}",
+            at=target.deadline + timedelta(seconds=1),
+        )
