@@ -71,6 +71,9 @@ def is_channel_member(client: WebClient, channel: str, user: str) -> bool | None
     except SlackApiError as exc:
         log.warning("conversations.members failed for %s: %s", channel, exc.response.get("error"))
         return None
+    except OSError as exc:  # no answer from Slack (refused, reset, timed out)
+        log.warning("conversations.members failed for %s: %s", channel, type(exc).__name__)
+        return None
     return None
 
 
