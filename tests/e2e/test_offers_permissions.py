@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from blocks import ids
 from bot.domain import desk_texts as texts
 from bot.domain.lifecycle import State
@@ -13,6 +15,12 @@ from tests.faults.helpers import CHANNEL_MEMBER, MAINTAINER, PULSO_CHANNEL, esca
 from tests.harness import AGENT, STRANGER, Desk, option, text_value
 
 OTHER_PRODUCT_MAINTAINER = "U0MANT0003"  # maintains Mercado Público, not Pulso
+
+
+@pytest.fixture
+def desk(desk_over_both):
+    """A refusal answers in the HTTP response or in the Socket Mode envelope's ack."""
+    return desk_over_both
 
 
 def carded(desk: Desk) -> int:
