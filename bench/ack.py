@@ -54,7 +54,7 @@ def signed_click(desk: Desk, ticket_id: int, n: int) -> Request:
     record = desk.rt.store.get(ticket_id)
     ts = record.card.ts if record and record.card else "1.0"
     payload = click_payload(
-        ids.ACTION_SPAM,
+        ids.Action.SPAM,
         ticket_id,
         AGENT,
         AGENTS_CHANNEL,

@@ -31,7 +31,7 @@ def create_floor_app(env: Mapping[str, str]) -> App:
         listener_executor=ThreadPoolExecutor(max_workers=16),
     )
 
-    @app.action(ids.ACTION_SPAM)
+    @app.action(ids.Action.SPAM)
     def ack_only(ack: Ack) -> None:
         ack()
 

@@ -57,9 +57,9 @@ class ReplyResult:
 def signed_submission(ticket_id: int, n: int, text: str = REPLY) -> Request:
     """The "Producto no soportado" modal submitted, signed as tests/harness.py `Desk.submit`."""
     payload = submission_payload(
-        ids.VIEW_UNSUPPORTED,
+        ids.View.UNSUPPORTED,
         ModalContext(ticket_id, Event.UNSUPPORTED_PRODUCT.value).encode(),
-        {ids.BLOCK_REPLY: text_value(text)},
+        {ids.Block.REPLY: text_value(text)},
         AGENT,
         trigger_id=f"{n}.0000.trigger",
         view_id=f"V0BENCH{n}",

@@ -184,7 +184,7 @@ def status_text(record: CaseRecord, catalog: Catalog | None = None) -> str:
 def card_actions(record: CaseRecord) -> ActionsBlock | None:
     """The agent's buttons for what the case offers now (none while a reply is on its way)."""
     events = offers(CaseFacts.of(record), {Role.AGENT})
-    return actions_block(ids.BLOCK_CARD_ACTIONS, events, record.case.state, record.ticket_id)
+    return actions_block(ids.Block.CARD_ACTIONS, events, record.case.state, record.ticket_id)
 
 
 def _requester(record: CaseRecord) -> str:
@@ -310,7 +310,7 @@ def ticket_card(
         )
     status = t.truncate_mrkdwn(status, SECTION_TEXT_MAX)
     blocks.append(
-        SectionBlock(block_id=ids.BLOCK_CARD_STATUS, text=MarkdownTextObject(text=status))
+        SectionBlock(block_id=ids.Block.CARD_STATUS, text=MarkdownTextObject(text=status))
     )
     countdown = countdown_line(record, catalog, now or datetime.now(UTC))
     if countdown:

@@ -79,7 +79,7 @@ def case_actions(record: CaseRecord, catalog: Catalog, viewer: str) -> ActionsBl
     """The buttons of what `viewer` may do on the case now, as the card and the Home show them."""
     facts = CaseFacts.of(record)
     events = offers(facts, roles_of(catalog, viewer, facts))
-    return actions_block(ids.BLOCK_CASE_ACTIONS, events, facts.state, record.ticket_id)
+    return actions_block(ids.Block.CASE_ACTIONS, events, facts.state, record.ticket_id)
 
 
 def case_message(

@@ -147,7 +147,7 @@ def escalation_status(record: CaseRecord, catalog: Catalog) -> str:
 def escalation_actions(record: CaseRecord) -> ActionsBlock | None:
     """The buttons of the channel's people for what the case offers now (none once fixed)."""
     events = offers(CaseFacts.of(record), CHANNEL_ROLES)
-    return actions_block(ids.BLOCK_ESCALATION_ACTIONS, events, record.case.state, record.ticket_id)
+    return actions_block(ids.Block.ESCALATION_ACTIONS, events, record.case.state, record.ticket_id)
 
 
 def escalation_message(

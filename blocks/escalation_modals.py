@@ -61,31 +61,31 @@ CONFIDENCE_LABELS = {
 # The five topics of "Respuesta inicial": (block_id, label, optional, hint).
 RESPONSE_TOPICS: tuple[tuple[str, str, bool, str], ...] = (
     (
-        ids.BLOCK_REQUIRED_INFO,
+        ids.Block.REQUIRED_INFO,
         "Información que el usuario DEBE aportar",
         True,
         "Lo que el usuario tiene que enviar para poder avanzar. Vacío si no hace falta nada.",
     ),
     (
-        ids.BLOCK_USEFUL_INFO,
+        ids.Block.USEFUL_INFO,
         "Información que ayudaría",
         True,
         "Datos opcionales que acelerarían el diagnóstico o la corrección.",
     ),
     (
-        ids.BLOCK_PLAIN_DIAGNOSIS,
+        ids.Block.PLAIN_DIAGNOSIS,
         "Diagnóstico (sin tecnicismos)",
         False,
         "Tan específico como sea posible, pero sin detalles técnicos.",
     ),
     (
-        ids.BLOCK_EXPECTED_DATE,
+        ids.Block.EXPECTED_DATE,
         "Plazo esperado de resolución",
         False,
         "Cuándo esperamos que todos los síntomas hayan desaparecido para el usuario.",
     ),
     (
-        ids.BLOCK_WORKAROUND,
+        ids.Block.WORKAROUND,
         "Alternativa mientras tanto (workaround)",
         True,
         "Qué puede hacer el usuario para mitigar el problema o lograr su objetivo por otra vía.",
@@ -141,7 +141,7 @@ def escalate_modal(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
     options = [_option(p.name, p.key) for p in products]
     initial = next((o for o, p in zip(options, products, strict=True) if p is chosen), None)
     select = StaticSelectElement(
-        action_id=ids.BLOCK_PRODUCT,
+        action_id=ids.Block.PRODUCT,
         placeholder=_plain("Elige el producto", 150),
         options=options,
         initial_option=initial,
@@ -149,13 +149,13 @@ def escalate_modal(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
     channels = ", ".join(f"{t.escape_mrkdwn(p.name)} → <#{p.channel}>" for p in products)
     blocks: list[Block] = [
         _ticket_line(record),
-        InputBlock(block_id=ids.BLOCK_PRODUCT, label=_plain("Producto", 2000), element=select),
+        InputBlock(block_id=ids.Block.PRODUCT, label=_plain("Producto", 2000), element=select),
         _context(
             "El reporte original del usuario, tus antecedentes y un botón «Tomar caso» se "
             f"publican en el canal del producto ({channels})."
         ),
         _text_input(
-            ids.BLOCK_NOTES,
+            ids.Block.NOTES,
             "Antecedentes y sospechas para el mantenedor",
             record.escalation.notes if record.escalation else "",
             hint=(
@@ -164,7 +164,7 @@ def escalate_modal(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
             ),
         ),
     ]
-    return _view(ids.VIEW_ESCALATE, "Escalar caso", record, Event.ESCALATE, blocks)
+    return _view(ids.View.ESCALATE, "Escalar caso", record, Event.ESCALATE, blocks)
 
 
 def diagnosis_modal(
@@ -174,7 +174,7 @@ def diagnosis_modal(
     `track_record`: the maintainer's own record, in one line, shown before they estimate."""
     previous = _diagnosis(record)
     estimate = PlainTextInputElement(
-        action_id=ids.BLOCK_ESTIMATE,
+        action_id=ids.Block.ESTIMATE,
         max_length=INPUT_VALUE_MAX,
         initial_value=t.truncate(previous.estimate_text, INPUT_VALUE_MAX) if previous else None,
         placeholder=_plain(ESTIMATE_HINT, 150),
@@ -183,26 +183,26 @@ def diagnosis_modal(
     blocks: list[Block] = [
         _ticket_line(record),
         _text_input(
-            ids.BLOCK_DIAGNOSIS,
+            ids.Block.DIAGNOSIS,
             "Resumen del diagnóstico",
             previous.summary if previous else "",
             hint="Qué está pasando y por qué, hasta donde se sabe.",
         ),
         _level_select(
-            ids.BLOCK_CERTAINTY,
+            ids.Block.CERTAINTY,
             "Certeza del diagnóstico",
             CERTAINTY_LABELS,
             previous.certainty if previous else None,
         ),
         *([_context(f"📐 {track_record}")] if track_record else []),
         InputBlock(
-            block_id=ids.BLOCK_ESTIMATE,
+            block_id=ids.Block.ESTIMATE,
             label=_plain("Estimación del tiempo para resolverlo", 2000),
             element=estimate,
             hint=hint,
         ),
         _level_select(
-            ids.BLOCK_CONFIDENCE,
+            ids.Block.CONFIDENCE,
             "Confianza en la estimación",
             CONFIDENCE_LABELS,
             previous.confidence if previous else None,
@@ -213,7 +213,7 @@ def diagnosis_modal(
         ),
     ]
     title = "Revisar diagnóstico" if previous else "Diagnóstico"
-    return _view(ids.VIEW_DIAGNOSIS, title, record, Event.DIAGNOSE, blocks)
+    return _view(ids.View.DIAGNOSIS, title, record, Event.DIAGNOSE, blocks)
 
 
 def response_defaults(record: CaseRecord, catalog: Catalog) -> dict[str, str]:
@@ -222,8 +222,8 @@ def response_defaults(record: CaseRecord, catalog: Catalog) -> dict[str, str]:
     if diagnosis is None:
         return {}
     return {
-        ids.BLOCK_PLAIN_DIAGNOSIS: t.clean_body(diagnosis.summary),
-        ids.BLOCK_EXPECTED_DATE: diagnosis_estimate_echo(diagnosis, catalog.tz),
+        ids.Block.PLAIN_DIAGNOSIS: t.clean_body(diagnosis.summary),
+        ids.Block.EXPECTED_DATE: diagnosis_estimate_echo(diagnosis, catalog.tz),
     }
 
 
@@ -267,8 +267,8 @@ def response_modal(
         )
     )
     if initial:
-        return _view(ids.VIEW_RESPONSE, "Respuesta inicial", record, Event.RESPOND_INITIAL, blocks)
-    return _view(ids.VIEW_RESPONSE, "Actualización", record, Event.SEND_UPDATE, blocks)
+        return _view(ids.View.RESPONSE, "Respuesta inicial", record, Event.RESPOND_INITIAL, blocks)
+    return _view(ids.View.RESPONSE, "Actualización", record, Event.SEND_UPDATE, blocks)
 
 
 def fixed_modal(record: CaseRecord) -> dict[str, Any]:
@@ -277,7 +277,7 @@ def fixed_modal(record: CaseRecord) -> dict[str, Any]:
     blocks: list[Block] = [
         _ticket_line(record),
         _text_input(
-            ids.BLOCK_FIX_NOTE,
+            ids.Block.FIX_NOTE,
             "¿Qué se hizo?",
             fix_note or "",
             hint="El agente lo usará para contarle al usuario la solución.",
@@ -286,7 +286,7 @@ def fixed_modal(record: CaseRecord) -> dict[str, Any]:
             f"Se avisará al agente para que proponga la resolución al usuario. {RESOLVED_MEANS}"
         ),
     ]
-    return _view(ids.VIEW_FIXED, "Problema corregido", record, Event.MARK_FIXED, blocks, "Guardar")
+    return _view(ids.View.FIXED, "Problema corregido", record, Event.MARK_FIXED, blocks, "Guardar")
 
 
 def resolution_modal(
@@ -297,9 +297,9 @@ def resolution_modal(
     prefill = replies.resolution_prefill(catalog, record.ticket, fix_note)
     blocks: list[Block] = [
         _ticket_line(record),
-        _text_input(ids.BLOCK_REPLY, "Respuesta al usuario", prefill),
+        _text_input(ids.Block.REPLY, "Respuesta al usuario", prefill),
         _window_note(window_text),
     ]
     return _view(
-        ids.VIEW_RESOLUTION, "Proponer resolución", record, Event.PROPOSE_RESOLUTION, blocks
+        ids.View.RESOLUTION, "Proponer resolución", record, Event.PROPOSE_RESOLUTION, blocks
     )

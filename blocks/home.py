@@ -85,6 +85,6 @@ def home_view(
         blocks.append(_context(f"{_more(len(cases) - shown)} — `/soporte mios` los lista todos."))
     return {
         "type": "home",
-        "callback_id": ids.VIEW_HOME,
+        "callback_id": ids.View.HOME,
         "blocks": _render(blocks[:VIEW_BLOCKS_MAX]),
     }

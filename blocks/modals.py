@@ -119,12 +119,12 @@ def wrong_recipient_modal(record: CaseRecord, catalog: Catalog) -> dict[str, Any
     blocks: list[Block] = [
         _ticket_line(record),
         _text_input(
-            ids.BLOCK_REPLY, "Respuesta al usuario", replies.wrong_recipient(catalog, record.ticket)
+            ids.Block.REPLY, "Respuesta al usuario", replies.wrong_recipient(catalog, record.ticket)
         ),
         _context("Después de enviar la respuesta, el ticket se cierra como spam."),
     ]
     return _modal(
-        ids.VIEW_WRONG_RECIPIENT, "Destinatario errado", record, Event.WRONG_RECIPIENT, blocks
+        ids.View.WRONG_RECIPIENT, "Destinatario errado", record, Event.WRONG_RECIPIENT, blocks
     )
 
 
@@ -172,9 +172,9 @@ def person_modal(
     blocks: list[Block] = [
         _ticket_line(record),
         InputBlock(
-            block_id=ids.BLOCK_PERSON,
+            block_id=ids.Block.PERSON,
             label=_plain("¿A quién buscaba el usuario?", 2000),
-            element=_picker(ids.BLOCK_PERSON, "Escribe un nombre o correo del directorio"),
+            element=_picker(ids.Block.PERSON, "Escribe un nombre o correo del directorio"),
             hint=_plain(f"{len(catalog.people)} personas en el directorio.", 2000),
         ),
         _context(
@@ -182,14 +182,14 @@ def person_modal(
             f"con «{NO_PERSON_LABEL}» se le indica {contact}."
         ),
         _text_input(
-            ids.BLOCK_SUMMARY,
+            ids.Block.SUMMARY,
             "Nota adicional para el usuario",
             optional=True,
             hint="Opcional: se agrega a la respuesta.",
         ),
         _window_note(window_text),
     ]
-    return _modal(ids.VIEW_PERSON, "Persona en la empresa", record, Event.REFER_TO_PERSON, blocks)
+    return _modal(ids.View.PERSON, "Persona en la empresa", record, Event.REFER_TO_PERSON, blocks)
 
 
 def unsupported_modal(
@@ -203,14 +203,14 @@ def unsupported_modal(
         _ticket_line(record),
         _context(f"Productos con soporte para *{org}*: {names}"),
         _text_input(
-            ids.BLOCK_REPLY,
+            ids.Block.REPLY,
             "Respuesta al usuario",
             replies.unsupported_product(catalog, record.ticket),
         ),
         _window_note(window_text),
     ]
     return _modal(
-        ids.VIEW_UNSUPPORTED, "Producto no soportado", record, Event.UNSUPPORTED_PRODUCT, blocks
+        ids.View.UNSUPPORTED, "Producto no soportado", record, Event.UNSUPPORTED_PRODUCT, blocks
     )
 
 
@@ -227,13 +227,13 @@ def information_modal(
     blocks: list[Block] = [_ticket_line(record)]
     if options:
         select = StaticSelectElement(
-            action_id=ids.BLOCK_PRODUCT,
+            action_id=ids.Block.PRODUCT,
             placeholder=_plain("Elige el producto", 150),
             options=options,
             initial_option=initial,
         )
         blocks.append(
-            InputBlock(block_id=ids.BLOCK_PRODUCT, label=_plain("Producto", 2000), element=select)
+            InputBlock(block_id=ids.Block.PRODUCT, label=_plain("Producto", 2000), element=select)
         )
         docs = "\n".join(
             f"• {t.escape_mrkdwn(p.name)}: {t.link(p.docs_url, p.docs_url)}" for p in products
@@ -241,11 +241,11 @@ def information_modal(
         blocks.append(_context(f"Documentación:\n{docs}"))
     prefill = replies.resolve_with_information(catalog, record.ticket, chosen)
     blocks += [
-        _text_input(ids.BLOCK_REPLY, "Respuesta al usuario", prefill),
+        _text_input(ids.Block.REPLY, "Respuesta al usuario", prefill),
         _window_note(window_text),
     ]
     return _modal(
-        ids.VIEW_INFORMATION,
+        ids.View.INFORMATION,
         "Resolver con información",
         record,
         Event.RESOLVE_WITH_INFORMATION,
@@ -294,7 +294,7 @@ def _procedure_select(products: tuple[Product, ...]) -> Any | None:
     only = None
     if len(with_procedures) == 1 and len(with_procedures[0].procedures) == 1:
         only = _procedure_option(with_procedures[0], with_procedures[0].procedures[0])
-    return _picker(ids.BLOCK_PROCEDURE, "Escribe el producto o el procedimiento", only)
+    return _picker(ids.Block.PROCEDURE, "Escribe el producto o el procedimiento", only)
 
 
 def action_modal(
@@ -317,22 +317,22 @@ def action_modal(
     else:
         blocks.append(
             InputBlock(
-                block_id=ids.BLOCK_PROCEDURE,
+                block_id=ids.Block.PROCEDURE,
                 label=_plain("Procedimiento documentado", 2000),
                 element=select,
             )
         )
     checkbox = CheckboxesElement(
-        action_id=ids.BLOCK_CHECKED,
+        action_id=ids.Block.CHECKED,
         options=[_option(CHECKED_LABEL, ids.CHECKED_VALUE)],
     )
     blocks += [
         InputBlock(
-            block_id=ids.BLOCK_CHECKED, label=_plain("Verificación", 2000), element=checkbox
+            block_id=ids.Block.CHECKED, label=_plain("Verificación", 2000), element=checkbox
         ),
-        _text_input(ids.BLOCK_SUMMARY, "Resumen de lo realizado (se envía al usuario)"),
+        _text_input(ids.Block.SUMMARY, "Resumen de lo realizado (se envía al usuario)"),
         _window_note(window_text),
     ]
     return _modal(
-        ids.VIEW_DOCUMENTED_ACTION, "Acción documentada", record, Event.RESOLVE_WITH_ACTION, blocks
+        ids.View.DOCUMENTED_ACTION, "Acción documentada", record, Event.RESOLVE_WITH_ACTION, blocks
     )

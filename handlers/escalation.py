@@ -52,13 +52,13 @@ def register(app: App, rt: Runtime) -> None:
         tell(rt, body, "El caso ya no está en una etapa que permita esto.")
         return True
 
-    @app.action(ids.ACTION_ESCALATE)
+    @app.action(ids.Action.ESCALATE)
     def escalate_button(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         record = _case(rt, body, action.get("value", ""))
         if record is None:
             return
-        events = ids.ACTION_EVENTS[ids.ACTION_ESCALATE]
+        events = ids.ACTION_EVENTS[ids.Action.ESCALATE]
         if not permissions.offered(rt, record, body["user"]["id"], events):
             tell(
                 rt,
@@ -70,7 +70,7 @@ def register(app: App, rt: Runtime) -> None:
             return
         open_modal(client, rt, body, modals.escalate_modal(record, rt.catalog))
 
-    @app.action(ids.ACTION_TAKE_CASE)
+    @app.action(ids.Action.TAKE_CASE)
     def take_button(ack: Ack, body: dict, action: dict) -> None:
         ack()
         record = _case(rt, body, action.get("value", ""))
@@ -106,8 +106,8 @@ def register(app: App, rt: Runtime) -> None:
         line = record_line_of(records.get(maintainer)) if maintainer else ""
         return modals.diagnosis_modal(record, track_record=line)
 
-    maintainer_button(ids.ACTION_DIAGNOSE, diagnosis_modal)
-    maintainer_button(ids.ACTION_MARK_FIXED, modals.fixed_modal)
+    maintainer_button(ids.Action.DIAGNOSE, diagnosis_modal)
+    maintainer_button(ids.Action.MARK_FIXED, modals.fixed_modal)
 
     def agent_button(action_id: str, build: Callable[[CaseRecord], dict]) -> None:
         def handler(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
@@ -120,11 +120,11 @@ def register(app: App, rt: Runtime) -> None:
         app.action(action_id)(handler)
 
     agent_button(
-        ids.ACTION_RESPOND,
+        ids.Action.RESPOND,
         lambda r: modals.response_modal(r, rt.catalog, initial=r.case.state is State.DIAGNOSED),
     )
     agent_button(
-        ids.ACTION_PROPOSE_RESOLUTION,
+        ids.Action.PROPOSE_RESOLUTION,
         lambda r: modals.resolution_modal(
             r, rt.catalog, window_days(rt.settings.resolution_window)
         ),
@@ -138,11 +138,11 @@ def register(app: App, rt: Runtime) -> None:
             rt, lambda form, record, user: parse(rt, form, record, user), moved_on
         )
 
-    app.view(ids.VIEW_ESCALATE)(submission(_escalate))
-    app.view(ids.VIEW_DIAGNOSIS)(submission(_diagnosis))
-    app.view(ids.VIEW_FIXED)(submission(_fixed))
-    app.view(ids.VIEW_RESPONSE)(submission(_response))
-    app.view(ids.VIEW_RESOLUTION)(submission(_resolution))
+    app.view(ids.View.ESCALATE)(submission(_escalate))
+    app.view(ids.View.DIAGNOSIS)(submission(_diagnosis))
+    app.view(ids.View.FIXED)(submission(_fixed))
+    app.view(ids.View.RESPONSE)(submission(_response))
+    app.view(ids.View.RESOLUTION)(submission(_resolution))
 
     @app.event("message")
     def thread_message(event: dict, body: dict) -> None:
@@ -169,10 +169,10 @@ def register(app: App, rt: Runtime) -> None:
 
 
 def _escalate(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
-    product = form.selected(ids.BLOCK_PRODUCT, what="el producto")
-    notes = form.text(ids.BLOCK_NOTES, required=True, what="los antecedentes para el mantenedor")
+    product = form.selected(ids.Block.PRODUCT, what="el producto")
+    notes = form.text(ids.Block.NOTES, required=True, what="los antecedentes para el mantenedor")
     if product and rt.catalog.product(product) is None:
-        form.refuse(ids.BLOCK_PRODUCT, "Ese producto ya no está en el catálogo.")
+        form.refuse(ids.Block.PRODUCT, "Ese producto ya no está en el catálogo.")
     if not form.ok:
         return None
     return lambda: escalation.escalate(rt, record.ticket_id, product, notes, user, utcnow())
@@ -186,17 +186,17 @@ def _level(form: ModalInput, block: str, what: str) -> str:
 
 
 def _diagnosis(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
-    summary = form.text(ids.BLOCK_DIAGNOSIS, required=True, what="el resumen del diagnóstico")
-    certainty = _level(form, ids.BLOCK_CERTAINTY, "la certeza del diagnóstico")
-    raw = form.text(ids.BLOCK_ESTIMATE, required=True, what="la estimación")
-    confidence = _level(form, ids.BLOCK_CONFIDENCE, "la confianza en la estimación")
+    summary = form.text(ids.Block.DIAGNOSIS, required=True, what="el resumen del diagnóstico")
+    certainty = _level(form, ids.Block.CERTAINTY, "la certeza del diagnóstico")
+    raw = form.text(ids.Block.ESTIMATE, required=True, what="la estimación")
+    confidence = _level(form, ids.Block.CONFIDENCE, "la confianza en la estimación")
     now = utcnow()
     estimate = None
     if raw:
         try:
             estimate = parse_estimate(raw, now, rt.catalog.tz)
         except EstimateError as exc:
-            form.refuse(ids.BLOCK_ESTIMATE, exc.message)
+            form.refuse(ids.Block.ESTIMATE, exc.message)
     if not form.ok or estimate is None:
         return None
     diagnosis = Diagnosis(summary, certainty, raw, estimate.at, confidence, user, now)
@@ -204,7 +204,7 @@ def _diagnosis(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
 
 
 def _fixed(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
-    note = form.text(ids.BLOCK_FIX_NOTE, required=True, what="qué se hizo")
+    note = form.text(ids.Block.FIX_NOTE, required=True, what="qué se hizo")
     if not form.ok:
         return None
     return lambda: escalation.mark_fixed(rt, record.ticket_id, note, user, utcnow())
@@ -212,15 +212,15 @@ def _fixed(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
 
 def _response(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
     topics = {
-        "required_info": form.text(ids.BLOCK_REQUIRED_INFO, required=False, what="-"),
-        "useful_info": form.text(ids.BLOCK_USEFUL_INFO, required=False, what="-"),
+        "required_info": form.text(ids.Block.REQUIRED_INFO, required=False, what="-"),
+        "useful_info": form.text(ids.Block.USEFUL_INFO, required=False, what="-"),
         "plain_diagnosis": form.text(
-            ids.BLOCK_PLAIN_DIAGNOSIS, required=True, what="el diagnóstico en palabras simples"
+            ids.Block.PLAIN_DIAGNOSIS, required=True, what="el diagnóstico en palabras simples"
         ),
         "expected_date": form.text(
-            ids.BLOCK_EXPECTED_DATE, required=True, what="el plazo esperado de resolución"
+            ids.Block.EXPECTED_DATE, required=True, what="el plazo esperado de resolución"
         ),
-        "workaround": form.text(ids.BLOCK_WORKAROUND, required=False, what="-"),
+        "workaround": form.text(ids.Block.WORKAROUND, required=False, what="-"),
     }
     if not form.ok:
         return None
@@ -230,7 +230,7 @@ def _response(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
 
 
 def _resolution(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
-    body = form.text(ids.BLOCK_REPLY, required=True, what="el mensaje de resolución")
+    body = form.text(ids.Block.REPLY, required=True, what="el mensaje de resolución")
     if not form.ok:
         return None
     return lambda: escalation.propose_resolution(rt, record.ticket_id, body, user, utcnow())

@@ -24,11 +24,11 @@ from handlers.modal_input import ModalInput
 ModalBuilder = Callable[..., dict[str, Any]]
 
 MODAL_BUTTONS: dict[str, tuple[Event, ModalBuilder]] = {
-    ids.ACTION_WRONG_RECIPIENT: (Event.WRONG_RECIPIENT, modals.wrong_recipient_modal),
-    ids.ACTION_PERSON: (Event.REFER_TO_PERSON, modals.person_modal),
-    ids.ACTION_UNSUPPORTED: (Event.UNSUPPORTED_PRODUCT, modals.unsupported_modal),
-    ids.ACTION_INFORMATION: (Event.RESOLVE_WITH_INFORMATION, modals.information_modal),
-    ids.ACTION_DOCUMENTED_ACTION: (Event.RESOLVE_WITH_ACTION, modals.action_modal),
+    ids.Action.WRONG_RECIPIENT: (Event.WRONG_RECIPIENT, modals.wrong_recipient_modal),
+    ids.Action.PERSON: (Event.REFER_TO_PERSON, modals.person_modal),
+    ids.Action.UNSUPPORTED: (Event.UNSUPPORTED_PRODUCT, modals.unsupported_modal),
+    ids.Action.INFORMATION: (Event.RESOLVE_WITH_INFORMATION, modals.information_modal),
+    ids.Action.DOCUMENTED_ACTION: (Event.RESOLVE_WITH_ACTION, modals.action_modal),
 }
 
 
@@ -77,10 +77,10 @@ def _decide_or_tell(rt: Runtime, body: dict[str, Any], ticket_id: int, decision:
 
 
 def register(app: App, rt: Runtime) -> None:
-    @app.action(ids.ACTION_SPAM)
+    @app.action(ids.Action.SPAM)
     def mark_spam(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        record = _open_case(rt, body, ids.ACTION_SPAM)
+        record = _open_case(rt, body, ids.Action.SPAM)
         if record:
             _decide_or_tell(rt, body, record.ticket_id, Decision(Event.MARK_SPAM))
 
@@ -114,8 +114,8 @@ def register(app: App, rt: Runtime) -> None:
 
         return handler
 
-    app.action(ids.ACTION_USER_CONFIRMED)(user_answer(confirm_resolution))
-    app.action(ids.ACTION_NOT_FIXED)(user_answer(not_fixed))
+    app.action(ids.Action.USER_CONFIRMED)(user_answer(confirm_resolution))
+    app.action(ids.Action.NOT_FIXED)(user_answer(not_fixed))
 
     def moved_on(record: CaseRecord) -> str:
         return texts.already_decided(record.ticket_id, _state_label(record), record.case.decided_by)
@@ -127,12 +127,12 @@ def register(app: App, rt: Runtime) -> None:
 
         return modal_flow.submission(rt, step, moved_on)
 
-    @app.options(ids.BLOCK_PERSON)
+    @app.options(ids.Block.PERSON)
     def person_suggestions(ack: Ack, payload: dict[str, Any]) -> None:
         """The person menu: the directory's people matching what the agent typed."""
         ack(**modals.person_options(rt.catalog, payload.get("value") or ""))
 
-    @app.options(ids.BLOCK_PROCEDURE)
+    @app.options(ids.Block.PROCEDURE)
     def procedure_suggestions(ack: Ack, body: dict[str, Any], payload: dict[str, Any]) -> None:
         """The procedure menu: the case's products' documented procedures matching the query."""
         try:
@@ -147,15 +147,15 @@ def register(app: App, rt: Runtime) -> None:
         products = modals.candidate_products(record, rt.catalog)
         ack(**modals.procedure_options(products, payload.get("value") or ""))
 
-    app.view(ids.VIEW_WRONG_RECIPIENT)(submission(_wrong_recipient))
-    app.view(ids.VIEW_PERSON)(submission(_person))
-    app.view(ids.VIEW_UNSUPPORTED)(submission(_unsupported))
-    app.view(ids.VIEW_INFORMATION)(submission(_information))
-    app.view(ids.VIEW_DOCUMENTED_ACTION)(submission(_documented_action))
+    app.view(ids.View.WRONG_RECIPIENT)(submission(_wrong_recipient))
+    app.view(ids.View.PERSON)(submission(_person))
+    app.view(ids.View.UNSUPPORTED)(submission(_unsupported))
+    app.view(ids.View.INFORMATION)(submission(_information))
+    app.view(ids.View.DOCUMENTED_ACTION)(submission(_documented_action))
 
 
 def _reply_text(form: ModalInput) -> str:
-    return form.text(ids.BLOCK_REPLY, required=True, what="la respuesta para el usuario")
+    return form.text(ids.Block.REPLY, required=True, what="la respuesta para el usuario")
 
 
 def _wrong_recipient(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decision:
@@ -163,13 +163,13 @@ def _wrong_recipient(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decis
 
 
 def _person(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decision:
-    choice = form.selected(ids.BLOCK_PERSON, what="a la persona (o el contacto general)")
-    note = form.text(ids.BLOCK_SUMMARY, required=False, what="la nota")
+    choice = form.selected(ids.Block.PERSON, what="a la persona (o el contacto general)")
+    note = form.text(ids.Block.SUMMARY, required=False, what="la nota")
     person = None
     if choice and choice != ids.NO_PERSON_VALUE:
         person = rt.catalog.person(choice)
         if person is None:
-            form.refuse(ids.BLOCK_PERSON, "Esa persona ya no está en el directorio.")
+            form.refuse(ids.Block.PERSON, "Esa persona ya no está en el directorio.")
     reply = refer_to_person(rt.catalog, record.ticket, person)
     if note:
         reply = f"{reply.rstrip()}\n\n{note}"
@@ -182,25 +182,25 @@ def _unsupported(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decision:
 
 
 def _information(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decision:
-    product = form.selected(ids.BLOCK_PRODUCT, what="el producto")
+    product = form.selected(ids.Block.PRODUCT, what="el producto")
     if product and rt.catalog.product(product) is None:
-        form.refuse(ids.BLOCK_PRODUCT, "Ese producto ya no está en el catálogo.")
+        form.refuse(ids.Block.PRODUCT, "Ese producto ya no está en el catálogo.")
     reply = _reply_text(form)
     return Decision(Event.RESOLVE_WITH_INFORMATION, reply=reply, product=product)
 
 
 def _documented_action(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decision:
-    choice = form.selected(ids.BLOCK_PROCEDURE, what="el procedimiento documentado que realizaste")
+    choice = form.selected(ids.Block.PROCEDURE, what="el procedimiento documentado que realizaste")
     form.confirmed(
-        ids.BLOCK_CHECKED,
+        ids.Block.CHECKED,
         what="Confirma que verificaste el resultado antes de responder al usuario.",
     )
-    summary = form.text(ids.BLOCK_SUMMARY, required=True, what="el resumen de lo realizado")
+    summary = form.text(ids.Block.SUMMARY, required=True, what="el resumen de lo realizado")
     product_key, _, procedure_key = (choice or "").partition(":")
     product = rt.catalog.product(product_key)
     procedure = product.procedure(procedure_key) if product else None
     if choice and procedure is None:
-        form.refuse(ids.BLOCK_PROCEDURE, "Ese procedimiento ya no está en el catálogo.")
+        form.refuse(ids.Block.PROCEDURE, "Ese procedimiento ya no está en el catálogo.")
     if procedure is None:
         return Decision(Event.RESOLVE_WITH_ACTION)
     reply = resolve_with_action(rt.catalog, record.ticket, procedure, summary)

@@ -123,7 +123,7 @@ def click_payload(
             {
                 "type": "button",
                 "action_id": action_id,
-                "block_id": ids.BLOCK_CARD_ACTIONS,
+                "block_id": ids.Block.CARD_ACTIONS,
                 "value": str(ticket_id),
                 "action_ts": str(time.time()),
             }

@@ -4,8 +4,7 @@ They run before any process is launched and report one line per problem, each na
 variable (or the catalogue's file:line: field) to fix. `local_problems` needs nothing but the
 environment; `service_problems` asks Redis, Slack (auth.test, and conversations.info for each
 channel the desk posts in) and Zendesk (users/me) whether they take the desk's settings, with
-short time-outs. An outage after start-up is /healthz's
-business, not these checks'.
+short time-outs. An outage after start-up is /healthz's business, not these checks'.
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ def open_window(desk) -> int:
     org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
     tid = desk.new_ticket(org_id=org)
     desk.intake()
-    desk.click(ids.ACTION_UNSUPPORTED, tid)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("No es un producto nuestro.")})
+    desk.click(ids.Action.UNSUPPORTED, tid)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("No es un producto nuestro.")})
     desk.run_jobs()
     assert desk.zendesk.ticket(tid)["status"] == "pending"
     assert desk.case(tid).case.state is State.AWAITING_CONFIRMATION
@@ -61,12 +61,12 @@ def test_expiry_without_answer_resolves(desk):
 
 def test_user_confirmed_button_resolves(desk):
     tid = open_window(desk)
-    desk.click(ids.ACTION_USER_CONFIRMED, tid)
+    desk.click(ids.Action.USER_CONFIRMED, tid)
     desk.run_jobs()
     assert desk.case(tid).case.state is State.RESOLVED
     assert desk.zendesk.ticket(tid)["status"] == "solved"
     assert any("confirmó" in n["body"] for n in desk.zendesk.internal_notes(tid))
-    assert ids.ACTION_USER_CONFIRMED not in desk.card_text(tid)
+    assert ids.Action.USER_CONFIRMED not in desk.card_text(tid)
     assert f"window-{tid}-1" not in desk.rt.queue.scheduled_job_registry.get_job_ids()
 
 
@@ -82,8 +82,8 @@ def test_user_reply_in_window_stops_the_clock(desk):
     assert all("<!channel>" not in m["text"] for m in desk.thread(tid)), "user text must not ping"
     card = desk.card_text(tid)
     assert "Sigue sin funcionar" in card and "<!channel>" not in card
-    assert ids.ACTION_USER_CONFIRMED in card and ids.ACTION_NOT_FIXED in card
-    assert ids.ACTION_SPAM not in card, "the agent records the answer first"
+    assert ids.Action.USER_CONFIRMED in card and ids.Action.NOT_FIXED in card
+    assert ids.Action.SPAM not in card, "the agent records the answer first"
     time.sleep(3.5)
     desk.run_jobs()
     assert desk.case(tid).case.state is State.USER_ANSWERED, "never decided automatically"
@@ -139,11 +139,11 @@ def test_ways_a_case_cannot_be_resolved(desk):
     org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
     tid = desk.new_ticket(org_id=org)
     desk.intake()
-    desk.click(ids.ACTION_USER_CONFIRMED, tid)  # confirmation before any reply
+    desk.click(ids.Action.USER_CONFIRMED, tid)  # confirmation before any reply
     desk.run_jobs()
     assert desk.case(tid).case.state is State.NEW
     tid2 = open_window(desk)
-    desk.click(ids.ACTION_USER_CONFIRMED, tid2, STRANGER)  # not an agent
+    desk.click(ids.Action.USER_CONFIRMED, tid2, STRANGER)  # not an agent
     desk.rt.queue.enqueue("workers.timers.expire_window", tid2, 1)  # timer fired early
     desk.rt.queue.enqueue("workers.timers.expire_window", tid2, 7)  # timer of another window
     desk.rt.queue.enqueue("workers.timers.solve_ticket", tid2, 2)  # solve without confirmation
@@ -152,7 +152,7 @@ def test_ways_a_case_cannot_be_resolved(desk):
     assert desk.zendesk.ticket(tid2)["status"] == "pending"
     assert desk.case(tid).case.state is State.NEW
     assert desk.zendesk.ticket(tid)["status"] != "solved"
-    desk.click(ids.ACTION_SPAM, tid)
+    desk.click(ids.Action.SPAM, tid)
     desk.run_jobs()
     assert desk.case(tid).case.state is State.SPAM  # solved in Zendesk as spam, not resolved
     assert "spam" in desk.zendesk.ticket(tid)["tags"]

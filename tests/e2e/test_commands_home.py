@@ -56,22 +56,22 @@ def diagnosed_case(desk) -> int:
     org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
     tid = desk.new_ticket(subject="Error al exportar informe", body="Sale error 500", org_id=org)
     desk.intake()
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("Sospecho del PDF.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Sospecho del PDF.")},
     )
     desk.run_jobs()
-    desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, MAINTAINER)
+    desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
     desk.run_jobs()
-    desk.click_in_thread(ids.ACTION_DIAGNOSE, tid, MAINTAINER)
+    desk.click_in_thread(ids.Action.DIAGNOSE, tid, MAINTAINER)
     desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
-            ids.BLOCK_CERTAINTY: option("alta"),
-            ids.BLOCK_ESTIMATE: text_value("3 días"),
-            ids.BLOCK_CONFIDENCE: option("media"),
+            ids.Block.DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
+            ids.Block.CERTAINTY: option("alta"),
+            ids.Block.ESTIMATE: text_value("3 días"),
+            ids.Block.CONFIDENCE: option("media"),
         },
         user=MAINTAINER,
     )
@@ -159,11 +159,11 @@ def click_on_home(desk, action_id: str, tid: int, user: str):
             response_url="",
         ),
         "container": {"type": "view", "view_id": "V0HOME"},
-        "view": {"id": "V0HOME", "type": "home", "callback_id": ids.VIEW_HOME},
+        "view": {"id": "V0HOME", "type": "home", "callback_id": ids.View.HOME},
     }
     for key in ("channel", "message", "response_url"):
         del payload[key]
-    payload["actions"][0]["block_id"] = f"{ids.BLOCK_HOME_CASE}{tid}"
+    payload["actions"][0]["block_id"] = f"{ids.HOME_CASE}{tid}"
     body = interactive_body(payload)
     return desk.post_signed(body, "application/x-www-form-urlencoded")
 
@@ -309,16 +309,16 @@ def test_home_is_published_for_the_user_who_opened_it(desk, history):
         if b["type"] == "actions"
         for e in b["elements"]
     }
-    assert (ids.ACTION_RESPOND, str(history["diagnosed"])) in buttons
-    assert (ids.ACTION_PROPOSE_RESOLUTION, str(history["fixed"])) in buttons
-    assert (ids.ACTION_USER_CONFIRMED, str(history["awaiting"])) in buttons
-    assert not any(a == ids.ACTION_DIAGNOSE for a, _ in buttons), "the agent is no Mantenedor"
+    assert (ids.Action.RESPOND, str(history["diagnosed"])) in buttons
+    assert (ids.Action.PROPOSE_RESOLUTION, str(history["fixed"])) in buttons
+    assert (ids.Action.USER_CONFIRMED, str(history["awaiting"])) in buttons
+    assert not any(a == ids.Action.DIAGNOSE for a, _ in buttons), "the agent is no Mantenedor"
     assert desk.rt.redis.smembers(HOME_USERS) == {AGENT.encode()}
 
     open_home(desk, MAINTAINER)
     desk.run_jobs()
     mine = shown(desk.slack.published(MAINTAINER)["blocks"])
-    assert f'"{ids.ACTION_DIAGNOSE}"' in mine and f'"{ids.ACTION_MARK_FIXED}"' in mine
+    assert f'"{ids.Action.DIAGNOSE}"' in mine and f'"{ids.Action.MARK_FIXED}"' in mine
 
 
 def test_home_buttons_open_the_card_modals_and_the_home_follows_the_case(desk, history):
@@ -328,18 +328,18 @@ def test_home_buttons_open_the_card_modals_and_the_home_follows_the_case(desk, h
     assert desk.slack.count("views.publish") == 1
 
     opened = desk.slack.count("views.open")
-    assert click_on_home(desk, ids.ACTION_RESPOND, tid, AGENT).status_code == 200
+    assert click_on_home(desk, ids.Action.RESPOND, tid, AGENT).status_code == 200
     assert desk.slack.count("views.open") == opened + 1
     view = desk.opened_view()
-    assert view["callback_id"] == ids.VIEW_RESPONSE, "the same modal as the card's button"
+    assert view["callback_id"] == ids.View.RESPONSE, "the same modal as the card's button"
     desk.submit(
         view,
         {
-            ids.BLOCK_REQUIRED_INFO: text_value(""),
-            ids.BLOCK_USEFUL_INFO: text_value(""),
-            ids.BLOCK_PLAIN_DIAGNOSIS: text_value("El informe es demasiado grande."),
-            ids.BLOCK_EXPECTED_DATE: text_value("el viernes"),
-            ids.BLOCK_WORKAROUND: text_value(""),
+            ids.Block.REQUIRED_INFO: text_value(""),
+            ids.Block.USEFUL_INFO: text_value(""),
+            ids.Block.PLAIN_DIAGNOSIS: text_value("El informe es demasiado grande."),
+            ids.Block.EXPECTED_DATE: text_value("el viernes"),
+            ids.Block.WORKAROUND: text_value(""),
         },
     )
     desk.run_jobs()
@@ -368,8 +368,8 @@ def test_home_buttons_open_the_card_modals_and_the_home_follows_the_case(desk, h
     assert sorted(c.params["user_id"] for c in publishes) == sorted([AGENT, MAINTAINER])
 
     # From the Home a refused click has no channel to answer in: the app tells them in a DM.
-    assert click_on_home(desk, ids.ACTION_RESPOND, tid, STRANGER).status_code == 200
-    assert click_on_home(desk, ids.ACTION_DIAGNOSE, tid, AGENT).status_code == 200
+    assert click_on_home(desk, ids.Action.RESPOND, tid, STRANGER).status_code == 200
+    assert click_on_home(desk, ids.Action.DIAGNOSE, tid, AGENT).status_code == 200
     desk.run_jobs()
     assert desk.slack.count("views.open") == opened + 1
     assert desk.slack.calls_to("chat.postEphemeral") == []

@@ -34,44 +34,44 @@ def escalate(desk, notes: str = "Falla al exportar; sospecho del worker de PDF."
         subject="Error al exportar informe", body="Sale error 500 <!channel>", org_id=org
     )
     desk.intake()
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     view = desk.opened_view()
-    desk.submit(view, {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value(notes)})
+    desk.submit(view, {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value(notes)})
     desk.run_jobs()
     return tid
 
 
 def take(desk, tid: int, who: str = MAINTAINER) -> None:
-    desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, who)
+    desk.click_in_thread(ids.Action.TAKE_CASE, tid, who)
     desk.run_jobs()
 
 
 def diagnose(desk, tid: int, estimate: str = "3 días", who: str = MAINTAINER):
-    desk.click_in_thread(ids.ACTION_DIAGNOSE, tid, who)
+    desk.click_in_thread(ids.Action.DIAGNOSE, tid, who)
     return desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
-            ids.BLOCK_CERTAINTY: option("alta"),
-            ids.BLOCK_ESTIMATE: text_value(estimate),
-            ids.BLOCK_CONFIDENCE: option("media"),
+            ids.Block.DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
+            ids.Block.CERTAINTY: option("alta"),
+            ids.Block.ESTIMATE: text_value(estimate),
+            ids.Block.CONFIDENCE: option("media"),
         },
         user=who,
     )
 
 
 def respond(desk, tid: int, workaround: str = "") -> None:
-    desk.click(ids.ACTION_RESPOND, tid)
+    desk.click(ids.Action.RESPOND, tid)
     desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_REQUIRED_INFO: text_value(""),
-            ids.BLOCK_USEFUL_INFO: text_value("El navegador que usa."),
-            ids.BLOCK_PLAIN_DIAGNOSIS: text_value(
+            ids.Block.REQUIRED_INFO: text_value(""),
+            ids.Block.USEFUL_INFO: text_value("El navegador que usa."),
+            ids.Block.PLAIN_DIAGNOSIS: text_value(
                 "El informe es demasiado grande para el sistema."
             ),
-            ids.BLOCK_EXPECTED_DATE: text_value("el viernes"),
-            ids.BLOCK_WORKAROUND: text_value(workaround),
+            ids.Block.EXPECTED_DATE: text_value("el viernes"),
+            ids.Block.WORKAROUND: text_value(workaround),
         },
     )
     desk.run_jobs()
@@ -84,7 +84,7 @@ def test_escalation_opens_a_thread_in_the_product_channel(desk):
     [message] = [m for m in desk.slack.messages(PULSO_CHANNEL) if not m.get("thread_ts")]
     shown = json.dumps(message["blocks"], ensure_ascii=False)
     assert "Error al exportar informe" in shown and "sospecho del worker" in shown
-    assert ids.ACTION_TAKE_CASE in shown
+    assert ids.Action.TAKE_CASE in shown
     assert "<!channel>" not in shown, "the user's words must not ping the product channel"
     assert "Escalado" in desk.card_text(tid) and PULSO_CHANNEL in desk.card_text(tid)
     record = desk.case(tid)
@@ -123,25 +123,25 @@ def test_full_escalated_path_to_resolved(desk):
     assert "workaround" not in initial.lower() and "alternativa" not in initial.lower()
     assert desk.case(tid).case.state is State.IN_PROGRESS
 
-    desk.click_in_thread(ids.ACTION_MARK_FIXED, tid, MAINTAINER)
+    desk.click_in_thread(ids.Action.MARK_FIXED, tid, MAINTAINER)
     desk.submit(
-        desk.opened_view(), {ids.BLOCK_FIX_NOTE: text_value("Subimos la memoria.")}, user=MAINTAINER
+        desk.opened_view(), {ids.Block.FIX_NOTE: text_value("Subimos la memoria.")}, user=MAINTAINER
     )
     desk.run_jobs()
     assert desk.case(tid).case.state is State.FIXED
     assert any("corregido" in m["text"] for m in desk.thread(tid))
-    assert ids.ACTION_PROPOSE_RESOLUTION in desk.card_text(tid)
+    assert ids.Action.PROPOSE_RESOLUTION in desk.card_text(tid)
 
-    desk.click(ids.ACTION_PROPOSE_RESOLUTION, tid)
+    desk.click(ids.Action.PROPOSE_RESOLUTION, tid)
     view = desk.opened_view()
     assert "Subimos la memoria." in json.dumps(view, ensure_ascii=False)
-    desk.submit(view, {ids.BLOCK_REPLY: text_value("Ya corregimos el problema.")})
+    desk.submit(view, {ids.Block.REPLY: text_value("Ya corregimos el problema.")})
     desk.run_jobs()
     assert desk.case(tid).case.state is State.AWAITING_CONFIRMATION
     assert "7 días" in user_messages(desk, tid)[-1]
     assert desk.zendesk.ticket(tid)["status"] == "pending"
 
-    desk.click(ids.ACTION_USER_CONFIRMED, tid)
+    desk.click(ids.Action.USER_CONFIRMED, tid)
     desk.run_jobs()
     assert desk.case(tid).case.state is State.RESOLVED
     assert desk.zendesk.ticket(tid)["status"] == "solved"
@@ -154,7 +154,7 @@ def test_two_maintainers_race_one_owner(desk):
 
     def press(who: str) -> None:
         barrier.wait()
-        desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, who)
+        desk.click_in_thread(ids.Action.TAKE_CASE, tid, who)
 
     threads = [threading.Thread(target=press, args=(u,)) for u in (MAINTAINER, OTHER_MAINTAINER)]
     for t in threads:
@@ -188,7 +188,7 @@ def test_only_maintainers_or_channel_members_take(desk):
 def test_only_the_owner_diagnoses(desk):
     tid = escalate(desk)
     take(desk, tid)
-    desk.click_in_thread(ids.ACTION_DIAGNOSE, tid, OTHER_MAINTAINER)
+    desk.click_in_thread(ids.Action.DIAGNOSE, tid, OTHER_MAINTAINER)
     desk.run_jobs()
     assert MAINTAINER in desk.ephemerals(OTHER_MAINTAINER)[-1]
     assert desk.case(tid).case.state is State.ASSIGNED
@@ -199,7 +199,7 @@ def test_bad_estimate_is_refused_inline(desk, estimate):
     tid = escalate(desk)
     take(desk, tid)
     answer = diagnose(desk, tid, estimate).json()
-    assert answer["response_action"] == "errors" and ids.BLOCK_ESTIMATE in answer["errors"]
+    assert answer["response_action"] == "errors" and ids.Block.ESTIMATE in answer["errors"]
     assert desk.case(tid).case.state is State.ASSIGNED
 
 
@@ -244,14 +244,14 @@ def test_unhappy_reply_reopens_and_tells_the_maintainer(desk):
     diagnose(desk, tid)
     desk.run_jobs()
     respond(desk, tid)
-    desk.click(ids.ACTION_PROPOSE_RESOLUTION, tid)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("Ya está corregido.")})
+    desk.click(ids.Action.PROPOSE_RESOLUTION, tid)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("Ya está corregido.")})
     desk.run_jobs()
     desk.zendesk.add_user_comment(tid, "No, sigue fallando.")
     desk.intake()
     assert desk.case(tid).case.state is State.USER_ANSWERED, "the agent reads it first"
     assert any("sigue fallando" in m["text"] for m in desk.escalation_thread(tid))
-    desk.click(ids.ACTION_NOT_FIXED, tid)
+    desk.click(ids.Action.NOT_FIXED, tid)
     desk.run_jobs()
     assert desk.case(tid).case.state is State.IN_PROGRESS
     assert any("problema sigue" in m["text"] for m in desk.escalation_thread(tid))
@@ -260,7 +260,7 @@ def test_unhappy_reply_reopens_and_tells_the_maintainer(desk):
 @pytest.mark.window("7d")
 def test_non_agent_cannot_escalate_or_answer(desk):
     tid = escalate(desk)
-    desk.click(ids.ACTION_RESPOND, tid, STRANGER)
+    desk.click(ids.Action.RESPOND, tid, STRANGER)
     desk.run_jobs()
     assert desk.ephemerals(STRANGER)
 

@@ -94,7 +94,7 @@ def test_junk_at_the_slack_url_gets_4xx_without_a_traceback(
         {
             "type": "view_submission",
             "user": {"id": AGENT},
-            "view": {"callback_id": ids.VIEW_UNSUPPORTED, "state": "x"},
+            "view": {"callback_id": ids.View.UNSUPPORTED, "state": "x"},
         },
         {"type": "view_submission", "user": "U1", "view": {"callback_id": "x"}},
         ["not", "an", "object"],
@@ -119,7 +119,7 @@ def test_a_refused_request_never_logs_its_body(
     desk.intake()
     secret_url = desk.slack.response_url("stale-click-RESPONSE-URL-7Q")
     payload = click_payload(
-        ids.ACTION_SPAM, tid, AGENT, "C0AGENTS01", "1.0", trigger_id="9.9", response_url=secret_url
+        ids.Action.SPAM, tid, AGENT, "C0AGENTS01", "1.0", trigger_id="9.9", response_url=secret_url
     )
     body = urlencode({"payload": json.dumps(payload)})
     stale = signed_post(desk, body, timestamp=int(time.time()) - 400)

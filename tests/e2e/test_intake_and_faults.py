@@ -198,7 +198,7 @@ def test_card_shows_ticket_requester_organisation_products_excerpt_and_link(desk
     ):
         assert shown in blocks, f"{shown!r} missing from the card"
     assert "Monitor Mercado Público" not in blocks
-    actions = next(b for b in card["blocks"] if b.get("block_id") == ids.BLOCK_CARD_ACTIONS)
+    actions = next(b for b in card["blocks"] if b.get("block_id") == ids.Block.CARD_ACTIONS)
     assert [e["action_id"] for e in actions["elements"]] == list(ids.TRIAGE_ACTIONS)
     assert all(e["value"] == str(tid) for e in actions["elements"])
     assert_fits_slack_limits(card)
@@ -597,8 +597,8 @@ def test_clicks_with_a_bad_slack_signature_are_refused(
     desk.zendesk.reset_requests()
     calls_before = len(desk.slack.calls)
 
-    wrong_secret = desk.click(ids.ACTION_SPAM, tid, secret="not-the-signing-secret")
-    six_minutes_old = desk.click(ids.ACTION_SPAM, tid, timestamp=int(time.time()) - 360)
+    wrong_secret = desk.click(ids.Action.SPAM, tid, secret="not-the-signing-secret")
+    six_minutes_old = desk.click(ids.Action.SPAM, tid, timestamp=int(time.time()) - 360)
 
     sent: dict[str, Any] = {}
 
@@ -607,7 +607,7 @@ def test_clicks_with_a_bad_slack_signature_are_refused(
 
     with monkeypatch.context() as m:
         m.setattr(requests, "post", capture)
-        desk.click(ids.ACTION_SPAM, tid)
+        desk.click(ids.Action.SPAM, tid)
     signed = sent["headers"]
     assert signed["X-Slack-Signature"] == slack_signature(
         SIGNING_SECRET, signed["X-Slack-Request-Timestamp"], sent["data"].decode()

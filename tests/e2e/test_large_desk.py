@@ -134,18 +134,18 @@ def selected(value: str, kind: str = "external_select") -> dict[str, Any]:
 
 def test_every_one_of_150_people_can_be_picked(desk):
     tid = big_ticket(desk)
-    desk.click(ids.ACTION_PERSON, tid)
+    desk.click(ids.Action.PERSON, tid)
     view = desk.opened_view()
-    first = suggest(desk, view, ids.BLOCK_PERSON, "")["options"]
+    first = suggest(desk, view, ids.Block.PERSON, "")["options"]
     assert len(first) == 100 and first[0]["value"] == ids.NO_PERSON_VALUE
     reachable = {o["value"] for o in first}
     for hundred in ("persona 1", "número 14", "p15"):
-        reachable |= {o["value"] for o in suggest(desk, view, ids.BLOCK_PERSON, hundred)["options"]}
+        reachable |= {o["value"] for o in suggest(desk, view, ids.Block.PERSON, hundred)["options"]}
     assert {f"p{n:03d}@unholster.com" for n in range(1, PEOPLE + 1)} <= reachable
-    [last] = suggest(desk, view, ids.BLOCK_PERSON, "numero 150")["options"][1:]
+    [last] = suggest(desk, view, ids.Block.PERSON, "numero 150")["options"][1:]
     assert last["value"] == "p150@unholster.com", "accents and case do not matter"
     desk.submit(
-        view, {ids.BLOCK_PERSON: selected(last["value"]), ids.BLOCK_SUMMARY: text_value("")}
+        view, {ids.Block.PERSON: selected(last["value"]), ids.Block.SUMMARY: text_value("")}
     )
     desk.run_jobs()
     [reply] = user_messages(desk, tid)
@@ -154,24 +154,24 @@ def test_every_one_of_150_people_can_be_picked(desk):
 
 def test_every_one_of_120_procedures_can_be_picked(desk):
     tid = big_ticket(desk)
-    desk.click(ids.ACTION_DOCUMENTED_ACTION, tid)
+    desk.click(ids.Action.DOCUMENTED_ACTION, tid)
     view = desk.opened_view()
-    groups = suggest(desk, view, ids.BLOCK_PROCEDURE, "")["option_groups"]
+    groups = suggest(desk, view, ids.Block.PROCEDURE, "")["option_groups"]
     shown = [o["value"] for g in groups for o in g["options"]]
     assert len(shown) == 100, "a full menu, never more than Slack shows"
-    narrowed = suggest(desk, view, ids.BLOCK_PROCEDURE, "producto 30")["option_groups"]
+    narrowed = suggest(desk, view, ids.Block.PROCEDURE, "producto 30")["option_groups"]
     assert [o["value"] for g in narrowed for o in g["options"]] == [
         f"producto-30:proc-{k}" for k in range(1, PROCEDURES + 1)
     ]
     desk.submit(
         view,
         {
-            ids.BLOCK_PROCEDURE: selected("producto-30:proc-4"),
-            ids.BLOCK_CHECKED: {
+            ids.Block.PROCEDURE: selected("producto-30:proc-4"),
+            ids.Block.CHECKED: {
                 "type": "checkboxes",
                 "selected_options": [{"value": ids.CHECKED_VALUE}],
             },
-            ids.BLOCK_SUMMARY: text_value("Hecho y verificado."),
+            ids.Block.SUMMARY: text_value("Hecho y verificado."),
         },
     )
     desk.run_jobs()
@@ -184,7 +184,7 @@ def test_the_30_product_organisation_card_and_modals_fit(desk):
     tid = big_ticket(desk)
     card = desk.card_of(tid)
     assert slack_rules.message_errors(card["text"], card["blocks"]) is None
-    for action in (ids.ACTION_UNSUPPORTED, ids.ACTION_INFORMATION, ids.ACTION_ESCALATE):
+    for action in (ids.Action.UNSUPPORTED, ids.Action.INFORMATION, ids.Action.ESCALATE):
         desk.click(action, tid)
         assert desk.slack.calls_to("views.open")[-1].failed is False, action
     products = desk.opened_view()["blocks"][1]["element"]["options"]

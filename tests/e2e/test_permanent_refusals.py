@@ -33,8 +33,8 @@ def test_a_card_slack_no_longer_has_is_not_updated_for_an_hour_and_the_thread_is
     tid = desk.new_ticket()
     desk.intake()
     desk.slack.fail_next("chat.update", status=200, error="message_not_found")
-    desk.click(ids.ACTION_UNSUPPORTED, tid)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("No es nuestro producto.")})
+    desk.click(ids.Action.UNSUPPORTED, tid)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("No es nuestro producto.")})
     desk.run_jobs(horizon=3)
 
     failed = FailedJobRegistry(queue=desk.rt.queue)

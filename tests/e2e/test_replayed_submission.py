@@ -10,9 +10,9 @@ from tests.harness import Desk, text_value
 def test_a_replayed_submission_sends_no_second_reply(desk: Desk) -> None:
     tid = desk.new_ticket()
     desk.intake()
-    desk.click(ids.ACTION_UNSUPPORTED, tid)
+    desk.click(ids.Action.UNSUPPORTED, tid)
     submission = prepare(
-        desk.submit, desk.opened_view(), {ids.BLOCK_REPLY: text_value("No es nuestro producto.")}
+        desk.submit, desk.opened_view(), {ids.Block.REPLY: text_value("No es nuestro producto.")}
     )
     assert submission.send().status_code == 200
     desk.run_jobs()

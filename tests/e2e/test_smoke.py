@@ -9,7 +9,7 @@ def test_new_ticket_gets_one_card_and_spam_closes_it(desk):
     desk.intake()
     assert len(desk.cards()) == 1
     assert "No puedo entrar a Pulso" in desk.card_text(tid)
-    response = desk.click(ids.ACTION_SPAM, tid, AGENT)
+    response = desk.click(ids.Action.SPAM, tid, AGENT)
     assert response.status_code == 200
     desk.run_jobs()
     assert desk.case(tid).case.state is State.SPAM

@@ -57,24 +57,24 @@ def maintainer_says(desk, tid: int, text: str, event_id: str, **extra) -> None:
 
 def test_triage_click_decides_once(desk):
     tid = new_case(desk)
-    assert desk.click(ids.ACTION_SPAM, tid).status_code == 200
+    assert desk.click(ids.Action.SPAM, tid).status_code == 200
     desk.run_jobs()
     assert desk.case(tid).case.state is State.SPAM
     assert "Spam" in desk.card_text(tid)
-    assert desk.click(ids.ACTION_SPAM, tid, OTHER_AGENT).status_code == 200
+    assert desk.click(ids.Action.SPAM, tid, OTHER_AGENT).status_code == 200
     desk.run_jobs()
     assert "ya fue atendido" in desk.ephemerals(OTHER_AGENT)[-1]
 
 
 def test_modal_refused_inline_then_accepted(desk):
     tid = new_case(desk)
-    desk.click(ids.ACTION_UNSUPPORTED, tid)
+    desk.click(ids.Action.UNSUPPORTED, tid)
     view = desk.opened_view()
-    refused = desk.submit(view, {ids.BLOCK_REPLY: text_value("   ")}).json()
-    assert refused["response_action"] == "errors" and ids.BLOCK_REPLY in refused["errors"]
+    refused = desk.submit(view, {ids.Block.REPLY: text_value("   ")}).json()
+    assert refused["response_action"] == "errors" and ids.Block.REPLY in refused["errors"]
     desk.run_jobs()
     assert user_messages(desk, tid) == [] and desk.case(tid).case.state is State.NEW
-    accepted = desk.submit(view, {ids.BLOCK_REPLY: text_value("No es un producto nuestro.")})
+    accepted = desk.submit(view, {ids.Block.REPLY: text_value("No es un producto nuestro.")})
     assert accepted.status_code == 200 and not accepted.content
     desk.run_jobs()
     [reply] = user_messages(desk, tid)
@@ -123,18 +123,18 @@ def test_dropped_connection_during_a_click_neither_loses_nor_doubles(socket_desk
     """Slack does not redeliver a click it got no ack for; the agent presses again."""
     desk = socket_desk
     tid = new_case(desk)
-    desk.click(ids.ACTION_UNSUPPORTED, tid)
+    desk.click(ids.Action.UNSUPPORTED, tid)
     view = desk.opened_view()
     desk.drop_next_delivery()
-    lost = desk.submit(view, {ids.BLOCK_REPLY: text_value("No es un producto nuestro.")})
+    lost = desk.submit(view, {ids.Block.REPLY: text_value("No es un producto nuestro.")})
     assert lost.status_code == NO_ACK_STATUS
     desk.socket.wait_connected(2)
-    again = desk.submit(view, {ids.BLOCK_REPLY: text_value("No es un producto nuestro.")})
+    again = desk.submit(view, {ids.Block.REPLY: text_value("No es un producto nuestro.")})
     assert again.status_code == 200
     desk.run_jobs()
     assert len(user_messages(desk, tid)) == 1, "the submission took effect exactly once"
     assert desk.case(tid).case.state is State.AWAITING_CONFIRMATION
-    assert desk.click(ids.ACTION_SPAM, tid, AGENT).status_code == 200
+    assert desk.click(ids.Action.SPAM, tid, AGENT).status_code == 200
     desk.run_jobs()
     assert desk.case(tid).case.state is State.AWAITING_CONFIRMATION
 

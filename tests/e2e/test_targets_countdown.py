@@ -66,10 +66,10 @@ def test_the_card_counts_down_to_the_first_reply_and_then_to_the_resolution(desk
     assert line.startswith(f"⏱️ responder al usuario antes de {said(created + timedelta(hours=4))}")
     assert "hábiles)" in line and ("quedan 2 h 5" in line or "quedan 3 h" in line)
 
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("Error al entrar.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Error al entrar.")},
     )
     desk.run_jobs()
     escalated = desk.case(tid).case.timeline[-1].at
@@ -78,29 +78,29 @@ def test_the_card_counts_down_to_the_first_reply_and_then_to_the_resolution(desk
     [esc_line] = countdowns(message["blocks"])
     assert esc_line.startswith(f"⏱️ diagnosticar antes de {said(escalated + timedelta(hours=8))}")
 
-    desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, MAINTAINER)
+    desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
     desk.run_jobs()
-    desk.click_in_thread(ids.ACTION_DIAGNOSE, tid, MAINTAINER)
+    desk.click_in_thread(ids.Action.DIAGNOSE, tid, MAINTAINER)
     desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_DIAGNOSIS: text_value("Sesiones vencidas en el balanceador."),
-            ids.BLOCK_CERTAINTY: option("alta"),
-            ids.BLOCK_ESTIMATE: text_value("2 días"),
-            ids.BLOCK_CONFIDENCE: option("media"),
+            ids.Block.DIAGNOSIS: text_value("Sesiones vencidas en el balanceador."),
+            ids.Block.CERTAINTY: option("alta"),
+            ids.Block.ESTIMATE: text_value("2 días"),
+            ids.Block.CONFIDENCE: option("media"),
         },
         user=MAINTAINER,
     )
     desk.run_jobs()
-    desk.click(ids.ACTION_RESPOND, tid)
+    desk.click(ids.Action.RESPOND, tid)
     desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_REQUIRED_INFO: text_value(""),
-            ids.BLOCK_USEFUL_INFO: text_value(""),
-            ids.BLOCK_PLAIN_DIAGNOSIS: text_value("Un problema de sesiones."),
-            ids.BLOCK_EXPECTED_DATE: text_value("en dos días"),
-            ids.BLOCK_WORKAROUND: text_value(""),
+            ids.Block.REQUIRED_INFO: text_value(""),
+            ids.Block.USEFUL_INFO: text_value(""),
+            ids.Block.PLAIN_DIAGNOSIS: text_value("Un problema de sesiones."),
+            ids.Block.EXPECTED_DATE: text_value("en dos días"),
+            ids.Block.WORKAROUND: text_value(""),
         },
     )
     desk.run_jobs()
@@ -135,10 +135,10 @@ def test_a_missed_target_is_recorded_on_the_case_and_shown(desk):
     [line] = countdowns(desk.card_of(tid)["blocks"])
     assert line == f"⚠️ responder al usuario: plazo vencido {said(deadline)}"
 
-    desk.click(ids.ACTION_INFORMATION, tid)
+    desk.click(ids.Action.INFORMATION, tid)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_REPLY: text_value("Vea la guía.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.REPLY: text_value("Vea la guía.")},
     )
     desk.run_jobs()
     [line] = countdowns(desk.card_of(tid)["blocks"])
@@ -158,10 +158,10 @@ def quick_desk(desk_env, slack, zendesk, tmp_path) -> Iterator:
 def test_the_diagnosis_warning_goes_to_the_maintainers_in_the_escalation_thread(quick_desk):
     desk = quick_desk
     tid, _ = ticket_created(desk, timedelta(minutes=1))
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("Error al entrar.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Error al entrar.")},
     )
     desk.run_jobs(horizon=2)
     [warning] = warnings(desk.escalation_thread(tid))

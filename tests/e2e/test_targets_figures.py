@@ -46,10 +46,10 @@ def answered_tickets(desk, *ages: timedelta) -> list[int]:
         )
     desk.intake()
     for tid in tickets:
-        desk.click(ids.ACTION_INFORMATION, tid)
+        desk.click(ids.Action.INFORMATION, tid)
         desk.submit(
             desk.opened_view(),
-            {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_REPLY: text_value("Vea la guía.")},
+            {ids.Block.PRODUCT: option("pulso"), ids.Block.REPLY: text_value("Vea la guía.")},
         )
         desk.run_jobs()
     return tickets
@@ -134,43 +134,43 @@ def test_a_fix_is_measured_and_the_maintainer_sees_their_record_before_estimatin
     user = desk.zendesk.add_user("Ana Pérez", "ana@example.com")
     tid = desk.zendesk.add_ticket("Error al exportar", "Sale error 500", user)
     desk.intake()
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("Falla el PDF.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Falla el PDF.")},
     )
     desk.run_jobs()
-    desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, MAINTAINER)
+    desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
     desk.run_jobs()
-    desk.click_in_thread(ids.ACTION_DIAGNOSE, tid, MAINTAINER)
+    desk.click_in_thread(ids.Action.DIAGNOSE, tid, MAINTAINER)
     modal = json.dumps(desk.opened_view(), ensure_ascii=False)
     assert "📐 Con confianza alta cumpliste 1 de 3; con media, 0 de 1; con baja, 1 de 1." in modal
     desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
-            ids.BLOCK_CERTAINTY: option("alta"),
-            ids.BLOCK_ESTIMATE: text_value("2 días"),
-            ids.BLOCK_CONFIDENCE: option("alta"),
+            ids.Block.DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
+            ids.Block.CERTAINTY: option("alta"),
+            ids.Block.ESTIMATE: text_value("2 días"),
+            ids.Block.CONFIDENCE: option("alta"),
         },
         user=MAINTAINER,
     )
     desk.run_jobs()
-    desk.click(ids.ACTION_RESPOND, tid)
+    desk.click(ids.Action.RESPOND, tid)
     desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_REQUIRED_INFO: text_value(""),
-            ids.BLOCK_USEFUL_INFO: text_value(""),
-            ids.BLOCK_PLAIN_DIAGNOSIS: text_value("Un informe muy grande."),
-            ids.BLOCK_EXPECTED_DATE: text_value("en dos días"),
-            ids.BLOCK_WORKAROUND: text_value(""),
+            ids.Block.REQUIRED_INFO: text_value(""),
+            ids.Block.USEFUL_INFO: text_value(""),
+            ids.Block.PLAIN_DIAGNOSIS: text_value("Un informe muy grande."),
+            ids.Block.EXPECTED_DATE: text_value("en dos días"),
+            ids.Block.WORKAROUND: text_value(""),
         },
     )
     desk.run_jobs()
-    desk.click_in_thread(ids.ACTION_MARK_FIXED, tid, MAINTAINER)
+    desk.click_in_thread(ids.Action.MARK_FIXED, tid, MAINTAINER)
     desk.submit(
-        desk.opened_view(), {ids.BLOCK_FIX_NOTE: text_value("Más memoria.")}, user=MAINTAINER
+        desk.opened_view(), {ids.Block.FIX_NOTE: text_value("Más memoria.")}, user=MAINTAINER
     )
     desk.run_jobs()
     [fix] = [o for o in measured_fixes(desk.rt.redis) if o.latest.estimate.summary.startswith("El")]

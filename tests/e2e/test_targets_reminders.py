@@ -51,10 +51,10 @@ def escalate(desk) -> int:
     user = desk.zendesk.add_user("Ana Pérez", "ana@example.com")
     tid = desk.zendesk.add_ticket("Error al exportar", "Sale error 500", user)
     desk.intake()
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("Falla el PDF.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Falla el PDF.")},
     )
     desk.run_jobs()
     return tid
@@ -78,7 +78,7 @@ def test_a_reminder_due_while_the_desk_is_closed_waits_for_the_opening(desk):
         f"held-remind_unclaimed-{tid}-1-{int(OPENING.timestamp())}": OPENING.timestamp()
     }
 
-    desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, "U0MANT0001")
+    desk.click_in_thread(ids.Action.TAKE_CASE, tid, "U0MANT0001")
     desk.run_jobs()
     due = scheduled(desk, f"remind-diagnosis-{tid}")
     assert due == {f"remind-diagnosis-{tid}": (OPENING + timedelta(hours=4)).timestamp()}

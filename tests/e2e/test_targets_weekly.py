@@ -61,15 +61,15 @@ def last_week(desk) -> None:
         tickets.append(desk.zendesk.add_ticket("Consulta", "Hola", user, created_at=created))
     desk.intake()
     info, escalated = tickets
-    desk.click(ids.ACTION_INFORMATION, info)
+    desk.click(ids.Action.INFORMATION, info)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_REPLY: text_value("Vea la guía.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.REPLY: text_value("Vea la guía.")},
     )
-    desk.click(ids.ACTION_ESCALATE, escalated)
+    desk.click(ids.Action.ESCALATE, escalated)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("Falla el PDF.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Falla el PDF.")},
     )
     desk.run_jobs()
 

@@ -58,12 +58,12 @@ def escalate(desk: Desk) -> int:
         org_id=org,
     )
     desk.intake()
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_PRODUCT: {"type": "static_select", "selected_option": {"value": "pulso"}},
-            ids.BLOCK_NOTES: {"type": "plain_text_input", "value": "Revisar el exportador."},
+            ids.Block.PRODUCT: {"type": "static_select", "selected_option": {"value": "pulso"}},
+            ids.Block.NOTES: {"type": "plain_text_input", "value": "Revisar el exportador."},
         },
     )
     desk.run_jobs(horizon=3)

@@ -44,7 +44,7 @@ def test_spam_solves_unassigned_ticket_without_reply_and_card_shows_it(desk, tic
     """On a default account (no auto-assign on solve) the ticket arrives unassigned: the
     desk assigns it in the same update that solves it, and never sets closed."""
     assert desk.zendesk.ticket(ticket)["assignee_id"] is None
-    desk.click(ids.ACTION_SPAM, ticket)
+    desk.click(ids.Action.SPAM, ticket)
     desk.run_jobs()
     assert user_messages(desk, ticket) == []
     zd = desk.zendesk.ticket(ticket)
@@ -53,16 +53,16 @@ def test_spam_solves_unassigned_ticket_without_reply_and_card_shows_it(desk, tic
     assert all(r.status < 400 for r in desk.zendesk.requests), "Zendesk refused a write"
     card = desk.card_text(ticket)
     assert "Spam" in card and f"<@{AGENT}>" in card
-    assert ids.ACTION_SPAM not in card
+    assert ids.Action.SPAM not in card
     assert desk.zendesk.user(zd["requester_id"]).get("suspended") in (None, False)
 
 
 def test_wrong_recipient_replies_then_closes_as_spam(desk, ticket):
-    desk.click(ids.ACTION_WRONG_RECIPIENT, ticket)
+    desk.click(ids.Action.WRONG_RECIPIENT, ticket)
     view = desk.opened_view()
     prefill = json.dumps(view, ensure_ascii=False)
     assert "soporte" in prefill.lower()
-    desk.submit(view, {ids.BLOCK_REPLY: text_value("Esta casilla es solo para soporte.")})
+    desk.submit(view, {ids.Block.REPLY: text_value("Esta casilla es solo para soporte.")})
     desk.run_jobs()
     assert user_messages(desk, ticket) == ["Esta casilla es solo para soporte."]
     zd = desk.zendesk.ticket(ticket)
@@ -78,13 +78,13 @@ def test_wrong_recipient_replies_then_closes_as_spam(desk, ticket):
 
 
 def test_person_in_company_gives_their_email(desk, ticket):
-    desk.click(ids.ACTION_PERSON, ticket)
+    desk.click(ids.Action.PERSON, ticket)
     view = desk.opened_view()
     desk.submit(
         view,
         {
-            ids.BLOCK_PERSON: option("maria.gonzalez@unholster.com"),
-            ids.BLOCK_SUMMARY: text_value(""),
+            ids.Block.PERSON: option("maria.gonzalez@unholster.com"),
+            ids.Block.SUMMARY: text_value(""),
         },
     )
     desk.run_jobs()
@@ -94,8 +94,8 @@ def test_person_in_company_gives_their_email(desk, ticket):
 
 
 def test_person_unknown_refers_to_general_contact(desk, ticket):
-    desk.click(ids.ACTION_PERSON, ticket)
-    desk.submit(desk.opened_view(), {ids.BLOCK_PERSON: option(ids.NO_PERSON_VALUE)})
+    desk.click(ids.Action.PERSON, ticket)
+    desk.submit(desk.opened_view(), {ids.Block.PERSON: option(ids.NO_PERSON_VALUE)})
     desk.run_jobs()
     [body] = user_messages(desk, ticket)
     assert "contacto@unholster.com" in body
@@ -103,12 +103,12 @@ def test_person_unknown_refers_to_general_contact(desk, ticket):
 
 
 def test_unsupported_product_lists_the_organisations_products(desk, ticket):
-    desk.click(ids.ACTION_UNSUPPORTED, ticket)
+    desk.click(ids.Action.UNSUPPORTED, ticket)
     view = desk.opened_view()
-    [reply_block] = [b for b in view["blocks"] if b.get("block_id") == ids.BLOCK_REPLY]
+    [reply_block] = [b for b in view["blocks"] if b.get("block_id") == ids.Block.REPLY]
     prefill = reply_block["element"]["initial_value"]
     assert "Pulso" in prefill and "Portal" in prefill and "Mercado" not in prefill
-    desk.submit(view, {ids.BLOCK_REPLY: text_value(prefill)})
+    desk.submit(view, {ids.Block.REPLY: text_value(prefill)})
     desk.run_jobs()
     [body] = user_messages(desk, ticket)
     assert "Pulso" in body and "Mercado" not in body
@@ -116,14 +116,14 @@ def test_unsupported_product_lists_the_organisations_products(desk, ticket):
 
 
 def test_resolve_with_information_sends_the_edited_text(desk, ticket):
-    desk.click(ids.ACTION_INFORMATION, ticket)
+    desk.click(ids.Action.INFORMATION, ticket)
     view = desk.opened_view()
     assert "docs.unholster.com" in json.dumps(view)
     desk.submit(
         view,
         {
-            ids.BLOCK_PRODUCT: option("pulso"),
-            ids.BLOCK_REPLY: text_value("Vea https://docs.unholster.com/pulso"),
+            ids.Block.PRODUCT: option("pulso"),
+            ids.Block.REPLY: text_value("Vea https://docs.unholster.com/pulso"),
         },
     )
     desk.run_jobs()
@@ -132,21 +132,21 @@ def test_resolve_with_information_sends_the_edited_text(desk, ticket):
     assert desk.case(ticket).product == "pulso"
     assert_closing_window(desk, ticket)
     card = desk.card_text(ticket)
-    assert "Resolver con información" in card and ids.ACTION_USER_CONFIRMED in card
+    assert "Resolver con información" in card and ids.Action.USER_CONFIRMED in card
 
 
 def test_resolve_with_documented_action_carries_the_summary(desk, ticket):
-    desk.click(ids.ACTION_DOCUMENTED_ACTION, ticket)
+    desk.click(ids.Action.DOCUMENTED_ACTION, ticket)
     view = desk.opened_view()
     desk.submit(
         view,
         {
-            ids.BLOCK_PROCEDURE: option("pulso:reset-password"),
-            ids.BLOCK_CHECKED: {
+            ids.Block.PROCEDURE: option("pulso:reset-password"),
+            ids.Block.CHECKED: {
                 "type": "checkboxes",
                 "selected_options": [{"value": ids.CHECKED_VALUE}],
             },
-            ids.BLOCK_SUMMARY: text_value("Restablecí su contraseña; ya puede ingresar."),
+            ids.Block.SUMMARY: text_value("Restablecí su contraseña; ya puede ingresar."),
         },
     )
     desk.run_jobs()
@@ -159,32 +159,32 @@ def test_resolve_with_documented_action_carries_the_summary(desk, ticket):
     ("action", "values", "field"),
     [
         (
-            ids.ACTION_INFORMATION,
-            {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_REPLY: text_value("   ")},
-            ids.BLOCK_REPLY,
+            ids.Action.INFORMATION,
+            {ids.Block.PRODUCT: option("pulso"), ids.Block.REPLY: text_value("   ")},
+            ids.Block.REPLY,
         ),
-        (ids.ACTION_INFORMATION, {ids.BLOCK_REPLY: text_value("hola")}, ids.BLOCK_PRODUCT),
-        (ids.ACTION_UNSUPPORTED, {ids.BLOCK_REPLY: text_value("x" * 3001)}, ids.BLOCK_REPLY),
-        (ids.ACTION_PERSON, {}, ids.BLOCK_PERSON),
+        (ids.Action.INFORMATION, {ids.Block.REPLY: text_value("hola")}, ids.Block.PRODUCT),
+        (ids.Action.UNSUPPORTED, {ids.Block.REPLY: text_value("x" * 3001)}, ids.Block.REPLY),
+        (ids.Action.PERSON, {}, ids.Block.PERSON),
         (
-            ids.ACTION_DOCUMENTED_ACTION,
+            ids.Action.DOCUMENTED_ACTION,
             {
-                ids.BLOCK_PROCEDURE: option("pulso:reset-password"),
-                ids.BLOCK_CHECKED: {"type": "checkboxes", "selected_options": []},
-                ids.BLOCK_SUMMARY: text_value("hecho"),
+                ids.Block.PROCEDURE: option("pulso:reset-password"),
+                ids.Block.CHECKED: {"type": "checkboxes", "selected_options": []},
+                ids.Block.SUMMARY: text_value("hecho"),
             },
-            ids.BLOCK_CHECKED,
+            ids.Block.CHECKED,
         ),
         (
-            ids.ACTION_DOCUMENTED_ACTION,
+            ids.Action.DOCUMENTED_ACTION,
             {
-                ids.BLOCK_CHECKED: {
+                ids.Block.CHECKED: {
                     "type": "checkboxes",
                     "selected_options": [{"value": ids.CHECKED_VALUE}],
                 },
-                ids.BLOCK_SUMMARY: text_value("hecho"),
+                ids.Block.SUMMARY: text_value("hecho"),
             },
-            ids.BLOCK_PROCEDURE,
+            ids.Block.PROCEDURE,
         ),
     ],
 )
@@ -200,10 +200,10 @@ def test_modal_refuses_bad_input_inline_and_sends_nothing(desk, ticket, action, 
 
 
 def test_double_submit_sends_one_reply(desk, ticket):
-    desk.click(ids.ACTION_UNSUPPORTED, ticket)
+    desk.click(ids.Action.UNSUPPORTED, ticket)
     view = desk.opened_view()
-    first = desk.submit(view, {ids.BLOCK_REPLY: text_value("No es nuestro producto.")})
-    second = desk.submit(view, {ids.BLOCK_REPLY: text_value("No es nuestro producto.")})
+    first = desk.submit(view, {ids.Block.REPLY: text_value("No es nuestro producto.")})
+    second = desk.submit(view, {ids.Block.REPLY: text_value("No es nuestro producto.")})
     assert first.status_code == 200 and not first.content
     assert second.json()["response_action"] == "errors"
     desk.run_jobs()
@@ -211,10 +211,10 @@ def test_double_submit_sends_one_reply(desk, ticket):
 
 
 def test_two_agents_two_buttons_one_decision(desk, ticket):
-    desk.click(ids.ACTION_UNSUPPORTED, ticket, AGENT)
+    desk.click(ids.Action.UNSUPPORTED, ticket, AGENT)
     view = desk.opened_view()
-    desk.submit(view, {ids.BLOCK_REPLY: text_value("No es nuestro producto.")}, user=AGENT)
-    desk.click(ids.ACTION_SPAM, ticket, OTHER_AGENT)
+    desk.submit(view, {ids.Block.REPLY: text_value("No es nuestro producto.")}, user=AGENT)
+    desk.click(ids.Action.SPAM, ticket, OTHER_AGENT)
     desk.run_jobs()
     assert desk.case(ticket).case.state is State.AWAITING_CONFIRMATION
     assert desk.zendesk.ticket(ticket)["status"] == "pending"
@@ -224,8 +224,8 @@ def test_two_agents_two_buttons_one_decision(desk, ticket):
 
 def test_reply_job_retried_after_lost_response_posts_once(desk, ticket):
     desk.zendesk.drop_after_accept("/tickets/", method="PUT")
-    desk.click(ids.ACTION_UNSUPPORTED, ticket)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("No es nuestro producto.")})
+    desk.click(ids.Action.UNSUPPORTED, ticket)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("No es nuestro producto.")})
     desk.run_jobs(horizon=3)
     assert user_messages(desk, ticket) == [
         m for m in user_messages(desk, ticket) if "No es nuestro producto." in m
@@ -237,8 +237,8 @@ def test_reply_job_retried_after_lost_response_posts_once(desk, ticket):
 def test_zendesk_429_and_500_on_reply_are_retried_and_sent_once(desk, ticket):
     desk.zendesk.fail_next("/tickets/", method="PUT", status=429, retry_after=1)
     desk.zendesk.fail_next("/tickets/", method="PUT", status=500)
-    desk.click(ids.ACTION_UNSUPPORTED, ticket)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("No es nuestro producto.")})
+    desk.click(ids.Action.UNSUPPORTED, ticket)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("No es nuestro producto.")})
     desk.run_jobs(horizon=3)
     assert len(user_messages(desk, ticket)) == 1
     assert desk.zendesk.ticket(ticket)["status"] == "pending"
@@ -268,7 +268,7 @@ def test_spam_can_use_zendesk_mark_as_spam_and_suspend_the_sender(suspending_des
     desk = suspending_desk
     tid = desk.new_ticket()
     desk.intake()
-    desk.click(ids.ACTION_SPAM, tid)
+    desk.click(ids.Action.SPAM, tid)
     desk.run_jobs()
     ticket = desk.zendesk.ticket(tid)
     assert "spam" in ticket["tags"]

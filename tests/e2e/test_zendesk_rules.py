@@ -35,8 +35,8 @@ def open_window(desk: Desk, body: str = "No es un producto nuestro.") -> int:
     tid = desk.new_ticket(org_id=org)
     desk.intake()
     assert desk.zendesk.ticket(tid)["assignee_id"] is None
-    desk.click(ids.ACTION_UNSUPPORTED, tid)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value(body)})
+    desk.click(ids.Action.UNSUPPORTED, tid)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value(body)})
     desk.run_jobs()
     assert desk.case(tid).case.state is State.AWAITING_CONFIRMATION
     return tid
@@ -57,7 +57,7 @@ def public_replies(desk: Desk, tid: int) -> list[str]:
 
 def test_confirmation_solves_an_unassigned_ticket(desk: Desk) -> None:
     tid = open_window(desk)
-    desk.click(ids.ACTION_USER_CONFIRMED, tid)
+    desk.click(ids.Action.USER_CONFIRMED, tid)
     desk.run_jobs()
     ticket = desk.zendesk.ticket(tid)
     assert (ticket["status"], ticket["assignee_id"]) == ("solved", desk.zendesk.agent_id)
@@ -103,8 +103,8 @@ def test_an_agent_without_a_zendesk_user_replies_as_the_api_user_and_the_card_sa
     org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
     tid = desk.new_ticket(org_id=org)
     desk.intake()
-    desk.click(ids.ACTION_UNSUPPORTED, tid, OTHER_AGENT)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("No.")}, user=OTHER_AGENT)
+    desk.click(ids.Action.UNSUPPORTED, tid, OTHER_AGENT)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("No.")}, user=OTHER_AGENT)
     desk.run_jobs()
     assert desk.zendesk.public_comments(tid)[-1]["author_id"] == desk.zendesk.agent_id
     card = desk.card_text(tid)
@@ -169,9 +169,9 @@ def test_a_reply_to_a_ticket_closed_meanwhile_is_not_sent_and_the_card_says_so(
     org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
     tid = desk.new_ticket(org_id=org)
     desk.intake()
-    desk.click(ids.ACTION_UNSUPPORTED, tid)
+    desk.click(ids.Action.UNSUPPORTED, tid)
     desk.zendesk.set_ticket(tid, status="closed", assignee_id=desk.zendesk.agent_id)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("No es nuestro.")})
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("No es nuestro.")})
     desk.run_jobs()
     record = desk.case(tid)
     assert record.pending_replies == () and record.replies[0].dropped
@@ -189,12 +189,12 @@ def escalate(desk: Desk) -> int:
     org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
     tid = desk.new_ticket(org_id=org)
     desk.intake()
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_PRODUCT: {"type": "static_select", "selected_option": {"value": "pulso"}},
-            ids.BLOCK_NOTES: text_value("Revisar el exportador."),
+            ids.Block.PRODUCT: {"type": "static_select", "selected_option": {"value": "pulso"}},
+            ids.Block.NOTES: text_value("Revisar el exportador."),
         },
     )
     desk.run_jobs()
@@ -289,8 +289,8 @@ def test_the_users_reply_after_120_comments_reaches_the_agent(desk: Desk) -> Non
     for n in range(120):  # a long thread, handled in Zendesk before the card's decision
         desk.zendesk.add_user_comment(tid, f"nota {n}", author_id=desk.zendesk.agent_id)
     desk.intake()
-    desk.click(ids.ACTION_UNSUPPORTED, tid)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("No es nuestro.")})
+    desk.click(ids.Action.UNSUPPORTED, tid)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("No es nuestro.")})
     desk.run_jobs()
     assert len(desk.zendesk.comments(tid)) > 120
     desk.zendesk.add_user_comment(tid, "Sí, ya funciona, gracias")
@@ -341,8 +341,8 @@ def test_confirmation_by_email_is_recorded_by_the_agent(desk: Desk) -> None:
     desk.intake()
     card = desk.card_text(tid)
     assert desk.case(tid).case.state is State.USER_ANSWERED
-    assert card.index("ya funciona") < card.index(ids.ACTION_USER_CONFIRMED)
-    desk.click(ids.ACTION_USER_CONFIRMED, tid)
+    assert card.index("ya funciona") < card.index(ids.Action.USER_CONFIRMED)
+    desk.click(ids.Action.USER_CONFIRMED, tid)
     desk.run_jobs()
     record = desk.case(tid)
     assert record.case.state is State.RESOLVED
@@ -359,19 +359,19 @@ def test_the_agent_records_that_the_problem_persists(desk: Desk) -> None:
     tid = open_window(desk)
     desk.zendesk.add_user_comment(tid, "No, sigue igual")
     desk.intake()
-    desk.click(ids.ACTION_NOT_FIXED, tid)
+    desk.click(ids.Action.NOT_FIXED, tid)
     desk.run_jobs()
     assert desk.case(tid).case.state is State.NEW
     card = desk.card_text(tid)
-    assert ids.ACTION_SPAM in card and "problema sigue" in card
+    assert ids.Action.SPAM in card and "problema sigue" in card
 
 
 def test_answering_the_user_opens_a_new_window(desk: Desk) -> None:
     tid = open_window(desk)
     desk.zendesk.add_user_comment(tid, "¿Y dónde veo la lista de productos?")
     desk.intake()
-    desk.click(ids.ACTION_PROPOSE_RESOLUTION, tid)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("En el portal de soporte.")})
+    desk.click(ids.Action.PROPOSE_RESOLUTION, tid)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("En el portal de soporte.")})
     desk.run_jobs()
     record = desk.case(tid)
     assert record.case.state is State.AWAITING_CONFIRMATION
@@ -397,7 +397,7 @@ def test_a_user_who_writes_after_resolved_comes_back_to_the_agent(desk: Desk) ->
     assert "Sigue fallando" in desk.card_text(tid)
     timeline = json.dumps(desk.command(f"estado {tid}").json(), ensure_ascii=False)
     assert "Sigue fallando" in timeline
-    desk.click(ids.ACTION_NOT_FIXED, tid)
+    desk.click(ids.Action.NOT_FIXED, tid)
     desk.run_jobs()
     assert desk.case(tid).case.state is State.NEW
     assert refused(desk) == []
@@ -405,7 +405,7 @@ def test_a_user_who_writes_after_resolved_comes_back_to_the_agent(desk: Desk) ->
 
 def test_a_follow_up_ticket_is_a_new_card_linked_to_the_earlier_case(desk: Desk) -> None:
     tid = open_window(desk)
-    desk.click(ids.ACTION_USER_CONFIRMED, tid)
+    desk.click(ids.Action.USER_CONFIRMED, tid)
     desk.run_jobs()
     desk.zendesk.set_ticket(tid, status="closed")  # Zendesk closes solved tickets later
     desk.zendesk.add_user_comment(tid, "Volvió a pasar")
@@ -450,7 +450,7 @@ def test_the_maintainer_is_the_assignee_only_if_the_catalogue_says_so(
         mario = zendesk.add_agent("Mario Mantenedor", "mario@u.com")
         tid = escalate(desk)
         assert zendesk.ticket(tid)["assignee_id"] == ana
-        desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, MAINTAINER)
+        desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
         desk.run_jobs()
         owner_note = next(
             n for n in zendesk.internal_notes(tid) if "Mantenedor a cargo" in n["body"]

@@ -251,8 +251,8 @@ def carded_ticket(desk: Desk, **fields: Any) -> int:
 
 def submit_unsupported(desk: Desk, tid: int, reply: str, user: str = AGENT) -> requests.Response:
     """Press "Producto no soportado" and send the modal with `reply` (jobs not run)."""
-    desk.click(ids.ACTION_UNSUPPORTED, tid, user)
-    return desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value(reply)}, user=user)
+    desk.click(ids.Action.UNSUPPORTED, tid, user)
+    return desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value(reply)}, user=user)
 
 
 def user_replies(desk: Desk, tid: int) -> list[str]:
@@ -267,16 +267,16 @@ CHANNEL_MEMBER = "U0MEMBER01"  # in the Pulso channel, not a catalogued maintain
 
 def escalate(desk: Desk, tid: int, notes: str = "Sospecho del worker de PDF.") -> None:
     """Escalate a carded ticket to Pulso and run the jobs: the product thread is open."""
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     view = desk.opened_view()
-    desk.submit(view, {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value(notes)})
+    desk.submit(view, {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value(notes)})
     desk.run_jobs()
     record = desk.case(tid)
     assert record is not None and record.escalation is not None and record.escalation.ts
 
 
 def take(desk: Desk, tid: int, who: str = MAINTAINER) -> None:
-    desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, who)
+    desk.click_in_thread(ids.Action.TAKE_CASE, tid, who)
     desk.run_jobs()
 
 

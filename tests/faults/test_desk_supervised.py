@@ -101,7 +101,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 
 def spam_click(desk: RemoteDesk, tid: int) -> PreparedRequest:
-    return prepare(desk.click, ids.ACTION_SPAM, tid)
+    return prepare(desk.click, ids.Action.SPAM, tid)
 
 
 # --- 4: strangers -----------------------------------------------------------------------------
@@ -206,10 +206,10 @@ def test_fault_desk3_sixty_simultaneous_clicks_are_all_taken(live: Live) -> None
 def test_fault_desk7_a_replayed_submission_takes_effect_once(live: Live) -> None:
     [tid] = live.carded()
     views = live.desk.slack.count("views.open")
-    live.desk.click(ids.ACTION_UNSUPPORTED, tid)
+    live.desk.click(ids.Action.UNSUPPORTED, tid)
     wait_for(lambda: live.desk.slack.count("views.open") > views, 10, "the modal")
     view = live.desk.opened_view()
-    submission = prepare(live.desk.submit, view, {ids.BLOCK_REPLY: text_value(REPLY)})
+    submission = prepare(live.desk.submit, view, {ids.Block.REPLY: text_value(REPLY)})
     statuses = send_all([submission, submission, submission])
     assert statuses == [200, 200, 200]
     wait_for(lambda: live.desk.case(tid).replies[0].sent_at is not None, 20, "the reply")
@@ -238,9 +238,9 @@ def test_fault_desk1_a_sigkilled_worker_is_replaced_and_every_reply_sent_once(
     try:
         for tid in tids:
             views = live.desk.slack.count("views.open")
-            live.desk.click(ids.ACTION_UNSUPPORTED, tid)
+            live.desk.click(ids.Action.UNSUPPORTED, tid)
             wait_for(lambda v=views: live.desk.slack.count("views.open") > v, 10, "a modal")
-            live.desk.submit(live.desk.opened_view(), {ids.BLOCK_REPLY: text_value(REPLY)})
+            live.desk.submit(live.desk.opened_view(), {ids.Block.REPLY: text_value(REPLY)})
         worker = live.process.pid_of("worker")
         scheduler = _scheduler_pid(worker)
         wait_for(

@@ -54,16 +54,16 @@ def test_fault1_forged_slack_requests_write_nothing_and_call_nobody(desk: Desk) 
     Redis records no write at all, and neither fake Slack nor fake Zendesk is called."""
     spam_tid = carded_ticket(desk)
     modal_tid = carded_ticket(desk, email="otra@example.com")
-    desk.click(ids.ACTION_UNSUPPORTED, modal_tid)  # the agent has the modal open
+    desk.click(ids.Action.UNSUPPORTED, modal_tid)  # the agent has the modal open
     desk.run_jobs()
     view = desk.opened_view()
-    reply = {ids.BLOCK_REPLY: text_value("No es un producto nuestro.")}
+    reply = {ids.Block.REPLY: text_value("No es un producto nuestro.")}
 
     forged = {
         f"click: {kind}": request
         for kind, request in _forgeries(
             desk,
-            lambda **kw: desk.click(ids.ACTION_SPAM, spam_tid, **kw),
+            lambda **kw: desk.click(ids.Action.SPAM, spam_tid, **kw),
             (AGENT.encode(), OTHER_AGENT.encode()),
         ).items()
     }
@@ -81,7 +81,7 @@ def test_fault1_forged_slack_requests_write_nothing_and_call_nobody(desk: Desk) 
             desk, lambda **kw: desk.command("estado", **kw), (b"text=estado", b"text=ayuda")
         ).items()
     }
-    valid_click = prepare(desk.click, ids.ACTION_SPAM, spam_tid)
+    valid_click = prepare(desk.click, ids.Action.SPAM, spam_tid)
     valid_submit = prepare(desk.submit, view, reply)
     valid_command = prepare(desk.command, "estado")
 

@@ -58,36 +58,36 @@ def test_fault12_empty_blank_and_overlong_input_is_refused_inline(desk: Desk) ->
     is refused with that field highlighted; nothing is sent and the case stays NEW."""
     long = "x" * 3001
     cases = [
-        (ids.ACTION_WRONG_RECIPIENT, {ids.BLOCK_REPLY: text_value("")}, ids.BLOCK_REPLY),
-        (ids.ACTION_UNSUPPORTED, {ids.BLOCK_REPLY: text_value(" \n\t \u3000")}, ids.BLOCK_REPLY),
+        (ids.Action.WRONG_RECIPIENT, {ids.Block.REPLY: text_value("")}, ids.Block.REPLY),
+        (ids.Action.UNSUPPORTED, {ids.Block.REPLY: text_value(" \n\t \u3000")}, ids.Block.REPLY),
         (
-            ids.ACTION_INFORMATION,
-            {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_REPLY: text_value(long)},
-            ids.BLOCK_REPLY,
+            ids.Action.INFORMATION,
+            {ids.Block.PRODUCT: option("pulso"), ids.Block.REPLY: text_value(long)},
+            ids.Block.REPLY,
         ),
         (
-            ids.ACTION_PERSON,
-            {ids.BLOCK_PERSON: option(ids.NO_PERSON_VALUE), ids.BLOCK_SUMMARY: text_value(long)},
-            ids.BLOCK_SUMMARY,
+            ids.Action.PERSON,
+            {ids.Block.PERSON: option(ids.NO_PERSON_VALUE), ids.Block.SUMMARY: text_value(long)},
+            ids.Block.SUMMARY,
         ),
         (
-            ids.ACTION_DOCUMENTED_ACTION,
+            ids.Action.DOCUMENTED_ACTION,
             {
-                ids.BLOCK_PROCEDURE: option("pulso:reset-password"),
-                ids.BLOCK_CHECKED: checked(),
-                ids.BLOCK_SUMMARY: text_value("   "),
+                ids.Block.PROCEDURE: option("pulso:reset-password"),
+                ids.Block.CHECKED: checked(),
+                ids.Block.SUMMARY: text_value("   "),
             },
-            ids.BLOCK_SUMMARY,
+            ids.Block.SUMMARY,
         ),
         (
-            ids.ACTION_ESCALATE,
-            {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("\n\n  ")},
-            ids.BLOCK_NOTES,
+            ids.Action.ESCALATE,
+            {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("\n\n  ")},
+            ids.Block.NOTES,
         ),
         (
-            ids.ACTION_ESCALATE,
-            {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value(long)},
-            ids.BLOCK_NOTES,
+            ids.Action.ESCALATE,
+            {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value(long)},
+            ids.Block.NOTES,
         ),
     ]
     tid = carded_ticket(desk)
@@ -140,10 +140,10 @@ def test_fault12_slack_markup_in_replies_and_notes_never_pings(desk: Desk) -> No
     desk.intake()
 
     submit_unsupported(desk, first, f"Respuesta {MARKUP}")
-    desk.click(ids.ACTION_PERSON, second)
+    desk.click(ids.Action.PERSON, second)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PERSON: option(ids.NO_PERSON_VALUE), ids.BLOCK_SUMMARY: text_value(MARKUP)},
+        {ids.Block.PERSON: option(ids.NO_PERSON_VALUE), ids.Block.SUMMARY: text_value(MARKUP)},
     )
     desk.run_jobs()
     escalate(desk, third, notes=f"Notas {MARKUP}")

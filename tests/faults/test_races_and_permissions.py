@@ -81,7 +81,7 @@ def test_fault3_double_click_on_spam_decides_once(desk: Desk) -> None:
     """Fault 3a. Two signed Spam clicks by the same agent at the same instant: one decision
     in the timeline, the ticket closed once, and the second click is told."""
     tid = carded_ticket(desk)
-    clicks = [prepare(desk.click, ids.ACTION_SPAM, tid) for _ in range(2)]
+    clicks = [prepare(desk.click, ids.Action.SPAM, tid) for _ in range(2)]
 
     responses = send_together(desk, clicks)
     desk.run_jobs()
@@ -110,12 +110,12 @@ def test_fault3_two_agents_two_buttons_at_once_one_decision(desk: Desk) -> None:
     desk.intake()
     races = []
     for tid in tids:
-        desk.click(ids.ACTION_UNSUPPORTED, tid, AGENT)
+        desk.click(ids.Action.UNSUPPORTED, tid, AGENT)
         view = desk.opened_view()
         submit = prepare(
-            desk.submit, view, {ids.BLOCK_REPLY: text_value(f"No es nuestro ({tid}).")}
+            desk.submit, view, {ids.Block.REPLY: text_value(f"No es nuestro ({tid}).")}
         )
-        spam = prepare(desk.click, ids.ACTION_SPAM, tid, OTHER_AGENT)
+        spam = prepare(desk.click, ids.Action.SPAM, tid, OTHER_AGENT)
         races.append((tid, submit, spam))
     desk.run_jobs()
 
@@ -171,15 +171,15 @@ def test_fault4_non_agent_click_and_submission_denied_unchanged_and_logged(
     an agent opened): denied, the case and the ticket unchanged, a WARNING logged each time."""
     caplog.set_level(logging.DEBUG, logger="soporte.handlers")
     tid = carded_ticket(desk)
-    desk.click(ids.ACTION_UNSUPPORTED, tid, AGENT)
+    desk.click(ids.Action.UNSUPPORTED, tid, AGENT)
     view = desk.opened_view()
     desk.run_jobs()
     before = desk.case(tid)
     desk.zendesk.reset_requests()
     since = len(desk.slack.calls)
 
-    desk.click(ids.ACTION_SPAM, tid, STRANGER)
-    answer = desk.submit(view, {ids.BLOCK_REPLY: text_value("Hola")}, user=STRANGER)
+    desk.click(ids.Action.SPAM, tid, STRANGER)
+    answer = desk.submit(view, {ids.Block.REPLY: text_value("Hola")}, user=STRANGER)
     desk.run_jobs()
 
     assert answer.json()["response_action"] == "errors"

@@ -113,7 +113,7 @@ def test_fault_scale_two_web_processes_three_workers_one_redis(
         assert f"Caso número {tids.index(tid)}" in json.dumps(message["blocks"], ensure_ascii=False)
         assert desk.case(tid).card.ts == message["ts"], "the case points at its own card"
 
-    clicks = [prepare(remotes[n % 2].click, ids.ACTION_SPAM, t) for n, t in enumerate(tids)]
+    clicks = [prepare(remotes[n % 2].click, ids.Action.SPAM, t) for n, t in enumerate(tids)]
     assert send_all(clicks).count(200) == TICKETS
     wait_for(
         lambda: all(desk.case(t).case.state is State.SPAM for t in tids),

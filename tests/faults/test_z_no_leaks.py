@@ -110,35 +110,35 @@ def test_fault13_no_secret_or_email_in_logs_and_ticket_text_only_in_its_channels
     )
 
     def escalate() -> None:
-        desk.click(ids.ACTION_ESCALATE, tid)
+        desk.click(ids.Action.ESCALATE, tid)
         desk.submit(
             desk.opened_view(),
-            {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("Ver el export.")},
+            {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Ver el export.")},
         )
 
     def diagnose() -> None:
-        desk.click_in_thread(ids.ACTION_DIAGNOSE, tid, MAINTAINER)
+        desk.click_in_thread(ids.Action.DIAGNOSE, tid, MAINTAINER)
         desk.submit(
             desk.opened_view(),
             {
-                ids.BLOCK_DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
-                ids.BLOCK_CERTAINTY: option("alta"),
-                ids.BLOCK_ESTIMATE: text_value("3 días"),
-                ids.BLOCK_CONFIDENCE: option("media"),
+                ids.Block.DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
+                ids.Block.CERTAINTY: option("alta"),
+                ids.Block.ESTIMATE: text_value("3 días"),
+                ids.Block.CONFIDENCE: option("media"),
             },
             user=MAINTAINER,
         )
 
     def respond() -> None:
-        desk.click(ids.ACTION_RESPOND, tid)
+        desk.click(ids.Action.RESPOND, tid)
         desk.submit(
             desk.opened_view(),
             {
-                ids.BLOCK_REQUIRED_INFO: text_value(""),
-                ids.BLOCK_USEFUL_INFO: text_value("El navegador que usa."),
-                ids.BLOCK_PLAIN_DIAGNOSIS: text_value("El informe es demasiado grande."),
-                ids.BLOCK_EXPECTED_DATE: text_value("el viernes"),
-                ids.BLOCK_WORKAROUND: text_value(""),
+                ids.Block.REQUIRED_INFO: text_value(""),
+                ids.Block.USEFUL_INFO: text_value("El navegador que usa."),
+                ids.Block.PLAIN_DIAGNOSIS: text_value("El informe es demasiado grande."),
+                ids.Block.EXPECTED_DATE: text_value("el viernes"),
+                ids.Block.WORKAROUND: text_value(""),
             },
         )
 
@@ -150,7 +150,7 @@ def test_fault13_no_secret_or_email_in_logs_and_ticket_text_only_in_its_channels
             lambda: desk.webhook({"ticket_id": tid}),
             lambda: desk.rt.queue.enqueue("workers.intake.poll_intake"),
             escalate,
-            lambda: desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, MAINTAINER),
+            lambda: desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER),
             diagnose,
             lambda: desk.zendesk.add_user_comment(tid, COMMENT),
             lambda: desk.webhook({"ticket_id": tid}),

@@ -86,7 +86,7 @@ def block(card: dict[str, Any], block_id: str) -> dict[str, Any] | None:
 
 
 def status(card: dict[str, Any]) -> str:
-    found = block(card, ids.BLOCK_CARD_STATUS)
+    found = block(card, ids.Block.CARD_STATUS)
     assert found is not None
     return found["text"]["text"]
 
@@ -156,7 +156,7 @@ def test_user_mention_only_for_slack_user_ids() -> None:
 
 def test_new_card_offers_the_triage_chain_in_order(catalog: Catalog) -> None:
     card = ticket_card(make_record(), catalog)
-    actions = block(card, ids.BLOCK_CARD_ACTIONS)
+    actions = block(card, ids.Block.CARD_ACTIONS)
     assert actions is not None
     buttons = actions["elements"]
     assert [b["action_id"] for b in buttons] == list(ids.TRIAGE_ACTIONS)
@@ -257,22 +257,22 @@ def test_pending_reply_hides_the_buttons(catalog: Catalog) -> None:
     reply = Reply("r1", Event.REFER_TO_PERSON.value, "Hola", AGENT, NOW)
     record = make_record(Event.REFER_TO_PERSON, replies=(reply,))
     card = ticket_card(record, catalog)
-    assert block(card, ids.BLOCK_CARD_ACTIONS) is None
+    assert block(card, ids.Block.CARD_ACTIONS) is None
     assert (
         status(card) == "⏳ Enviando respuesta… (decisión: Persona en la empresa por <@U0AGENT001>)"
     )
 
     sent = dataclasses.replace(reply, sent_at=NOW + timedelta(seconds=5))
     card = ticket_card(dataclasses.replace(record, replies=(sent,)), catalog)
-    actions = block(card, ids.BLOCK_CARD_ACTIONS)
+    actions = block(card, ids.Block.CARD_ACTIONS)
     assert actions is not None
-    assert [b["action_id"] for b in actions["elements"]] == [ids.ACTION_USER_CONFIRMED]
+    assert [b["action_id"] for b in actions["elements"]] == [ids.Action.USER_CONFIRMED]
 
 
 def test_spam_status(catalog: Catalog) -> None:
     card = ticket_card(make_record(Event.MARK_SPAM), catalog)
     assert status(card) == f"🚫 Spam — marcado por <@{AGENT}> el {t.slack_date(NOW)}"
-    assert block(card, ids.BLOCK_CARD_ACTIONS) is None
+    assert block(card, ids.Block.CARD_ACTIONS) is None
 
 
 def test_wrong_recipient_status(catalog: Catalog) -> None:
@@ -281,7 +281,7 @@ def test_wrong_recipient_status(catalog: Catalog) -> None:
         f"↩️ Destinatario errado: respondido y cerrado como spam por <@{AGENT}> "
         f"el {t.slack_date(NOW)}"
     )
-    assert block(card, ids.BLOCK_CARD_ACTIONS) is None
+    assert block(card, ids.Block.CARD_ACTIONS) is None
 
 
 @pytest.mark.parametrize(
@@ -303,10 +303,10 @@ def test_awaiting_confirmation_status_and_button(
         f"✉️ {label} — respondido por <@{AGENT}> el {t.slack_date(NOW)}. "
         f"Esperando confirmación del usuario hasta {t.slack_date(NOW + WINDOW)}"
     )
-    actions = block(card, ids.BLOCK_CARD_ACTIONS)
+    actions = block(card, ids.Block.CARD_ACTIONS)
     assert actions is not None
     (button,) = actions["elements"]
-    assert button["action_id"] == ids.ACTION_USER_CONFIRMED
+    assert button["action_id"] == ids.Action.USER_CONFIRMED
     assert button["text"]["text"] == "Usuario confirmó"
     assert button["style"] == "primary"
     assert button["value"] == "4321"
@@ -321,13 +321,13 @@ def test_resolved_by_confirmation(catalog: Catalog) -> None:
         "✅ Resuelto — confirmado por el usuario "
         f"(registrado por <@{AGENT}> el {t.slack_date(confirmed_at)})"
     )
-    assert block(card, ids.BLOCK_CARD_ACTIONS) is None
+    assert block(card, ids.Block.CARD_ACTIONS) is None
 
 
 def test_resolved_by_expiry(catalog: Catalog) -> None:
     card = ticket_card(make_record(Event.RESOLVE_WITH_ACTION, Event.WINDOW_EXPIRED), catalog)
     assert status(card) == "✅ Resuelto — plazo de confirmación vencido sin respuesta"
-    assert block(card, ids.BLOCK_CARD_ACTIONS) is None
+    assert block(card, ids.Block.CARD_ACTIONS) is None
 
 
 def test_user_reply_in_the_window_shows_the_words_and_asks_the_agent(catalog: Catalog) -> None:
@@ -338,12 +338,12 @@ def test_user_reply_in_the_window_shows_the_words_and_asks_the_agent(catalog: Ca
     shown = status(card)
     assert shown.startswith("💬 *El usuario respondió*")
     assert "Sí, ya funciona &lt;!channel&gt;" in shown and "<!channel>" not in shown
-    actions = block(card, ids.BLOCK_CARD_ACTIONS)
+    actions = block(card, ids.Block.CARD_ACTIONS)
     assert actions is not None
     assert [b["action_id"] for b in actions["elements"]] == [
-        ids.ACTION_USER_CONFIRMED,
-        ids.ACTION_NOT_FIXED,
-        ids.ACTION_PROPOSE_RESOLUTION,
+        ids.Action.USER_CONFIRMED,
+        ids.Action.NOT_FIXED,
+        ids.Action.PROPOSE_RESOLUTION,
     ]
 
 
@@ -352,7 +352,7 @@ def test_not_fixed_brings_the_triage_buttons_back(catalog: Catalog) -> None:
     assert record.case.state is State.NEW
     card = ticket_card(record, catalog)
     assert "problema sigue" in status(card)
-    actions = block(card, ids.BLOCK_CARD_ACTIONS)
+    actions = block(card, ids.Block.CARD_ACTIONS)
     assert [b["action_id"] for b in actions["elements"]] == list(ids.TRIAGE_ACTIONS)
 
 
@@ -369,7 +369,7 @@ def test_escalation_states_are_a_generic_line(
 ) -> None:
     card = ticket_card(make_record(*events), catalog)
     assert status(card).startswith(prefix)
-    assert block(card, ids.BLOCK_CARD_ACTIONS) is None
+    assert block(card, ids.Block.CARD_ACTIONS) is None
 
 
 def test_fallback_text_is_short_and_escaped() -> None:
@@ -400,10 +400,10 @@ def context_text(view: dict[str, Any]) -> str:
 @pytest.mark.parametrize(
     ("build", "callback_id", "decision"),
     [
-        (modals.person_modal, ids.VIEW_PERSON, Event.REFER_TO_PERSON),
-        (modals.unsupported_modal, ids.VIEW_UNSUPPORTED, Event.UNSUPPORTED_PRODUCT),
-        (modals.information_modal, ids.VIEW_INFORMATION, Event.RESOLVE_WITH_INFORMATION),
-        (modals.action_modal, ids.VIEW_DOCUMENTED_ACTION, Event.RESOLVE_WITH_ACTION),
+        (modals.person_modal, ids.View.PERSON, Event.REFER_TO_PERSON),
+        (modals.unsupported_modal, ids.View.UNSUPPORTED, Event.UNSUPPORTED_PRODUCT),
+        (modals.information_modal, ids.View.INFORMATION, Event.RESOLVE_WITH_INFORMATION),
+        (modals.action_modal, ids.View.DOCUMENTED_ACTION, Event.RESOLVE_WITH_ACTION),
     ],
 )
 @pytest.mark.parametrize("org", [MULTI_ORG, SINGLE_ORG, None, 999])
@@ -424,16 +424,16 @@ def test_window_modals_are_valid_and_carry_their_context(
 def test_wrong_recipient_modal(catalog: Catalog) -> None:
     view = modals.wrong_recipient_modal(make_record(), catalog)
     assert_valid_view(view)
-    assert view["callback_id"] == ids.VIEW_WRONG_RECIPIENT
+    assert view["callback_id"] == ids.View.WRONG_RECIPIENT
     assert ModalContext.decode(view["private_metadata"]).decision == Event.WRONG_RECIPIENT.value
-    reply = input_block(view, ids.BLOCK_REPLY)["element"]["initial_value"]
+    reply = input_block(view, ids.Block.REPLY)["element"]["initial_value"]
     assert reply.startswith("Hola Ana:")
     assert "spam" in context_text(view)
 
 
 def test_person_modal_lists_the_directory_and_the_general_contact(catalog: Catalog) -> None:
     view = modals.person_modal(make_record(), catalog)
-    person = input_block(view, ids.BLOCK_PERSON)
+    person = input_block(view, ids.Block.PERSON)
     assert person.get("optional") is not True
     assert person["element"]["type"] == "external_select"
     assert person["element"]["min_query_length"] == 0, "the menu lists people when it opens"
@@ -453,7 +453,7 @@ def test_person_modal_lists_the_directory_and_the_general_contact(catalog: Catal
     assert [o["value"] for o in found] == [ids.NO_PERSON_VALUE, "maria.gonzalez@unholster.com"]
     by_mail = modals.person_options(catalog, "juan.perez@")["options"]
     assert [o["value"] for o in by_mail][1:] == ["juan.perez@unholster.com"]
-    note = input_block(view, ids.BLOCK_SUMMARY)
+    note = input_block(view, ids.Block.SUMMARY)
     assert note["optional"] is True
     assert note["label"]["text"] == "Nota adicional para el usuario"
     assert note["element"]["multiline"] is True
@@ -463,7 +463,7 @@ def test_person_modal_lists_the_directory_and_the_general_contact(catalog: Catal
 
 def test_unsupported_modal_lists_the_organisations_products(catalog: Catalog) -> None:
     view = modals.unsupported_modal(make_record(), catalog)
-    reply = input_block(view, ids.BLOCK_REPLY)
+    reply = input_block(view, ids.Block.REPLY)
     assert reply.get("optional") is not True
     prefill = reply["element"]["initial_value"]
     assert "• Pulso: https://docs.unholster.com/pulso" in prefill
@@ -482,20 +482,20 @@ def test_unsupported_modal_for_an_organisation_without_products(catalog: Catalog
 def test_information_modal_with_one_product_preselects_it(catalog: Catalog) -> None:
     ticket = make_ticket(organization_id=SINGLE_ORG, organization_name="Ministerio de Ejemplo")
     view = modals.information_modal(make_record(ticket=ticket), catalog)
-    product = input_block(view, ids.BLOCK_PRODUCT)["element"]
+    product = input_block(view, ids.Block.PRODUCT)["element"]
     assert [o["value"] for o in product["options"]] == ["mercado-publico"]
     assert product["initial_option"]["value"] == "mercado-publico"
-    prefill = input_block(view, ids.BLOCK_REPLY)["element"]["initial_value"]
+    prefill = input_block(view, ids.Block.REPLY)["element"]["initial_value"]
     assert "https://docs.unholster.com/mercado-publico" in prefill
     assert "Monitor Mercado Público" in prefill
 
 
 def test_information_modal_uses_the_records_product(catalog: Catalog) -> None:
     view = modals.information_modal(make_record(product="portal-transparencia"), catalog)
-    product = input_block(view, ids.BLOCK_PRODUCT)["element"]
+    product = input_block(view, ids.Block.PRODUCT)["element"]
     assert [o["value"] for o in product["options"]] == ["pulso", "portal-transparencia"]
     assert product["initial_option"]["value"] == "portal-transparencia"
-    prefill = input_block(view, ids.BLOCK_REPLY)["element"]["initial_value"]
+    prefill = input_block(view, ids.Block.REPLY)["element"]["initial_value"]
     assert "https://docs.unholster.com/portal-transparencia" in prefill
     assert "https://docs.unholster.com/pulso" in context_text(view)
 
@@ -503,14 +503,14 @@ def test_information_modal_uses_the_records_product(catalog: Catalog) -> None:
 def test_information_modal_offers_every_product_without_organisation(catalog: Catalog) -> None:
     record = make_record(ticket=make_ticket(organization_id=None, organization_name=None))
     view = modals.information_modal(record, catalog)
-    product = input_block(view, ids.BLOCK_PRODUCT)["element"]
+    product = input_block(view, ids.Block.PRODUCT)["element"]
     assert [o["value"] for o in product["options"]] == list(catalog.products)
     assert "initial_option" not in product
 
 
 def test_action_modal_groups_procedures_by_product(catalog: Catalog) -> None:
     view = modals.action_modal(make_record(), catalog)
-    select = input_block(view, ids.BLOCK_PROCEDURE)["element"]
+    select = input_block(view, ids.Block.PROCEDURE)["element"]
     assert select["type"] == "external_select" and select["min_query_length"] == 0
     products = modals.candidate_products(make_record(), catalog)
     groups = modals.procedure_options(products)["option_groups"]
@@ -523,7 +523,7 @@ def test_action_modal_groups_procedures_by_product(catalog: Catalog) -> None:
         "portal-transparencia:grant-editor",
     ]
     assert all(len(o["description"]["text"]) <= 75 for g in groups for o in g["options"])
-    checked = input_block(view, ids.BLOCK_CHECKED)["element"]
+    checked = input_block(view, ids.Block.CHECKED)["element"]
     assert checked["type"] == "checkboxes"
     assert checked["options"] == [
         {
@@ -535,7 +535,7 @@ def test_action_modal_groups_procedures_by_product(catalog: Catalog) -> None:
             "value": ids.CHECKED_VALUE,
         }
     ]
-    summary = input_block(view, ids.BLOCK_SUMMARY)
+    summary = input_block(view, ids.Block.SUMMARY)
     assert summary.get("optional") is not True
     assert summary["label"]["text"] == "Resumen de lo realizado (se envía al usuario)"
 

@@ -465,7 +465,7 @@ def test_home_view_150_cases_within_100_blocks_with_the_card_buttons():
     assert "Tus casos (150)" in shown and "más" in shown and "/soporte mios" in shown
     buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
     action_ids = {b["action_id"] for b in buttons}
-    assert {ids.ACTION_RESPOND, ids.ACTION_DIAGNOSE, ids.ACTION_MARK_FIXED} <= action_ids
+    assert {ids.Action.RESPOND, ids.Action.DIAGNOSE, ids.Action.MARK_FIXED} <= action_ids
     assert all(b["value"].isdigit() for b in buttons), "the value is the ticket id"
     block_ids = [b["block_id"] for b in view["blocks"] if "block_id" in b]
     assert len(block_ids) == len(set(block_ids)), "block ids are unique in a view"
@@ -474,20 +474,20 @@ def test_home_view_150_cases_within_100_blocks_with_the_card_buttons():
 @pytest.mark.parametrize(
     ("state", "user", "expected"),
     [
-        (State.DIAGNOSED, AGENT, [ids.ACTION_RESPOND]),
-        (State.IN_PROGRESS, AGENT, [ids.ACTION_RESPOND, ids.ACTION_PROPOSE_RESOLUTION]),
-        (State.FIXED, AGENT, [ids.ACTION_RESPOND, ids.ACTION_PROPOSE_RESOLUTION]),
-        (State.AWAITING_CONFIRMATION, AGENT, [ids.ACTION_USER_CONFIRMED]),
+        (State.DIAGNOSED, AGENT, [ids.Action.RESPOND]),
+        (State.IN_PROGRESS, AGENT, [ids.Action.RESPOND, ids.Action.PROPOSE_RESOLUTION]),
+        (State.FIXED, AGENT, [ids.Action.RESPOND, ids.Action.PROPOSE_RESOLUTION]),
+        (State.AWAITING_CONFIRMATION, AGENT, [ids.Action.USER_CONFIRMED]),
         (State.ESCALATED, AGENT, []),
-        (State.ASSIGNED, MAINT, [ids.ACTION_DIAGNOSE]),
+        (State.ASSIGNED, MAINT, [ids.Action.DIAGNOSE]),
         # The fix is reported once the user had the initial response (bot/domain/offers.py).
-        (State.DIAGNOSED, MAINT, [ids.ACTION_DIAGNOSE]),
-        (State.IN_PROGRESS, MAINT, [ids.ACTION_DIAGNOSE, ids.ACTION_MARK_FIXED]),
+        (State.DIAGNOSED, MAINT, [ids.Action.DIAGNOSE]),
+        (State.IN_PROGRESS, MAINT, [ids.Action.DIAGNOSE, ids.Action.MARK_FIXED]),
         (State.FIXED, MAINT, []),
         (
             State.USER_ANSWERED,
             AGENT,
-            [ids.ACTION_USER_CONFIRMED, ids.ACTION_NOT_FIXED, ids.ACTION_PROPOSE_RESOLUTION],
+            [ids.Action.USER_CONFIRMED, ids.Action.NOT_FIXED, ids.Action.PROPOSE_RESOLUTION],
         ),
     ],
 )

@@ -186,8 +186,8 @@ def test_escalation_message_carries_the_report_and_the_agents_notes(catalog: Cat
         "<@U0MANT0001> <@U0MANT0002>",
     ):
         assert expected in body
-    assert buttons(message, ids.BLOCK_ESCALATION_ACTIONS) == [
-        (ids.ACTION_TAKE_CASE, "Tomar caso", "primary")
+    assert buttons(message, ids.Block.ESCALATION_ACTIONS) == [
+        (ids.Action.TAKE_CASE, "Tomar caso", "primary")
     ]
     assert_fits(message)
 
@@ -231,15 +231,15 @@ def test_escalation_message_cuts_a_long_report_and_notes(catalog: Catalog) -> No
 @pytest.mark.parametrize(
     ("state", "expected"),
     [
-        (State.ESCALATED, [(ids.ACTION_TAKE_CASE, "Tomar caso", "primary")]),
-        (State.ASSIGNED, [(ids.ACTION_DIAGNOSE, "Diagnóstico", "primary")]),
+        (State.ESCALATED, [(ids.Action.TAKE_CASE, "Tomar caso", "primary")]),
+        (State.ASSIGNED, [(ids.Action.DIAGNOSE, "Diagnóstico", "primary")]),
         # The lifecycle only lets a fix be reported once the user had the initial response.
-        (State.DIAGNOSED, [(ids.ACTION_DIAGNOSE, "Revisar diagnóstico", None)]),
+        (State.DIAGNOSED, [(ids.Action.DIAGNOSE, "Revisar diagnóstico", None)]),
         (
             State.IN_PROGRESS,
             [
-                (ids.ACTION_DIAGNOSE, "Revisar diagnóstico", None),
-                (ids.ACTION_MARK_FIXED, "Problema corregido", None),
+                (ids.Action.DIAGNOSE, "Revisar diagnóstico", None),
+                (ids.Action.MARK_FIXED, "Problema corregido", None),
             ],
         ),
         (State.FIXED, []),
@@ -251,7 +251,7 @@ def test_escalation_buttons_follow_the_state(
     catalog: Catalog, state: State, expected: list[tuple[str, str, str | None]]
 ) -> None:
     message = escalation_message(escalated(state), catalog)
-    assert buttons(message, ids.BLOCK_ESCALATION_ACTIONS) == expected
+    assert buttons(message, ids.Block.ESCALATION_ACTIONS) == expected
     assert_fits(message)
 
 
@@ -286,9 +286,9 @@ def test_reopened_case_shows_the_earlier_fix_and_the_fix_button_again(catalog: C
     assert record.case.state is State.IN_PROGRESS
     message = escalation_message(record, catalog)
     assert "Corrección anterior (el problema persistió): Reindexamos" in texts(message)
-    assert [b[0] for b in buttons(message, ids.BLOCK_ESCALATION_ACTIONS)] == [
-        ids.ACTION_DIAGNOSE,
-        ids.ACTION_MARK_FIXED,
+    assert [b[0] for b in buttons(message, ids.Block.ESCALATION_ACTIONS)] == [
+        ids.Action.DIAGNOSE,
+        ids.Action.MARK_FIXED,
     ]
 
 
@@ -330,28 +330,28 @@ def test_estimate_echo_is_spanish_local_time() -> None:
         (
             State.DIAGNOSED,
             "🔎 Diagnóstico recibido",
-            [(ids.ACTION_RESPOND, "Responder al usuario", "primary")],
+            [(ids.Action.RESPOND, "Responder al usuario", "primary")],
         ),
         (
             State.IN_PROGRESS,
             "🔧 En curso con <@U0MANT0001>",
             [
-                (ids.ACTION_RESPOND, "Enviar actualización", None),
-                (ids.ACTION_PROPOSE_RESOLUTION, "Proponer resolución", None),
+                (ids.Action.RESPOND, "Enviar actualización", None),
+                (ids.Action.PROPOSE_RESOLUTION, "Proponer resolución", None),
             ],
         ),
         (
             State.FIXED,
             "🩹 Corregido en el producto",
             [
-                (ids.ACTION_RESPOND, "Enviar actualización", None),
-                (ids.ACTION_PROPOSE_RESOLUTION, "Proponer resolución", "primary"),
+                (ids.Action.RESPOND, "Enviar actualización", None),
+                (ids.Action.PROPOSE_RESOLUTION, "Proponer resolución", "primary"),
             ],
         ),
         (
             State.AWAITING_CONFIRMATION,
             "✉️ Propuesta de resolución — respondido por",
-            [(ids.ACTION_USER_CONFIRMED, "Usuario confirmó", "primary")],
+            [(ids.Action.USER_CONFIRMED, "Usuario confirmó", "primary")],
         ),
         (State.RESOLVED, "✅ Resuelto", []),
     ],
@@ -361,7 +361,7 @@ def test_card_of_an_escalated_case(
 ) -> None:
     card = ticket_card(escalated(state), catalog)
     assert status(card).startswith(line)
-    assert buttons(card, ids.BLOCK_CARD_ACTIONS) == expected
+    assert buttons(card, ids.Block.CARD_ACTIONS) == expected
     body = texts(card)
     assert "🧵 Escalamiento en <#C0PULSO001>" in body
     link = "https://example.slack.com/archives/C0PULSO001/p1772452800123456"
@@ -391,7 +391,7 @@ def test_card_before_the_escalation_is_posted(catalog: Catalog) -> None:
 def test_card_pending_reply_hides_the_escalated_buttons(catalog: Catalog) -> None:
     reply = Reply("r1", Event.SEND_UPDATE.value, "Hola", AGENT, NOW)
     card = ticket_card(dataclasses.replace(escalated(State.IN_PROGRESS), replies=(reply,)), catalog)
-    assert block(card, ids.BLOCK_CARD_ACTIONS) is None
+    assert block(card, ids.Block.CARD_ACTIONS) is None
     assert status(card).startswith("⏳ Enviando respuesta… (decisión: Actualización")
 
 
@@ -423,12 +423,12 @@ def test_escalate_modal_offers_the_organisations_products(
     case = Case(ticket.id, opened_at=ticket.created_at)
     view = em.escalate_modal(CaseRecord(case=case, ticket=ticket), catalog)
     assert_valid_view(view)
-    assert view["callback_id"] == ids.VIEW_ESCALATE
+    assert view["callback_id"] == ids.View.ESCALATE
     assert metadata(view) == ModalContext(4321, Event.ESCALATE.value)
-    select = input_block(view, ids.BLOCK_PRODUCT)["element"]
+    select = input_block(view, ids.Block.PRODUCT)["element"]
     assert [o["value"] for o in select["options"]] == options
     assert select.get("initial_option", {}).get("value") == initial
-    notes = input_block(view, ids.BLOCK_NOTES)
+    notes = input_block(view, ids.Block.NOTES)
     assert notes.get("optional") is not True
     assert notes["element"]["multiline"] is True
     assert notes["label"]["text"] == "Antecedentes y sospechas para el mantenedor"
@@ -447,18 +447,18 @@ def test_escalate_modal_names_the_product_channels(catalog: Catalog) -> None:
 def test_diagnosis_modal_first_time(catalog: Catalog) -> None:
     view = em.diagnosis_modal(escalated(State.ASSIGNED), "Hoy es lunes 2 de marzo, 09:00")
     assert_valid_view(view)
-    assert view["callback_id"] == ids.VIEW_DIAGNOSIS
+    assert view["callback_id"] == ids.View.DIAGNOSIS
     assert view["title"]["text"] == "Diagnóstico"
     assert metadata(view) == ModalContext(4321, Event.DIAGNOSE.value)
-    summary = input_block(view, ids.BLOCK_DIAGNOSIS)
+    summary = input_block(view, ids.Block.DIAGNOSIS)
     assert summary["element"]["multiline"] is True and summary.get("optional") is not True
     assert "initial_value" not in summary["element"]
-    estimate = input_block(view, ids.BLOCK_ESTIMATE)
+    estimate = input_block(view, ids.Block.ESTIMATE)
     assert estimate.get("optional") is not True
     assert not estimate["element"].get("multiline")
     assert "Ej.: 3 días, viernes, 2026-12-04 15:00, 2 semanas" in estimate["hint"]["text"]
     assert "Hoy es lunes 2 de marzo, 09:00" in estimate["hint"]["text"]
-    for block_id in (ids.BLOCK_CERTAINTY, ids.BLOCK_CONFIDENCE):
+    for block_id in (ids.Block.CERTAINTY, ids.Block.CONFIDENCE):
         select = input_block(view, block_id)["element"]
         assert select["type"] == "static_select"
         assert [o["value"] for o in select["options"]] == list(ids.LEVELS)
@@ -474,51 +474,51 @@ def test_diagnosis_modal_revision_starts_from_the_latest_diagnosis(catalog: Cata
     view = em.diagnosis_modal(escalated(State.IN_PROGRESS, diagnoses=(older, latest)))
     assert_valid_view(view)
     assert view["title"]["text"] == "Revisar diagnóstico"
-    assert initial_value(view, ids.BLOCK_DIAGNOSIS) == "Es el índice"
-    assert initial_value(view, ids.BLOCK_ESTIMATE) == "2 semanas"
-    certainty = input_block(view, ids.BLOCK_CERTAINTY)["element"]["initial_option"]
-    confidence = input_block(view, ids.BLOCK_CONFIDENCE)["element"]["initial_option"]
+    assert initial_value(view, ids.Block.DIAGNOSIS) == "Es el índice"
+    assert initial_value(view, ids.Block.ESTIMATE) == "2 semanas"
+    certainty = input_block(view, ids.Block.CERTAINTY)["element"]["initial_option"]
+    confidence = input_block(view, ids.Block.CONFIDENCE)["element"]["initial_option"]
     assert (certainty["value"], confidence["value"]) == ("media", "alta")
 
 
 def test_initial_response_modal_is_prefilled_from_the_diagnosis(catalog: Catalog) -> None:
     view = em.response_modal(escalated(State.DIAGNOSED), catalog, initial=True)
     assert_valid_view(view)
-    assert view["callback_id"] == ids.VIEW_RESPONSE
+    assert view["callback_id"] == ids.View.RESPONSE
     assert view["title"]["text"] == "Respuesta inicial"
     assert metadata(view) == ModalContext(4321, Event.RESPOND_INITIAL.value)
     topics = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
     assert topics == [
-        ids.BLOCK_REQUIRED_INFO,
-        ids.BLOCK_USEFUL_INFO,
-        ids.BLOCK_PLAIN_DIAGNOSIS,
-        ids.BLOCK_EXPECTED_DATE,
-        ids.BLOCK_WORKAROUND,
+        ids.Block.REQUIRED_INFO,
+        ids.Block.USEFUL_INFO,
+        ids.Block.PLAIN_DIAGNOSIS,
+        ids.Block.EXPECTED_DATE,
+        ids.Block.WORKAROUND,
     ]
     optional = {b: input_block(view, b).get("optional", False) for b in topics}
     assert optional == {
-        ids.BLOCK_REQUIRED_INFO: True,
-        ids.BLOCK_USEFUL_INFO: True,
-        ids.BLOCK_PLAIN_DIAGNOSIS: False,
-        ids.BLOCK_EXPECTED_DATE: False,
-        ids.BLOCK_WORKAROUND: True,
+        ids.Block.REQUIRED_INFO: True,
+        ids.Block.USEFUL_INFO: True,
+        ids.Block.PLAIN_DIAGNOSIS: False,
+        ids.Block.EXPECTED_DATE: False,
+        ids.Block.WORKAROUND: True,
     }
-    assert input_block(view, ids.BLOCK_REQUIRED_INFO)["label"]["text"] == (
+    assert input_block(view, ids.Block.REQUIRED_INFO)["label"]["text"] == (
         "Información que el usuario DEBE aportar"
     )
-    assert initial_value(view, ids.BLOCK_PLAIN_DIAGNOSIS) == make_diagnosis().summary
-    assert initial_value(view, ids.BLOCK_EXPECTED_DATE) == "viernes 4 de diciembre, 15:00"
-    assert initial_value(view, ids.BLOCK_WORKAROUND) is None
+    assert initial_value(view, ids.Block.PLAIN_DIAGNOSIS) == make_diagnosis().summary
+    assert initial_value(view, ids.Block.EXPECTED_DATE) == "viernes 4 de diciembre, 15:00"
+    assert initial_value(view, ids.Block.WORKAROUND) is None
     assert "🩺 *Diagnóstico* (certeza alta)" in texts(view)
 
 
 def test_update_modal_starts_from_the_last_values(catalog: Catalog) -> None:
     previous = {
-        ids.BLOCK_REQUIRED_INFO: "",
-        ids.BLOCK_USEFUL_INFO: "Una captura",
-        ids.BLOCK_PLAIN_DIAGNOSIS: "La búsqueda no encuentra sus datos",
-        ids.BLOCK_EXPECTED_DATE: "el viernes",
-        ids.BLOCK_WORKAROUND: "Use el filtro por fecha",
+        ids.Block.REQUIRED_INFO: "",
+        ids.Block.USEFUL_INFO: "Una captura",
+        ids.Block.PLAIN_DIAGNOSIS: "La búsqueda no encuentra sus datos",
+        ids.Block.EXPECTED_DATE: "el viernes",
+        ids.Block.WORKAROUND: "Use el filtro por fecha",
     }
     record = escalated(State.IN_PROGRESS, last_user_update=NOW + timedelta(hours=2))
     view = em.response_modal(record, catalog, initial=False, previous=previous)
@@ -533,15 +533,15 @@ def test_update_modal_starts_from_the_last_values(catalog: Catalog) -> None:
 def test_update_modal_without_previous_values_uses_the_diagnosis(catalog: Catalog) -> None:
     view = em.response_modal(escalated(State.FIXED), catalog, initial=False)
     assert_valid_view(view)
-    assert initial_value(view, ids.BLOCK_EXPECTED_DATE) == "viernes 4 de diciembre, 15:00"
+    assert initial_value(view, ids.Block.EXPECTED_DATE) == "viernes 4 de diciembre, 15:00"
 
 
 def test_fixed_modal(catalog: Catalog) -> None:
     view = em.fixed_modal(escalated(State.IN_PROGRESS))
     assert_valid_view(view, submit="Guardar")
-    assert view["callback_id"] == ids.VIEW_FIXED
+    assert view["callback_id"] == ids.View.FIXED
     assert metadata(view) == ModalContext(4321, Event.MARK_FIXED.value)
-    note = input_block(view, ids.BLOCK_FIX_NOTE)
+    note = input_block(view, ids.Block.FIX_NOTE)
     assert note["label"]["text"] == "¿Qué se hizo?"
     assert note.get("optional") is not True and note["element"]["multiline"] is True
 
@@ -549,9 +549,9 @@ def test_fixed_modal(catalog: Catalog) -> None:
 def test_resolution_modal_tells_the_user_it_was_fixed(catalog: Catalog) -> None:
     view = em.resolution_modal(escalated(State.FIXED), catalog, "7 días")
     assert_valid_view(view)
-    assert view["callback_id"] == ids.VIEW_RESOLUTION
+    assert view["callback_id"] == ids.View.RESOLUTION
     assert metadata(view) == ModalContext(4321, Event.PROPOSE_RESOLUTION.value)
-    prefill = initial_value(view, ids.BLOCK_REPLY) or ""
+    prefill = initial_value(view, ids.Block.REPLY) or ""
     assert prefill.startswith("Hola Ana:")
     assert "fue corregido" in prefill and "Reindexamos la búsqueda." in prefill
     notes = context_text(view)
@@ -569,7 +569,7 @@ def test_modals_fit_slack_limits_with_huge_text(catalog: Catalog) -> None:
         fix_note=huge,
     )
     previous = dict.fromkeys(
-        (ids.BLOCK_REQUIRED_INFO, ids.BLOCK_PLAIN_DIAGNOSIS, ids.BLOCK_WORKAROUND), huge
+        (ids.Block.REQUIRED_INFO, ids.Block.PLAIN_DIAGNOSIS, ids.Block.WORKAROUND), huge
     )
     views = [
         (em.escalate_modal(record, catalog), "Enviar"),
