@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from bot.adapters import preflight
 from bot.adapters.catalog_reader import load_catalog
@@ -18,10 +19,10 @@ DESK = load_catalog(CATALOG)
 PULSO, MERCADO, PORTAL = (DESK.products[k].channel for k in DESK.products)
 
 
-def catalog_line(field: str) -> int:
-    """The line of the catalogue where `key = ` of the dotted `field` sits (below its table)."""
+def catalog_line(catalog: Path, field: str) -> int:
+    """The line of `catalog` where `key = ` of the dotted `field` sits (below its table)."""
     table, key = field.rsplit(".", 1)
-    lines = CATALOG.read_text("utf-8").splitlines()
+    lines = catalog.read_text("utf-8").splitlines()
     start = next(n for n, line in enumerate(lines) if line.strip() == f"[{table}]")
     return next(n + 1 for n, line in enumerate(lines) if n > start and line.startswith(key))
 
@@ -54,16 +55,18 @@ def test_a_channel_without_the_bot_stops_start_up_naming_it(
             timeout=60,
         )
 
-    agents_line = catalog_line("desk.agents_channel")
+    catalog = Path(env["SOPORTE_CATALOG"])
+    agents_at = catalog_line(catalog, "desk.agents_channel")
+    mercado_at = catalog_line(catalog, "products.mercado-publico.channel")
+    portal_at = catalog_line(catalog, "products.portal-transparencia.channel")
     assert problems == [
-        f"SOPORTE_CATALOG: {CATALOG}:{agents_line}: desk.agents_channel: the bot is not a "
+        f"SOPORTE_CATALOG: {catalog}:{agents_at}: desk.agents_channel: the bot is not a "
         f"member of #soporte-agentes ({DESK.agents_channel}): /invite @soporte there",
-        f"SOPORTE_CATALOG: {CATALOG}:{catalog_line('products.mercado-publico.channel')}: "
-        f"products.mercado-publico.channel: the bot is not a member of #mercado-publico "
-        f"({MERCADO}): /invite @soporte there",
-        f"SOPORTE_CATALOG: {CATALOG}:{catalog_line('products.portal-transparencia.channel')}: "
-        f"products.portal-transparencia.channel: Slack shows the bot no channel {PORTAL} (a "
-        "private channel stays hidden until you /invite @soporte there)",
+        f"SOPORTE_CATALOG: {catalog}:{mercado_at}: products.mercado-publico.channel: the bot "
+        f"is not a member of #mercado-publico ({MERCADO}): /invite @soporte there",
+        f"SOPORTE_CATALOG: {catalog}:{portal_at}: products.portal-transparencia.channel: Slack "
+        f"shows the bot no channel {PORTAL} (a private channel stays hidden until you "
+        "/invite @soporte there)",
     ]
     assert run.returncode == 2, run.stdout + run.stderr
     lines = [line.strip() for line in run.stderr.splitlines() if line.strip()]
