@@ -5,10 +5,15 @@ which roles do those steps: agents only, maintainers of the case's product (or m
 channel), or the case's Mantenedor. Someone without the role is told so privately (a modal:
 under its first field) and the listener never runs. Whether the case allows the step now is
 the listener's to say, with the same offers().
+
+All of it happens before the ack, from the catalogue and one read of the case, except for
+someone outside the catalogue taking a case: only Slack knows whether they are in the
+product's channel (conversations.members).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -53,7 +58,7 @@ def offered(rt: Runtime, record: CaseRecord, user: str, events: frozenset[Event]
 def held_by_reply(rt: Runtime, record: CaseRecord, user: str, events: frozenset[Event]) -> bool:
     """Whether only the reply on its way to the user keeps `events` from being offered."""
     facts = CaseFacts.of(record)
-    free = CaseFacts(facts.state, False, facts.escalated, facts.maintainer, facts.product)
+    free = dataclasses.replace(facts, busy=False)
     return bool(events & offers(free, roles_of(rt.catalog, user, facts)))
 
 
@@ -99,7 +104,11 @@ def _case_refusal(
 
 
 def refusal(
-    rt: Runtime, client: WebClient, user: str, events: frozenset[Event], read: Callable[[], Any]
+    rt: Runtime,
+    client: WebClient,
+    user: str,
+    events: frozenset[Event],
+    read: Callable[[], CaseRecord | None],
 ) -> str | None:
     """Why `user` may not take `events` on the case `read()` returns (None: they may).
 
