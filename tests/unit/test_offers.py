@@ -10,6 +10,8 @@ import pytest
 from blocks import ids
 from blocks.buttons import step_buttons
 from bot.adapters.catalog_reader import load_catalog
+from bot.domain.case import CaseRecord, Escalation, Reply, Ticket
+from bot.domain.case_summary import summarize
 from bot.domain.lifecycle import TRIAGE_DECISIONS, Case, Event, State, allowed_events, apply
 from bot.domain.offers import CaseFacts, Role, offers, roles_for, roles_of
 
@@ -105,3 +107,33 @@ def test_every_offered_event_has_one_button() -> None:
         for button in buttons:
             assert ids.ACTION_EVENTS[ids.Action(button.action_id)] & events
             assert button.value == "42"
+
+
+ESCALATED_PATH = (E.ESCALATE, E.TAKE_CASE, E.DIAGNOSE, E.RESPOND_INITIAL, E.MARK_FIXED)
+
+
+def record_after(events: tuple[Event, ...], *, pending: bool) -> CaseRecord:
+    case = Case(7, opened_at=NOW)
+    for event in events:
+        case = apply(case, event, AGENT, NOW, window=timedelta(days=7))
+    ticket = Ticket(7, "Asunto", 1, "Rosa", "r@example.com", 2, "Muni", "Texto", NOW, "u")
+    escalated = E.ESCALATE in events
+    taken = E.TAKE_CASE in events
+    reply = Reply("r1", "update", "Hola", AGENT, NOW)
+    return CaseRecord(
+        case,
+        ticket,
+        product="pulso" if escalated else None,
+        escalation=Escalation("pulso", "", maintainer=MAINTAINER if taken else None)
+        if escalated
+        else None,
+        replies=(reply,) if pending else (),
+    )
+
+
+@pytest.mark.parametrize("pending", [False, True])
+@pytest.mark.parametrize("steps", range(len(ESCALATED_PATH) + 1))
+def test_the_home_reads_the_same_facts_as_the_card(steps: int, pending: bool) -> None:
+    """The Home offers from a case's summary what the card offers from the case itself."""
+    record = record_after(ESCALATED_PATH[:steps], pending=pending)
+    assert CaseFacts.of_summary(summarize(record)) == CaseFacts.of(record)
