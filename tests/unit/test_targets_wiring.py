@@ -53,6 +53,9 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
         (at(5, 15), timedelta(days=3), at(10, 15)),  # Thursday + 3: over the weekend
         (at(2, 20), timedelta(days=1), at(4, 9)),  # Tuesday 20:00 is closed: Wednesday 09:00
         (at(17, 15, month=9), timedelta(days=1), at(21, 15, month=9)),  # Fiestas Patrias
+        # Good Friday, then the clocks go back on Sunday: Monday 15:00 is 15:00 at -04.
+        (at(2, 15, month=4), timedelta(days=1), at(6, 15, month=4)),
+        (at(2, 17, month=4), 2 * H, at(6, 10, month=4)),  # and 2 business hours: Monday 10:00
     ],
 )
 def test_a_reminder_is_due_after_business_time(start, span, due) -> None:
