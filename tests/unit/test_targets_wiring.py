@@ -259,3 +259,27 @@ def test_calibration_that_changed_during_the_week() -> None:
     assert calibration_changes(history[:2], EXAMPLE, since, NOW) == (
         "*Calibración:* sin correcciones medidas esta semana."
     )
+
+
+def test_estado_keeps_the_figures_a_minute_and_recomputes_them_behind_the_answer() -> None:
+    import threading
+
+    from bot.composition import Runtime
+    from bot.services.target_figures import FRESH, target_figures
+
+    rt = Runtime(settings=None, catalog=EXAMPLE, redis=None)  # type: ignore[arg-type]
+    answered = summarize(
+        record(created=NOW - 2 * H, replies=(Reply("r", "x", "Hola", "U0AGENT001", NOW - H),))
+    )
+    one = target_figures(rt, "U0AGENT001", [answered], NOW)
+    assert one[7][Metric.FIRST_REPLY].met == 1, "the first call computes them"
+    assert target_figures(rt, "U0AGENT001", [], NOW + timedelta(seconds=FRESH - 1)) == one
+    later = NOW + timedelta(seconds=FRESH)
+    assert target_figures(rt, "U0AGENT001", [], later) == one, "the last figures, at once"
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and thread.daemon:
+            thread.join(timeout=10)
+    assert target_figures(rt, "U0AGENT001", [], later)[7][Metric.FIRST_REPLY].met == 0
+    assert target_figures(rt, "U0MANT0001", [answered], later)[7][Metric.FIRST_REPLY].met == 0, (
+        "a maintainer's own scope: this case is not of their products"
+    )
