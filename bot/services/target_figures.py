@@ -7,10 +7,15 @@ whose queue is their own) on its runtime: a fresh value (under `FRESH` seconds o
 as it is; an older one is answered while a thread recomputes it from the summaries the
 command already read; only a scope's first call computes in the request. Nothing is
 written to Redis: the command stays a read.
+
+The Home is built by jobs (in work horses that keep nothing between jobs): `for_a_job`
+keeps each scope's figures in Redis for the same minute, so the refreshes that follow the
+steps of a busy desk compute them once a minute, not at every step.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +24,7 @@ from typing import Any
 from bot.composition import Runtime
 from bot.domain import access
 from bot.domain.case_targets import desk_figures
-from bot.domain.targets import Metric, TargetFigures
+from bot.domain.targets import Metric, TargetFigures, figures_from_dict, figures_to_dict
 
 FRESH = 60
 Figures = dict[int, dict[Metric, TargetFigures]]
@@ -80,3 +85,17 @@ def target_figures(
             target=_recompute, args=(rt, user, summaries, now, scope), daemon=True
         ).start()
     return last[1]
+
+
+def for_a_job(rt: Runtime, user: str, summaries: list[dict[str, Any]], now: datetime) -> Figures:
+    """The figures for `user` in a job: kept in Redis up to `FRESH` seconds, else computed."""
+    key = f"soporte:target-figures:{scope_of(rt, user)}"
+    raw = rt.redis.get(key)
+    if raw is not None:
+        data = json.loads(raw)
+        if 0 <= now.timestamp() - data["at"] < FRESH:
+            return figures_from_dict(data["figures"])
+    figures = compute(rt, user, summaries, now)
+    kept = {"at": now.timestamp(), "figures": figures_to_dict(figures)}
+    rt.redis.set(key, json.dumps(kept), ex=FRESH)
+    return figures

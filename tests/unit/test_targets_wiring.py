@@ -6,6 +6,7 @@ the measured fixes as Redis keeps them. Every expected value is computed by hand
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,7 +27,13 @@ from bot.domain.case import CaseRecord, Diagnosis, Escalation, Reply, Ticket
 from bot.domain.case_summary import summarize
 from bot.domain.case_targets import case_times, measured_fix, times_from_summary
 from bot.domain.lifecycle import Case, Event, apply
-from bot.domain.targets import Metric, TargetFigures, targets_of
+from bot.domain.targets import (
+    Metric,
+    TargetFigures,
+    figures_from_dict,
+    figures_to_dict,
+    targets_of,
+)
 
 SCL = ZoneInfo("America/Santiago")
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,7 +202,9 @@ def test_an_overdue_target_and_a_missed_one_that_no_longer_applies() -> None:
 def test_figure_lines_say_half_and_nine_in_ten() -> None:
     none = TargetFigures(0, 0, None, None, None, None)
     some = TargetFigures(3, 1, 2 * H, 5 * H, 20 * H, 3 * 24 * H)
-    lines = figure_lines({7: {Metric.FIRST_REPLY: some, Metric.DIAGNOSIS: none}})
+    figures = {7: {Metric.FIRST_REPLY: some, Metric.DIAGNOSIS: none}}
+    assert figures_from_dict(json.loads(json.dumps(figures_to_dict(figures)))) == figures
+    lines = figure_lines(figures)
     assert lines == [
         "*Plazos · últimos 7 días*",
         "• Primera respuesta: 3 a tiempo, 1 fuera de plazo · la mitad en 2 h hábiles (20 h de "
