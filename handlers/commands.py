@@ -19,7 +19,7 @@ from blocks.targets import figures_blocks
 from bot.adapters.calibration_store import calibration_records
 from bot.composition import Runtime, utcnow
 from bot.domain import access, dashboard, soporte_command
-from bot.domain.case_targets import desk_figures
+from bot.services.target_figures import target_figures
 
 log = logging.getLogger("soporte.commands")
 
@@ -53,7 +53,7 @@ def answer(rt: Runtime, text: str, user: str, now: datetime) -> dict[str, Any]:
         return {"text": access.STRANGER}
     shown = access.visible(rt.catalog, summaries, user)
     message = views.status_message(dashboard.overview(shown, now), rt.catalog)
-    return with_target_figures(rt, message, shown, now)
+    return with_target_figures(rt, message, user, summaries, now)
 
 
 MESSAGE_BLOCKS_MAX = 50
@@ -61,10 +61,10 @@ CALIBRATION = {"calibración", "calibracion"}
 
 
 def with_target_figures(
-    rt: Runtime, message: dict[str, Any], summaries: list[dict[str, Any]], now: datetime
+    rt: Runtime, message: dict[str, Any], user: str, summaries: list[dict[str, Any]], now: datetime
 ) -> dict[str, Any]:
     """`/soporte estado` with the targets met and missed over 7 and 30 days."""
-    figures = desk_figures(summaries, rt.catalog.targets, rt.catalog.calendar, now)
+    figures = target_figures(rt, user, summaries, now)
     extra = [b.to_dict() for b in figures_blocks(figures)]
     room = MESSAGE_BLOCKS_MAX - len(message["blocks"])
     return {**message, "blocks": [*message["blocks"], *extra[: max(0, room)]]}

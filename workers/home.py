@@ -15,7 +15,7 @@ from bot.adapters.calibration_store import calibration_records
 from bot.composition import Runtime, get_runtime, utcnow
 from bot.domain import access, dashboard
 from bot.domain.case_summary import summarize
-from bot.domain.case_targets import desk_figures
+from bot.services.target_figures import for_a_job
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def build_home(
     if not access.sees_queue(rt.catalog, user_id):  # the queue is the desk's, not everyone's
         return home_view(None, mine, user_id, rt.catalog, now=now)
     shown = access.visible(rt.catalog, summaries, user_id)
-    figures = desk_figures(shown, rt.catalog.targets, rt.catalog.calendar, now)
+    figures = for_a_job(rt, user_id, summaries, now)
     sections = [*figures_blocks(figures)]
     maintains = any(user_id in p.maintainers for p in rt.catalog.products.values())
     if maintains or not rt.catalog.is_agent(user_id):  # a maintainer's own estimates

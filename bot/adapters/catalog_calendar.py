@@ -1,12 +1,10 @@
 """The catalogue's `[calendar]` and `[targets]` tables, validated into a `BusinessCalendar` and
 a `TargetPolicy`; anything malformed raises `CatalogError` with file:line: field: reason.
 
-Hooking it into `parse_catalog` (bot/adapters/catalog_reader.py) takes three lines: allow
-the `TABLES` at the top level, call `read_calendar(r, data, desk["timezone"])` and
-`read_targets(r, data, {o.key: o.zendesk_id for o in organizations.values()})`, and keep both
-on the `Catalog`.
-Without the tables the desk gets the defaults: Monday to Friday 09:00–18:00, no public
-holidays, and the spans and warning of `bot.domain.targets`.
+`parse_catalog` (bot/adapters/catalog_reader.py) allows the `TABLES` at the top level and
+keeps both results on the `Catalog` (`catalog.calendar`, `catalog.targets`). Without the
+tables the desk gets the defaults: Monday to Friday 09:00–18:00, no public holidays, and the
+spans and warning of `bot.domain.targets`.
 """
 
 from __future__ import annotations

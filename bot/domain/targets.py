@@ -38,7 +38,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.domain.business_time import BusinessCalendar
 
@@ -256,3 +256,35 @@ def target_figures(
                 calendar_p90=nearest_rank(wall, 90),
             )
     return figures
+
+
+def figures_to_dict(figures: Mapping[int, Mapping[Metric, TargetFigures]]) -> dict[str, Any]:
+    """The figures as JSON-ready data (spans in seconds)."""
+
+    def seconds(value: timedelta | None) -> float | None:
+        return value.total_seconds() if value is not None else None
+
+    return {
+        str(days): {
+            metric.value: [
+                f.met,
+                f.missed,
+                *map(seconds, (f.business_p50, f.business_p90, f.calendar_p50, f.calendar_p90)),
+            ]
+            for metric, f in per_metric.items()
+        }
+        for days, per_metric in figures.items()
+    }
+
+
+def figures_from_dict(data: Mapping[str, Any]) -> dict[int, dict[Metric, TargetFigures]]:
+    def span(value: float | None) -> timedelta | None:
+        return timedelta(seconds=value) if value is not None else None
+
+    return {
+        int(days): {
+            Metric(metric): TargetFigures(row[0], row[1], *map(span, row[2:]))
+            for metric, row in per_metric.items()
+        }
+        for days, per_metric in data.items()
+    }

@@ -6,6 +6,7 @@ the measured fixes as Redis keeps them. Every expected value is computed by hand
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,7 +27,13 @@ from bot.domain.case import CaseRecord, Diagnosis, Escalation, Reply, Ticket
 from bot.domain.case_summary import summarize
 from bot.domain.case_targets import case_times, measured_fix, times_from_summary
 from bot.domain.lifecycle import Case, Event, apply
-from bot.domain.targets import Metric, TargetFigures, targets_of
+from bot.domain.targets import (
+    Metric,
+    TargetFigures,
+    figures_from_dict,
+    figures_to_dict,
+    targets_of,
+)
 
 SCL = ZoneInfo("America/Santiago")
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +60,9 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
         (at(5, 15), timedelta(days=3), at(10, 15)),  # Thursday + 3: over the weekend
         (at(2, 20), timedelta(days=1), at(4, 9)),  # Tuesday 20:00 is closed: Wednesday 09:00
         (at(17, 15, month=9), timedelta(days=1), at(21, 15, month=9)),  # Fiestas Patrias
+        # Good Friday, then the clocks go back on Sunday: Monday 15:00 is 15:00 at -04.
+        (at(2, 15, month=4), timedelta(days=1), at(6, 15, month=4)),
+        (at(2, 17, month=4), 2 * H, at(6, 10, month=4)),  # and 2 business hours: Monday 10:00
     ],
 )
 def test_a_reminder_is_due_after_business_time(start, span, due) -> None:
@@ -192,7 +202,9 @@ def test_an_overdue_target_and_a_missed_one_that_no_longer_applies() -> None:
 def test_figure_lines_say_half_and_nine_in_ten() -> None:
     none = TargetFigures(0, 0, None, None, None, None)
     some = TargetFigures(3, 1, 2 * H, 5 * H, 20 * H, 3 * 24 * H)
-    lines = figure_lines({7: {Metric.FIRST_REPLY: some, Metric.DIAGNOSIS: none}})
+    figures = {7: {Metric.FIRST_REPLY: some, Metric.DIAGNOSIS: none}}
+    assert figures_from_dict(json.loads(json.dumps(figures_to_dict(figures)))) == figures
+    lines = figure_lines(figures)
     assert lines == [
         "*Plazos · últimos 7 días*",
         "• Primera respuesta: 3 a tiempo, 1 fuera de plazo · la mitad en 2 h hábiles (20 h de "
@@ -255,4 +267,28 @@ def test_calibration_that_changed_during_the_week() -> None:
     )
     assert calibration_changes(history[:2], EXAMPLE, since, NOW) == (
         "*Calibración:* sin correcciones medidas esta semana."
+    )
+
+
+def test_estado_keeps_the_figures_a_minute_and_recomputes_them_behind_the_answer() -> None:
+    import threading
+
+    from bot.composition import Runtime
+    from bot.services.target_figures import FRESH, target_figures
+
+    rt = Runtime(settings=None, catalog=EXAMPLE, redis=None)  # type: ignore[arg-type]
+    answered = summarize(
+        record(created=NOW - 2 * H, replies=(Reply("r", "x", "Hola", "U0AGENT001", NOW - H),))
+    )
+    one = target_figures(rt, "U0AGENT001", [answered], NOW)
+    assert one[7][Metric.FIRST_REPLY].met == 1, "the first call computes them"
+    assert target_figures(rt, "U0AGENT001", [], NOW + timedelta(seconds=FRESH - 1)) == one
+    later = NOW + timedelta(seconds=FRESH)
+    assert target_figures(rt, "U0AGENT001", [], later) == one, "the last figures, at once"
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and thread.daemon:
+            thread.join(timeout=10)
+    assert target_figures(rt, "U0AGENT001", [], later)[7][Metric.FIRST_REPLY].met == 0
+    assert target_figures(rt, "U0MANT0001", [answered], later)[7][Metric.FIRST_REPLY].met == 0, (
+        "a maintainer's own scope: this case is not of their products"
     )
