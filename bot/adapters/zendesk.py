@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,10 +74,11 @@ class TicketUpdate:
 
 
 class ZendeskGateway:
+    """Every URL is built here from `base_url`; zenpy only sends the requests (its own URL
+    building, which reads ZENPY_FORCE_* from the process environment, is never used)."""
+
     def __init__(self, base_url: str, email: str, token: str, agent_url: str | None = None):
         parts = urlsplit(base_url)
-        os.environ["ZENPY_FORCE_SCHEME"] = parts.scheme or "https"
-        os.environ["ZENPY_FORCE_NETLOC"] = parts.netloc
         subdomain = parts.netloc.split(".")[0] or "zendesk"
         self.base_url = f"{parts.scheme}://{parts.netloc}"
         self.agent_url = (agent_url or f"{self.base_url}/agent/tickets/").rstrip("/") + "/"
