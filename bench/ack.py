@@ -14,7 +14,8 @@ from bench.desk import BenchError, Desk, Processes, percentile, wait_for, wait_h
 from blocks import ids
 from bot.adapters.embedded_redis import free_port
 from bot.domain.lifecycle import State
-from tests.harness import AGENT, AGENTS_CHANNEL, click_payload, interactive_body, signed_headers
+from testkit.example_desk import AGENT, AGENTS_CHANNEL
+from testkit.slack_requests import click_payload, interactive_body, signed_headers
 
 GUNICORN_WORKERS = 2
 GUNICORN_THREADS = 16
@@ -173,7 +174,7 @@ def run_ack(
         app_lat = Latency("soporte", app_ms, app_bad, decided=_wait_decided(desk, measured))
         app_lat.zendesk_calls = desk.zendesk.count()
 
-        desk.zendesk.delay(zendesk_delay)
+        desk.zendesk.faults.delay(zendesk_delay)
         desk.zendesk.reset_requests()
         try:
             slow_ms, slow_bad = fire(app_events, batch(measured_slow), concurrency)
@@ -185,7 +186,7 @@ def run_ack(
             )
             slow.zendesk_calls = desk.zendesk.count()
         finally:
-            desk.zendesk.clear_faults()
+            desk.zendesk.faults.clear()
     finally:
         procs.stop(app)
         procs.stop(floor)

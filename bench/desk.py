@@ -26,10 +26,16 @@ import requests
 from rq import Worker
 
 from bot.composition import Runtime, build_runtime
-from tests.fakes.slack_api import Call, SlackFake
-from tests.fakes.zendesk_api import ZendeskFake
-from tests.harness import AGENT, AGENTS_CHANNEL, CATALOG, OTHER_AGENT, desk_environment
-from tests.slack_workspace import invite_desk_bot
+from testkit.example_desk import (
+    AGENT,
+    AGENTS_CHANNEL,
+    CATALOG,
+    OTHER_AGENT,
+    desk_environment,
+    invite_desk_bot,
+)
+from testkit.fakes.slack_api import Call, SlackFake
+from testkit.fakes.zendesk_api import ZendeskFake
 from workers.cards import CARD_EVENT
 
 ROOT = Path(__file__).resolve().parent.parent

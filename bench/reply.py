@@ -26,7 +26,8 @@ from bench.desk import BenchError, Desk, Processes, percentile, start_workers, w
 from blocks import ids
 from bot.domain.button_values import ModalContext
 from bot.domain.lifecycle import Event, State
-from tests.harness import AGENT, interactive_body, signed_headers, submission_payload, text_value
+from testkit.example_desk import AGENT
+from testkit.slack_requests import interactive_body, signed_headers, submission_payload, text_value
 
 REPLY = (
     "Hola. Gracias por escribirnos: ese producto no está dentro del soporte contratado por "

@@ -29,14 +29,16 @@ from bench.desk import BenchError, Desk, wait_for
 from bench.reply import REPLY, signed_submission
 from bot.adapters.embedded_redis import EmbeddedRedis
 from bot.domain.lifecycle import State
-from tests.faults.desk_process import (
+from testkit.desk_process import (
     DeskProcess,
+    PreparedRequest,
     children_of,
     post_unread,
     send_all,
     vmhwm_kib,
 )
-from tests.faults.helpers import PreparedRequest
+from testkit.example_desk import WEBHOOK_SECRET
+from testkit.fakes.zendesk_api import webhook_headers
 
 Request = tuple[str, dict[str, str]]
 
@@ -71,9 +73,6 @@ def _post(url: str, request: Request) -> int:
 
 
 def _carded(desk: Desk, url: str, tickets: list[int]) -> None:
-    from tests.fakes.zendesk_api import webhook_headers
-    from tests.harness import WEBHOOK_SECRET
-
     for tid in tickets:
         body = f'{{"ticket_id": {tid}}}'.encode()
         requests.post(
@@ -108,7 +107,7 @@ def _measure(desk: Desk, process: DeskProcess, redis_server: EmbeddedRedis) -> R
     # --- a worker SIGKILLed while replies wait --------------------------------------------
     replies = desk.seed_tickets(30, tag="k")
     _carded(desk, process.url, replies)
-    desk.zendesk.delay(0.1)
+    desk.zendesk.faults.delay(0.1)
     for n, tid in enumerate(replies):
         if _post(events, signed_submission(tid, 10_000 + n)) != 200:
             raise BenchError("a submission was refused")
@@ -128,7 +127,7 @@ def _measure(desk: Desk, process: DeskProcess, redis_server: EmbeddedRedis) -> R
     replaced = time.monotonic() - killed
     wait_for("every pending reply", lambda: all(_sent(desk, t) for t in replies), timeout=180)
     last_reply = time.monotonic() - killed
-    desk.zendesk.delay(0)
+    desk.zendesk.faults.delay(0)
     time.sleep(2)
     counts = [_sent(desk, t) for t in replies]
 

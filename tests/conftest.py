@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
 
 from bot.adapters.embedded_redis import EmbeddedRedis
 from bot.composition import build_runtime, set_runtime
-from tests.fakes.slack_api import SlackFake
-from tests.fakes.zendesk_api import ZendeskFake
+from testkit.example_desk import invite_desk_bot
+from testkit.fakes.slack_api import SlackFake
+from testkit.fakes.zendesk_api import ZendeskFake
 from tests.harness import AGENT, OTHER_AGENT, Desk, desk_environment
-from tests.slack_workspace import invite_desk_bot
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")

@@ -1,57 +1,17 @@
-"""Test catalogues with a calendar of their own: the example catalogue, its `[calendar]` (and
-optionally `[targets]`) replaced.
-
-The end-to-end desks run on one that is open around the clock, so that their scenarios mean
-the same at any hour of the day the suite runs; the tests of business time write their own.
-"""
+"""A running desk on a catalogue with a calendar and targets of its own (the catalogues
+themselves come from testkit/catalogs.py)."""
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.composition import build_runtime, set_runtime
-
-if TYPE_CHECKING:
-    from tests.fakes.slack_api import SlackFake
-    from tests.fakes.zendesk_api import ZendeskFake
-    from tests.harness import Desk
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "catalog.example.toml"
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-ALWAYS_OPEN = "[calendar.hours]\n" + "".join(f'{day} = "00:00-24:00"\n' for day in WEEKDAYS)
-_CALENDAR = re.compile(r"^\[calendar\]\n.*?(?=^# Response targets)", re.S | re.M)
-_TARGETS = re.compile(r"^\[targets\]\n.*?(?=^# Directory)", re.S | re.M)
-
-
-def catalog_text(calendar: str = ALWAYS_OPEN, targets: str | None = None) -> str:
-    """The example catalogue with `calendar` (TOML) instead of its `[calendar]`, and
-    `targets` instead of its `[targets]` when given."""
-    text = EXAMPLE.read_text(encoding="utf-8")
-    text, found = _CALENDAR.subn(lambda _: calendar + "\n\n", text)
-    assert found == 1, "catalog.example.toml lost its [calendar] table"
-    if targets is not None:
-        text, found = _TARGETS.subn(lambda _: targets + "\n\n", text)
-        assert found == 1, "catalog.example.toml lost its [targets] table"
-    return text
-
-
-def write_catalog(folder: Path, calendar: str = ALWAYS_OPEN, targets: str | None = None) -> Path:
-    path = folder / "catalog.toml"
-    path.write_text(catalog_text(calendar, targets), encoding="utf-8")
-    return path
-
-
-@functools.cache
-def always_open_catalog() -> Path:
-    """The example catalogue, open every hour of every day (written once per process)."""
-    return write_catalog(Path(tempfile.mkdtemp(prefix="soporte-catalog-")))
-
+from testkit.catalogs import ALWAYS_OPEN, write_catalog
+from testkit.fakes.slack_api import SlackFake
+from testkit.fakes.zendesk_api import ZendeskFake
+from tests.harness import Desk
 
 PLAIN_TARGETS = '[targets]\nfirst_reply = "4h"\ndiagnosis = "8h"\nresolution = "40h"\n'
 """The same spans for every organisation and priority: the tests compute deadlines by hand."""
@@ -67,8 +27,6 @@ def desk_with(
     targets: str = PLAIN_TARGETS,
 ) -> Iterator[Desk]:
     """A running desk whose catalogue has this calendar and these targets."""
-    from tests.harness import Desk  # the harness reads this module's catalogue
-
     catalog = write_catalog(folder, calendar, targets)
     rt = build_runtime({**env, "SOPORTE_CATALOG": str(catalog)})
     set_runtime(rt)

@@ -2,18 +2,19 @@
 
 Requests into the app are signed exactly as Slack signs them; jobs run in a real RQ worker;
 the real slack_sdk and zenpy clients talk HTTP to the local fakes.
+
+What the benchmarks share with the tests (the fakes, the example desk, Slack's requests)
+lives in `testkit/`; this module re-exports the names a test needs with its `Desk`, so a
+test imports its harness from one place.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,137 +23,49 @@ from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
 from app import create_app, create_wsgi, serve_http
-from blocks import ids
 from bot.composition import Runtime
 from bot.domain.case import CaseRecord
-from tests.desk_calendar import always_open_catalog
-from tests.fakes.slack_api import SlackFake
-from tests.fakes.zendesk_api import ZendeskFake, sign_webhook
+from testkit.example_desk import (
+    AGENT,
+    AGENTS_CHANNEL,
+    CATALOG,
+    OTHER_AGENT,
+    STRANGER,
+    WEBHOOK_SECRET,
+    desk_environment,
+)
+from testkit.fakes.slack_api import SlackFake
+from testkit.fakes.zendesk_api import ZendeskFake, sign_webhook
+from testkit.slack_requests import (
+    SIGNING_SECRET,
+    click_payload,
+    interactive_body,
+    option,
+    signed_headers,
+    slack_signature,
+    submission_payload,
+    text_value,
+)
 
-SIGNING_SECRET = "test-signing-secret"
-WEBHOOK_SECRET = "test-webhook-secret"
-AGENT = "U0AGENT001"
-OTHER_AGENT = "U0AGENT002"
-STRANGER = "U0STRANGER"
-AGENTS_CHANNEL = "C0AGENTS01"
-CATALOG = Path(__file__).resolve().parent.parent / "catalog.example.toml"
-
-
-def desk_environment(
-    slack: SlackFake, zendesk: ZendeskFake, redis_url: str, **extra: str
-) -> dict[str, str]:
-    """The environment of a desk wired to these fakes and this Redis (tests and bench)."""
-    return {
-        "SLACK_BOT_TOKEN": slack.token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.url,
-        "ZENDESK_URL": zendesk.url,
-        "ZENDESK_EMAIL": "bot@example.com",
-        "ZENDESK_TOKEN": "zd-test-token",
-        "ZENDESK_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "REDIS_URL": redis_url,
-        "SOPORTE_CATALOG": str(always_open_catalog()),  # the scenarios mean the same at any hour
-        "RESOLUTION_WINDOW": "7d",
-        "INTAKE_START_TIME": "0",
-        "SLACK_CHANNEL_RATE": "1000",
-        **extra,
-    }
-
-
-def text_value(text: str) -> dict[str, Any]:
-    """The state of a plain_text_input as Slack submits it."""
-    return {"type": "plain_text_input", "value": text}
-
-
-def option(value: str) -> dict[str, Any]:
-    """The state of a static_select with `value` chosen."""
-    return {"type": "static_select", "selected_option": {"value": value}}
-
-
-def slack_signature(secret: str, timestamp: str, body: str) -> str:
-    base = f"v0:{timestamp}:{body}".encode()
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-
-
-def signed_headers(
-    body: str, content_type: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
-) -> dict[str, str]:
-    """The headers Slack sends with `body`, signed with `secret`."""
-    ts = str(timestamp if timestamp is not None else int(time.time()))
-    return {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": slack_signature(secret, ts, body),
-    }
-
-
-def interactive_body(payload: dict[str, Any]) -> str:
-    """An interactivity payload, form-encoded as Slack posts it."""
-    return urlencode({"payload": json.dumps(payload)})
-
-
-def _envelope(kind: str, user: str, trigger_id: str) -> dict[str, Any]:
-    return {
-        "type": kind,
-        "team": {"id": "T0TEST", "domain": "test"},
-        "user": {"id": user, "username": user.lower(), "team_id": "T0TEST"},
-        "api_app_id": "A0SOPORTE",
-        "token": "legacy",
-        "trigger_id": trigger_id,
-    }
-
-
-def click_payload(
-    action_id: str,
-    ticket_id: int,
-    user: str,
-    channel: str,
-    ts: str,
-    *,
-    trigger_id: str,
-    response_url: str,
-) -> dict[str, Any]:
-    """A `block_actions` payload: `user` pressed a button of a message in `channel`."""
-    return {
-        **_envelope("block_actions", user, trigger_id),
-        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
-        "channel": {"id": channel, "name": "canal"},
-        "message": {"ts": ts, "text": "card"},
-        "response_url": response_url,
-        "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": ids.Block.CARD_ACTIONS,
-                "value": str(ticket_id),
-                "action_ts": str(time.time()),
-            }
-        ],
-    }
-
-
-def submission_payload(
-    callback_id: str,
-    private_metadata: str,
-    values: dict[str, dict[str, Any]],
-    user: str,
-    *,
-    trigger_id: str,
-    view_id: str = "V0TEST",
-) -> dict[str, Any]:
-    """A `view_submission` payload, with `values` as {block_id: element state}."""
-    state = {block: {block: element} for block, element in values.items()}
-    return {
-        **_envelope("view_submission", user, trigger_id),
-        "view": {
-            "id": view_id,
-            "type": "modal",
-            "callback_id": callback_id,
-            "private_metadata": private_metadata,
-            "state": {"values": state},
-            "hash": "h",
-        },
-    }
+__all__ = [
+    "AGENT",
+    "AGENTS_CHANNEL",
+    "CATALOG",
+    "OTHER_AGENT",
+    "SIGNING_SECRET",
+    "STRANGER",
+    "WEBHOOK_SECRET",
+    "Desk",
+    "TrackingExecutor",
+    "click_payload",
+    "desk_environment",
+    "interactive_body",
+    "option",
+    "signed_headers",
+    "slack_signature",
+    "submission_payload",
+    "text_value",
+]
 
 
 class TrackingExecutor(ThreadPoolExecutor):

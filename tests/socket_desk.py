@@ -26,9 +26,9 @@ import requests
 
 from app import create_app, socket_mode_handler
 from bot.composition import Runtime, build_runtime, set_runtime
-from tests.fakes.slack_api import SlackFake
-from tests.fakes.socket_mode import Delivery, NoAck, SocketModeServer
-from tests.fakes.zendesk_api import ZendeskFake
+from testkit.fakes.slack_api import SlackFake
+from testkit.fakes.socket_mode import Delivery, NoAck, SocketModeServer
+from testkit.fakes.zendesk_api import ZendeskFake
 from tests.harness import Desk
 
 NO_ACK_STATUS = 408  # what SocketDesk answers when the app never acknowledged the envelope

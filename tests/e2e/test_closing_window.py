@@ -127,7 +127,7 @@ def test_agent_reopening_ticket_in_zendesk_stops_expiry(desk):
 @pytest.mark.window(WINDOW)
 def test_expiry_conflict_rereads_and_decides_again(desk):
     tid = open_window(desk)
-    desk.zendesk.fail_next(f"/tickets/{tid}", method="PUT", status=409)
+    desk.zendesk.faults.fail_next(f"/tickets/{tid}", method="PUT", status=409)
     wait_past_deadline(desk, tid)
     desk.run_jobs()
     assert desk.case(tid).case.state is State.RESOLVED

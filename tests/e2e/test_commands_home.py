@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
-from bench.dashboard import path, synthetic_record
 from blocks import ids
 from bot.adapters.case_store import SUMMARIES
 from bot.composition import utcnow
 from bot.domain.case import Diagnosis
 from bot.domain.lifecycle import State
 from bot.services import escalation
+from testkit.synthetic_cases import path, synthetic_record
 from tests.harness import AGENT, OTHER_AGENT, STRANGER, click_payload, interactive_body
 from workers.home import HOME_USERS
 

@@ -10,12 +10,12 @@ import pytest
 
 from blocks import ids
 from bot.domain.lifecycle import State
+from testkit.example_desk import CHANNEL_MEMBER, MAINTAINER
 from tests.harness import AGENT, STRANGER, option, text_value
+from tests.support.flows import escalate_new_ticket, take
 
 PULSO_CHANNEL = "C0PULSO001"
-MAINTAINER = "U0MANT0001"
 OTHER_MAINTAINER = "U0MANT0002"
-CHANNEL_MEMBER = "U0MEMBER01"
 
 
 @pytest.fixture
@@ -26,24 +26,6 @@ def desk(desk_over_both):
 
 def user_messages(desk, tid: int) -> list[str]:
     return [c["body"] for c in desk.zendesk.public_comments(tid)[1:]]
-
-
-def escalate(desk, notes: str = "Falla al exportar; sospecho del worker de PDF.") -> int:
-    org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
-    tid = desk.new_ticket(
-        subject="Error al exportar informe", body="Sale error 500 <!channel>", org_id=org
-    )
-    desk.intake()
-    desk.click(ids.Action.ESCALATE, tid)
-    view = desk.opened_view()
-    desk.submit(view, {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value(notes)})
-    desk.run_jobs()
-    return tid
-
-
-def take(desk, tid: int, who: str = MAINTAINER) -> None:
-    desk.click_in_thread(ids.Action.TAKE_CASE, tid, who)
-    desk.run_jobs()
 
 
 def diagnose(desk, tid: int, estimate: str = "3 días", who: str = MAINTAINER):
@@ -78,7 +60,7 @@ def respond(desk, tid: int, workaround: str = "") -> None:
 
 
 def test_escalation_opens_a_thread_in_the_product_channel(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     record = desk.case(tid)
     assert record.case.state is State.ESCALATED
     [message] = [m for m in desk.slack.messages(PULSO_CHANNEL) if not m.get("thread_ts")]
@@ -103,7 +85,7 @@ def test_escalation_opens_a_thread_in_the_product_channel(desk):
 
 
 def test_full_escalated_path_to_resolved(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     take(desk, tid)
     assert desk.case(tid).escalation.maintainer == MAINTAINER
     assert any(MAINTAINER in m["text"] for m in desk.escalation_thread(tid))
@@ -149,7 +131,7 @@ def test_full_escalated_path_to_resolved(desk):
 
 
 def test_two_maintainers_race_one_owner(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     barrier = threading.Barrier(2)
 
     def press(who: str) -> None:
@@ -173,12 +155,12 @@ def test_two_maintainers_race_one_owner(desk):
 
 
 def test_only_maintainers_or_channel_members_take(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     desk.slack.set_members(PULSO_CHANNEL, [MAINTAINER, CHANNEL_MEMBER])
     take(desk, tid, STRANGER)
     assert desk.case(tid).case.state is State.ESCALATED
     assert "mantenedores" in desk.ephemerals(STRANGER)[-1]
-    desk.slack.fail_next("conversations.members", error="internal_error")
+    desk.slack.faults.fail_next("conversations.members", error="internal_error")
     take(desk, tid, CHANNEL_MEMBER)
     assert desk.case(tid).case.state is State.ESCALATED, "a failed lookup must deny"
     take(desk, tid, CHANNEL_MEMBER)
@@ -186,7 +168,7 @@ def test_only_maintainers_or_channel_members_take(desk):
 
 
 def test_only_the_owner_diagnoses(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     take(desk, tid)
     desk.click_in_thread(ids.Action.DIAGNOSE, tid, OTHER_MAINTAINER)
     desk.run_jobs()
@@ -196,7 +178,7 @@ def test_only_the_owner_diagnoses(desk):
 
 @pytest.mark.parametrize("estimate", ["pronto", "2020-01-01", ""])
 def test_bad_estimate_is_refused_inline(desk, estimate):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     take(desk, tid)
     answer = diagnose(desk, tid, estimate).json()
     assert answer["response_action"] == "errors" and ids.Block.ESTIMATE in answer["errors"]
@@ -204,7 +186,7 @@ def test_bad_estimate_is_refused_inline(desk, estimate):
 
 
 def test_diagnosis_revisions_are_kept(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     take(desk, tid)
     diagnose(desk, tid, "3 días")
     diagnose(desk, tid, "2 semanas")
@@ -215,7 +197,7 @@ def test_diagnosis_revisions_are_kept(desk):
 
 
 def test_relays_both_ways_and_retried_event_once(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     take(desk, tid)
     desk.zendesk.add_user_comment(tid, "Adjunto más detalles del error.")
     desk.intake()
@@ -239,7 +221,7 @@ def test_relays_both_ways_and_retried_event_once(desk):
 
 
 def test_unhappy_reply_reopens_and_tells_the_maintainer(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     take(desk, tid)
     diagnose(desk, tid)
     desk.run_jobs()
@@ -259,7 +241,7 @@ def test_unhappy_reply_reopens_and_tells_the_maintainer(desk):
 
 @pytest.mark.window("7d")
 def test_non_agent_cannot_escalate_or_answer(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     desk.click(ids.Action.RESPOND, tid, STRANGER)
     desk.run_jobs()
     assert desk.ephemerals(STRANGER)
@@ -278,7 +260,7 @@ def run_now(desk, func: str, *args) -> None:
 
 
 def test_unclaimed_escalation_pings_the_channel_until_taken(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     due = scheduled_at(desk, f"remind-unclaimed-{tid}-1")
     assert due is not None and abs(due - (time.time() + 2 * 3600)) < 60
     run_now(desk, "workers.reminders.remind_unclaimed", tid, 1)
@@ -293,7 +275,7 @@ def test_unclaimed_escalation_pings_the_channel_until_taken(desk):
 
 @pytest.mark.env(REMIND_DIAGNOSIS_AFTER="90m")
 def test_taken_case_without_diagnosis_pings_the_maintainer_until_diagnosed(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     take(desk, tid)
     due = scheduled_at(desk, f"remind-diagnosis-{tid}")
     assert due is not None and abs(due - (time.time() + 90 * 60)) < 60
@@ -307,7 +289,7 @@ def test_taken_case_without_diagnosis_pings_the_maintainer_until_diagnosed(desk)
 
 
 def test_passed_estimate_pings_maintainer_and_agent(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     take(desk, tid)
     diagnose(desk, tid, "1 hora")
     desk.run_jobs()
@@ -328,7 +310,7 @@ def test_passed_estimate_pings_maintainer_and_agent(desk):
 
 
 def test_user_without_news_reminds_the_agent_unless_updated(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     take(desk, tid)
     diagnose(desk, tid)
     desk.run_jobs()
@@ -357,7 +339,7 @@ def thread_event(desk, tid: int, **fields) -> dict:
 
 
 def test_maintainer_screenshot_broadcast_mention_and_link_reach_the_agent(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     take(desk, tid)
     screenshot = {
         "id": "F0SHOT01",
@@ -388,7 +370,7 @@ def test_maintainer_screenshot_broadcast_mention_and_link_reach_the_agent(desk):
 
 
 def test_edited_and_deleted_replies_rewrite_their_copy(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     take(desk, tid)
     original = thread_event(desk, tid, text="Es el worker de PDF.")
     desk.event(original, "Ev0EDIT0001")

@@ -25,7 +25,7 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from blocks import ids
 from bot.domain import desk_texts as texts
 from bot.domain.lifecycle import State
-from tests.fakes.zendesk_api import FIRST_ORG_ID, webhook_headers
+from testkit.fakes.zendesk_api import FIRST_ORG_ID, webhook_headers
 from tests.harness import (
     AGENT,
     AGENTS_CHANNEL,
@@ -276,7 +276,7 @@ def test_a_failed_export_page_keeps_the_cursor_and_loses_nothing(desk: Desk) -> 
     cursor = desk.rt.redis.get(CURSOR_KEY)
     second = desk.new_ticket(subject="Dos")
 
-    desk.zendesk.fail_next("incremental", status=500)
+    desk.zendesk.faults.fail_next("incremental", status=500)
     desk.intake()  # the poll job fails; cron runs it again next minute
     assert len(FailedJobRegistry(queue=desk.rt.queue)) == 1
     assert desk.rt.redis.get(CURSOR_KEY) == cursor
@@ -447,7 +447,7 @@ def test_raw_mentions_only_ever_appear_in_plain_text(desk: Desk) -> None:
 
 def test_zendesk_429_during_the_poll_is_waited_out(desk: Desk) -> None:
     tids = [desk.new_ticket(subject=f"T{n}") for n in range(3)]
-    desk.zendesk.fail_next("incremental", status=429, retry_after=1)
+    desk.zendesk.faults.fail_next("incremental", status=429, retry_after=1)
     desk.intake()
     desk.run_jobs(horizon=3)
     desk.intake()
@@ -463,13 +463,13 @@ def test_zendesk_500_during_poll_and_webhook_loses_no_ticket_and_duplicates_none
     desk: Desk,
 ) -> None:
     polled = [desk.new_ticket(subject=f"Sondeo {n}") for n in range(3)]
-    desk.zendesk.fail_next("incremental", status=500)
+    desk.zendesk.faults.fail_next("incremental", status=500)
     desk.intake()
     assert top_level(desk) == []
 
     hooked = desk.new_ticket(subject="Por webhook")
-    desk.zendesk.fail_next(f"tickets/{hooked}", status=500)
-    desk.zendesk.fail_next("users/", status=429, retry_after=1)
+    desk.zendesk.faults.fail_next(f"tickets/{hooked}", status=500)
+    desk.zendesk.faults.fail_next("users/", status=429, retry_after=1)
     assert desk.webhook({"ticket_id": hooked}).status_code == 202
     desk.run_jobs(horizon=3)  # the ingest job is retried after 1 s
     assert_one_card(desk, hooked)
@@ -486,7 +486,7 @@ def test_zendesk_500_during_poll_and_webhook_loses_no_ticket_and_duplicates_none
 
 def test_slack_429_on_the_card_post(desk: Desk) -> None:
     tid = desk.new_ticket()
-    desk.slack.fail_next("chat.postMessage", status=429, retry_after=1)
+    desk.slack.faults.fail_next("chat.postMessage", status=429, retry_after=1)
     desk.intake()
     desk.run_jobs(horizon=3)
 
@@ -498,7 +498,7 @@ def test_slack_429_on_the_card_post(desk: Desk) -> None:
 
 def test_slack_drops_the_connection_after_accepting_the_card(desk: Desk) -> None:
     tid = desk.new_ticket()
-    desk.slack.drop_after_accept("chat.postMessage")
+    desk.slack.faults.drop_after_accept("chat.postMessage")
     desk.intake()
     desk.run_jobs(horizon=4)
 
@@ -511,7 +511,7 @@ def test_slack_drops_the_connection_after_accepting_the_card(desk: Desk) -> None
 
 def test_lost_card_response_in_a_busy_channel_still_gives_one_card(desk: Desk) -> None:
     tid = desk.new_ticket()
-    desk.slack.drop_after_accept("chat.postMessage")
+    desk.slack.faults.drop_after_accept("chat.postMessage")
     desk.rt.queue.enqueue("workers.intake.poll_intake")
     run_ready_jobs(desk)  # post_card fails after Slack stored the card; retry in 1 s
     assert desk.slack.calls_to("chat.postMessage")[0].dropped

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from bench.dashboard import synthetic_record
 from blocks import ids
 from bot.composition import build_runtime, set_runtime, utcnow
 from bot.domain.lifecycle import State, Transition
-from tests.fakes import slack_rules
+from testkit.example_desk import invite_desk_bot
+from testkit.fakes import slack_rules
+from testkit.synthetic_cases import synthetic_record
 from tests.harness import AGENT, Desk, interactive_body, text_value
-from tests.slack_workspace import invite_desk_bot
 from tests.socket_desk import SocketDesk
 
 PEOPLE = 150

@@ -11,8 +11,9 @@ import pytest
 
 from blocks import ids
 from bot.domain.lifecycle import State
-from tests.faults.helpers import MAINTAINER, escalate, take
+from testkit.example_desk import MAINTAINER
 from tests.harness import AGENT, Desk, click_payload, interactive_body, option, text_value
+from tests.support.flows import escalate, take
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ import pytest
 from blocks import ids
 from bot.domain import desk_texts as texts
 from bot.domain.lifecycle import State
-from tests.faults.helpers import CHANNEL_MEMBER, MAINTAINER, PULSO_CHANNEL, escalate, take
+from testkit.example_desk import CHANNEL_MEMBER, MAINTAINER, PULSO_CHANNEL
 from tests.harness import AGENT, STRANGER, Desk, option, text_value
+from tests.support.flows import escalate, take
 
 OTHER_PRODUCT_MAINTAINER = "U0MANT0003"  # maintains Mercado Público, not Pulso
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bot.adapters import preflight
 from bot.adapters.catalog_reader import load_catalog
-from tests.fakes.slack_api import SlackFake
-from tests.fakes.zendesk_api import ZendeskFake
+from testkit.fakes.slack_api import SlackFake
+from testkit.fakes.zendesk_api import ZendeskFake
 from tests.harness import CATALOG, desk_environment
 
 ROOT = CATALOG.parent

@@ -32,7 +32,7 @@ def test_a_card_slack_no_longer_has_is_not_updated_for_an_hour_and_the_thread_is
 ) -> None:
     tid = desk.new_ticket()
     desk.intake()
-    desk.slack.fail_next("chat.update", status=200, error="message_not_found")
+    desk.slack.faults.fail_next("chat.update", status=200, error="message_not_found")
     desk.click(ids.Action.UNSUPPORTED, tid)
     desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("No es nuestro producto.")})
     desk.run_jobs(horizon=3)
@@ -45,7 +45,7 @@ def test_a_card_slack_no_longer_has_is_not_updated_for_an_hour_and_the_thread_is
 
 
 def test_a_zendesk_outage_is_still_retried(desk: Desk) -> None:
-    desk.zendesk.fail_next("/tickets/", method="GET", status=503)
+    desk.zendesk.faults.fail_next("/tickets/", method="GET", status=503)
     tid = desk.zendesk.add_ticket("Hola", "Ayuda", desk.zendesk.add_user("A", "a@example.com"))
     desk.webhook({"ticket_id": tid})
     desk.run_jobs(horizon=3)

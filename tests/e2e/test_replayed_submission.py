@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from blocks import ids
-from tests.faults.helpers import prepare, user_replies
 from tests.harness import Desk, text_value
+from tests.support.concurrency import prepare
+from tests.support.flows import user_replies
 
 
 def test_a_replayed_submission_sends_no_second_reply(desk: Desk) -> None:

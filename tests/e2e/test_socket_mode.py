@@ -13,9 +13,10 @@ import pytest
 
 from blocks import ids
 from bot.domain.lifecycle import State
-from tests.e2e.test_escalation import MAINTAINER, escalate, take
+from testkit.example_desk import MAINTAINER
 from tests.harness import AGENT, OTHER_AGENT, text_value
 from tests.socket_desk import NO_ACK_STATUS, SocketDesk
+from tests.support.flows import escalate_new_ticket, take
 
 
 @pytest.fixture
@@ -89,7 +90,7 @@ def test_soporte_ayuda_answers_in_the_ack(desk):
 
 
 def test_maintainer_thread_message_reaches_the_agent_once(desk):
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     take(desk, tid)
     maintainer_says(desk, tid, "Lo veo en los logs de <@U0MANT0002>.", "Ev0SOCKET01")
     maintainer_says(desk, tid, "Lo veo en los logs de <@U0MANT0002>.", "Ev0SOCKET01")
@@ -102,7 +103,7 @@ def test_maintainer_thread_message_reaches_the_agent_once(desk):
 def test_dropped_connection_before_the_ack_of_an_event(socket_desk):
     """Slack redelivers an unacknowledged event on the new connection: relayed once."""
     desk = socket_desk
-    tid = escalate(desk)
+    tid = escalate_new_ticket(desk)
     take(desk, tid)
     before = desk.socket.connections
     desk.drop_next_delivery()

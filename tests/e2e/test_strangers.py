@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 from bot.domain import access
-from tests.faults.helpers import CHANNEL_MEMBER, MAINTAINER, PULSO_CHANNEL, escalate, take
+from testkit.example_desk import CHANNEL_MEMBER, MAINTAINER, PULSO_CHANNEL
 from tests.harness import AGENT, STRANGER, Desk
+from tests.support.flows import escalate, take
 
 OTHER_PRODUCT_MAINTAINER = "U0MANT0003"  # maintains Mercado Público, not Pulso
 SUBJECT = "Exportación rota en Pulso"

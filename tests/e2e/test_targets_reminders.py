@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from blocks import ids
-from tests.desk_calendar import WEEKDAYS, desk_with
+from testkit.catalogs import WEEKDAYS
+from tests.desk_calendar import desk_with
 from tests.harness import option, text_value
 
 SANTIAGO = ZoneInfo("America/Santiago")

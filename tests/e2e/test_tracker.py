@@ -9,8 +9,8 @@ import pytest
 
 from blocks import ids
 from bot.composition import build_runtime, set_runtime
-from tests.conftest import ROOT
-from tests.fakes.github_api import GitHubFake
+from testkit.example_desk import ROOT
+from testkit.fakes.github_api import GitHubFake
 from tests.harness import Desk
 
 REPO = "unholster/pulso"
@@ -83,13 +83,13 @@ def test_escalation_files_one_issue_with_a_link_back(tracked_desk, github):
 
 
 def test_retried_job_after_lost_response_files_one_issue(tracked_desk, github):
-    github.drop_after_accept("POST")
+    github.faults.drop_after_accept("/repos/", method="POST")
     escalate(tracked_desk)
     assert len(github.issues(REPO)) == 1
 
 
 def test_tracker_outage_is_retried(tracked_desk, github):
-    github.fail_next("POST", 503)
+    github.faults.fail_next("/repos/", 503, method="POST")
     tid = escalate(tracked_desk)
     assert len(github.issues(REPO)) == 1
     assert tracked_desk.case(tid).escalation.ts is not None

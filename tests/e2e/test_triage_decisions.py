@@ -223,7 +223,7 @@ def test_two_agents_two_buttons_one_decision(desk, ticket):
 
 
 def test_reply_job_retried_after_lost_response_posts_once(desk, ticket):
-    desk.zendesk.drop_after_accept("/tickets/", method="PUT")
+    desk.zendesk.faults.drop_after_accept("/tickets/", method="PUT")
     desk.click(ids.Action.UNSUPPORTED, ticket)
     desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("No es nuestro producto.")})
     desk.run_jobs(horizon=3)
@@ -235,8 +235,8 @@ def test_reply_job_retried_after_lost_response_posts_once(desk, ticket):
 
 
 def test_zendesk_429_and_500_on_reply_are_retried_and_sent_once(desk, ticket):
-    desk.zendesk.fail_next("/tickets/", method="PUT", status=429, retry_after=1)
-    desk.zendesk.fail_next("/tickets/", method="PUT", status=500)
+    desk.zendesk.faults.fail_next("/tickets/", method="PUT", status=429, retry_after=1)
+    desk.zendesk.faults.fail_next("/tickets/", method="PUT", status=500)
     desk.click(ids.Action.UNSUPPORTED, ticket)
     desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("No es nuestro producto.")})
     desk.run_jobs(horizon=3)
@@ -248,7 +248,7 @@ def test_zendesk_429_and_500_on_reply_are_retried_and_sent_once(desk, ticket):
 def suspending_desk(tmp_path, desk_env, slack, zendesk):
     """A desk whose catalogue turns on Zendesk's own mark-as-spam (it suspends the sender)."""
     from bot.composition import build_runtime, set_runtime
-    from tests.conftest import ROOT
+    from testkit.example_desk import ROOT
     from tests.harness import Desk
 
     text = (ROOT / "catalog.example.toml").read_text(encoding="utf-8")

@@ -17,8 +17,8 @@ from bot.adapters.settings import load_settings
 from bot.adapters.zendesk import MARKER_KEY, ZendeskGateway, reply_marker
 from bot.adapters.zendesk_account import account_problems
 from bot.domain.lifecycle import Event, State
-from tests.conftest import ROOT
-from tests.fakes.zendesk_api import ZendeskFake
+from testkit.example_desk import ROOT
+from testkit.fakes.zendesk_api import ZendeskFake
 from tests.harness import AGENT, OTHER_AGENT, Desk, desk_environment, text_value
 
 ANA_EMAIL = "ana.agente@unholster.com"
@@ -115,7 +115,7 @@ def test_an_agent_without_a_zendesk_user_replies_as_the_api_user_and_the_card_sa
 
 
 def test_the_marker_is_audit_metadata_not_a_tag_per_reply(desk: Desk) -> None:
-    desk.zendesk.drop_after_accept("/tickets/", method="PUT")  # the note's answer is lost
+    desk.zendesk.faults.drop_after_accept("/tickets/", method="PUT")  # the note's answer is lost
     tid = open_window(desk)
     desk.run_jobs(horizon=3)
     [reply] = desk.case(tid).replies

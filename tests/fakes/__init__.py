@@ -1,0 +1,1 @@
+"""Tests of the local fakes themselves (testkit/fakes): they answer as the services do."""

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from tests.fakes.slack_api import SlackFake
+from testkit.fakes.slack_api import SlackFake
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONNECTION_ERRORS = (ConnectionError, http.client.HTTPException, urllib.error.URLError)
@@ -163,7 +163,7 @@ def test_conversations_members_and_info(fake: SlackFake, client: WebClient) -> N
 
 
 def test_ratelimit_surfaces_without_retry_handler(fake: SlackFake, client: WebClient) -> None:
-    fake.fail_next("chat.postMessage", status=429, retry_after=1)
+    fake.faults.fail_next("chat.postMessage", status=429, retry_after=1)
     with pytest.raises(SlackApiError) as info:
         client.chat_postMessage(channel="C1", text="hi")
     assert info.value.response.status_code == 429
@@ -181,7 +181,7 @@ def test_ratelimit_retried_by_handler(fake: SlackFake) -> None:
         base_url=fake.url,
         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
     )
-    fake.fail_next("chat.postMessage", status=429, retry_after=0)
+    fake.faults.fail_next("chat.postMessage", status=429, retry_after=0)
     resp = client.chat_postMessage(channel="C1", text="hi")
     assert resp["ok"]
     assert [c.failed for c in fake.calls_to("chat.postMessage")] == [True, False]
@@ -189,8 +189,8 @@ def test_ratelimit_retried_by_handler(fake: SlackFake) -> None:
 
 
 def test_error_and_server_faults(fake: SlackFake, client: WebClient) -> None:
-    fake.fail_next("chat.postMessage", error="channel_not_found")
-    fake.fail_next("chat.postMessage", status=503)
+    fake.faults.fail_next("chat.postMessage", error="channel_not_found")
+    fake.faults.fail_next("chat.postMessage", status=503)
     with pytest.raises(SlackApiError) as info:
         client.chat_postMessage(channel="C1", text="a")
     assert (info.value.response.status_code, info.value.response["error"]) == (
@@ -205,7 +205,7 @@ def test_error_and_server_faults(fake: SlackFake, client: WebClient) -> None:
 
 
 def test_drop_after_accept_stores_but_client_errors(fake: SlackFake, client: WebClient) -> None:
-    fake.drop_after_accept("chat.postMessage")
+    fake.faults.drop_after_accept("chat.postMessage")
     with pytest.raises(CONNECTION_ERRORS):
         client.chat_postMessage(channel="C1", text="lost reply")
     assert [m["text"] for m in fake.messages("C1")] == ["lost reply"]
@@ -215,7 +215,7 @@ def test_drop_after_accept_stores_but_client_errors(fake: SlackFake, client: Web
 
 def test_drop_after_accept_duplicates_with_default_retries(fake: SlackFake) -> None:
     default_client = WebClient(token=fake.token, base_url=fake.url, timeout=5)
-    fake.drop_after_accept("chat.postMessage")
+    fake.faults.drop_after_accept("chat.postMessage")
     assert default_client.chat_postMessage(channel="C1", text="once?")["ok"]
     assert [m["text"] for m in fake.messages("C1")] == ["once?", "once?"]
 
@@ -244,12 +244,13 @@ def test_random_429_is_seeded(fake: SlackFake, client: WebClient) -> None:
                 result.append("429")
         return result
 
-    fake.random_429("auth.test", 0.5, retry_after=(1, 3), seed=7)
+    fake.faults.random_429("auth.test", 0.5, retry_after=(1, 3), seed=7)
     first = outcomes()
-    fake.random_429("auth.test", 0.5, retry_after=(1, 3), seed=7)
+    fake.faults.clear()
+    fake.faults.random_429("auth.test", 0.5, retry_after=(1, 3), seed=7)
     assert outcomes() == first
     assert "ok" in first and "429" in first
-    fake.random_429("auth.test", None)
+    fake.faults.clear()
     assert client.auth_test()["ok"]
 
 
@@ -278,7 +279,7 @@ def test_response_url(fake: SlackFake) -> None:
 
 def test_delay_and_reset(fake: SlackFake, client: WebClient) -> None:
     fake.add_user("U1", "ana")
-    fake.delay(0.1)
+    fake.faults.delay(0.1)
     started = time.monotonic()
     client.chat_postMessage(channel="C1", text="slow")
     assert time.monotonic() - started >= 0.1
@@ -305,7 +306,7 @@ def test_concurrent_posts_get_unique_ts(fake: SlackFake, client: WebClient) -> N
 
 def test_standalone_module_serves() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.slack_api", "--port", "0"],
+        [sys.executable, "-m", "testkit.fakes.slack_api", "--port", "0"],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -390,8 +391,7 @@ def test_trigger_ids_are_single_use_and_short_lived(fake: SlackFake, client: Web
         refused(lambda: client.views_open(trigger_id="made.up.trigger", view=MODAL))["error"]
         == "invalid_trigger_id"
     )
-    late = fake.issue_trigger()
-    fake._triggers[late] -= 3.1  # issued 3.1 s ago
+    late = fake.issue_trigger(age=3.1)
     assert (
         refused(lambda: client.views_open(trigger_id=late, view=MODAL))["error"]
         == "expired_trigger_id"

@@ -20,7 +20,7 @@ from zenpy import Zenpy
 from zenpy.lib.api_objects import Comment, TicketAudit
 from zenpy.lib.exception import APIException, RecordNotFoundException
 
-from tests.fakes.zendesk_api import ZendeskFake, sign_webhook, webhook_headers
+from testkit.fakes.zendesk_api import ZendeskFake, sign_webhook, webhook_headers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -296,7 +296,7 @@ def test_export_lag_and_rate_limit(fake: ZendeskFake, seed: Seed) -> None:
 
 
 def test_retry_after_429_is_retried_by_zenpy(zd: Zenpy, fake: ZendeskFake, seed: Seed) -> None:
-    fake.fail_next(f"/tickets/{seed.ticket}", method="GET", status=429, retry_after=1)
+    fake.faults.fail_next(f"/tickets/{seed.ticket}", method="GET", status=429, retry_after=1)
     started = time.monotonic()
     assert zd.tickets(id=seed.ticket).id == seed.ticket
     assert time.monotonic() - started >= 1
@@ -305,7 +305,7 @@ def test_retry_after_429_is_retried_by_zenpy(zd: Zenpy, fake: ZendeskFake, seed:
 
 def test_500_raises_and_has_no_effect(zd: Zenpy, fake: ZendeskFake, seed: Seed) -> None:
     ticket = zd.tickets(id=seed.ticket)
-    fake.fail_next("/tickets/", method="PUT", status=500)
+    fake.faults.fail_next("/tickets/", method="PUT", status=500)
     ticket.status = "solved"
     ticket.assignee_id = fake.agent_id
     with pytest.raises(APIException) as excinfo:
@@ -319,7 +319,7 @@ def test_500_raises_and_has_no_effect(zd: Zenpy, fake: ZendeskFake, seed: Seed) 
 
 def test_drop_after_accept_applies_change(zd: Zenpy, fake: ZendeskFake, seed: Seed) -> None:
     ticket = zd.tickets(id=seed.ticket)
-    fake.drop_after_accept("/tickets/", method="PUT")
+    fake.faults.drop_after_accept("/tickets/", method="PUT")
     ticket.comment = Comment(body="did this land?", public=True)
     with pytest.raises(requests.exceptions.ConnectionError):
         zd.tickets.update(ticket)
@@ -329,7 +329,7 @@ def test_drop_after_accept_applies_change(zd: Zenpy, fake: ZendeskFake, seed: Se
 
 
 def test_delay_is_concurrent_and_times_out(fake: ZendeskFake, seed: Seed) -> None:
-    fake.delay(0.3)
+    fake.faults.delay(0.3)
     session = requests.Session()
     session.auth = (f"{fake.email}/token", fake.token)
     url = f"{fake.url}/api/v2/tickets/{seed.ticket}.json"
@@ -349,7 +349,7 @@ def test_delay_is_concurrent_and_times_out(fake: ZendeskFake, seed: Seed) -> Non
         t.join()
     assert statuses == [200] * 4
     assert time.monotonic() - started < 0.9
-    fake.delay(0)
+    fake.faults.delay(0)
 
 
 def test_bad_auth_and_unknown_route(fake: ZendeskFake, seed: Seed, monkeypatch) -> None:
@@ -382,7 +382,7 @@ def test_sign_webhook() -> None:
 
 def test_standalone_server() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.zendesk_api", "--seed-tickets", "3"],
+        [sys.executable, "-m", "testkit.fakes.zendesk_api", "--seed-tickets", "3"],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         text=True,

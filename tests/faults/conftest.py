@@ -1,9 +1,12 @@
-"""Fixtures of the fault-injection suite: real RQ worker processes and log collection.
+"""Fixtures of the fault-injection suite: real RQ worker processes, and the leak scan.
 
 Worker processes are real `rq worker` runs (rq's own CLI) started with the desk's
 environment; each builds its runtime from that environment, never from the test process.
-Their output goes to files that the leak scan (fault 13) reads afterwards, together with
-every log record the test process emitted during the fault suite (app loggers at DEBUG).
+Every log record the test process emits during the fault suite (the app's loggers at
+DEBUG) is collected, and once the suite's last test has run, those records and every log
+file the suite's processes wrote (`*.log` under the session's temporary directory: worker,
+desk, gunicorn and supervisor logs) are scanned for the desk's secrets. The scan runs
+after the last fault test whatever the order, so it covers every one of them.
 """
 
 from __future__ import annotations
@@ -14,31 +17,42 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.helpers import APP_LOGGERS, SUITE_RECORDS, Workers
+from tests.support.leaks import APP_LOGGERS, desk_secrets, leaks_in
+from tests.support.workers import Workers
 
 
 class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[str] = []
+
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            SUITE_RECORDS.append(self.format(record))
+            self.records.append(self.format(record))
         except Exception:  # a record that cannot be formatted is still scanned raw
-            SUITE_RECORDS.append(f"{record.msg!s} {record.args!r}")
+            self.records.append(f"{record.msg!s} {record.args!r}")
 
 
 @pytest.fixture(scope="package", autouse=True)
-def collect_suite_logs() -> Iterator[None]:
-    """Every log record of the fault suite, with the app's loggers at DEBUG."""
-    handler = _Collector(logging.DEBUG)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+def scan_suite_logs_for_secrets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every log record and process log of the fault suite, with the app's loggers at
+    DEBUG; after the suite, no secret of the desk in any of them."""
+    collector = _Collector()
+    collector.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
-    root.addHandler(handler)
+    root.addHandler(collector)
     levels = {name: logging.getLogger(name).level for name in APP_LOGGERS}
     for name in APP_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG)
     yield
-    root.removeHandler(handler)
+    root.removeHandler(collector)
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
+    logs: dict[str, str] = {"the test process": "\n".join(collector.records)}
+    for path in sorted(Path(tmp_path_factory.getbasetemp()).rglob("*.log")):
+        logs[str(path)] = path.read_text(errors="replace")
+    found = leaks_in(logs, desk_secrets())
+    assert found == [], f"secrets in the fault suite's logs: {found}"
 
 
 @pytest.fixture

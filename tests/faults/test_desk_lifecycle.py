@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.embedded_redis import EmbeddedRedis, free_port
-from tests.fakes.slack_api import SlackFake
-from tests.fakes.zendesk_api import ZendeskFake
-from tests.faults.desk_process import DeskProcess, alive
-from tests.faults.helpers import ROOT, wait_for
+from testkit.desk_process import DeskProcess, alive
+from testkit.example_desk import ROOT
+from testkit.fakes.slack_api import SlackFake
+from testkit.fakes.zendesk_api import ZendeskFake
+from testkit.waiting import wait_for
 from tests.harness import desk_environment
 
 pytestmark = pytest.mark.slow
@@ -28,7 +29,7 @@ def embedded_env(slack: SlackFake, zendesk: ZendeskFake) -> dict[str, str]:
     return env
 
 
-def test_fault_desk2_sigterm_stops_every_process_and_the_next_start_is_the_only_desk(
+def test_sigterm_stops_every_process_and_the_next_start_is_the_only_desk(
     slack: SlackFake, zendesk: ZendeskFake, tmp_path: Path
 ) -> None:
     env = embedded_env(slack, zendesk)
@@ -90,7 +91,7 @@ def _cmdline(pid: int) -> str:
         ({"SLACK_API_URL": "http://127.0.0.1:{closed}/api/"}, "SLACK_API_URL"),
     ],
 )
-def test_fault_desk10_a_wrong_setting_stops_start_up_with_one_line_naming_it(
+def test_a_wrong_setting_stops_start_up_with_one_line_naming_it(
     slack: SlackFake,
     zendesk: ZendeskFake,
     tmp_path: Path,
@@ -126,7 +127,7 @@ def _base_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ZENDESK_"))}
 
 
-def test_fault_desk1_a_process_that_cannot_start_again_stops_the_whole_desk(
+def test_a_process_that_cannot_start_again_stops_the_whole_desk(
     slack: SlackFake, zendesk: ZendeskFake, tmp_path: Path
 ) -> None:
     """Never half-alive: Redis goes away for good, rq cron dies and cannot start again; after

@@ -25,11 +25,9 @@ from bot.composition import build_runtime
 from bot.domain import access
 from bot.domain.lifecycle import State
 from handlers.common import OUTAGE
-from tests.fakes.slack_api import SlackFake
-from tests.fakes.zendesk_api import ZendeskFake
-from tests.faults.desk_process import (
+from testkit.desk_process import (
     DeskProcess,
-    RemoteDesk,
+    PreparedRequest,
     alive,
     children_of,
     group_of,
@@ -37,12 +35,10 @@ from tests.faults.desk_process import (
     send_all,
     vmhwm_kib,
 )
-from tests.faults.helpers import (
-    MUNICIPALIDAD_NAME,
-    PreparedRequest,
-    prepare,
-    wait_for,
-)
+from testkit.example_desk import MUNICIPALIDAD_NAME, invite_desk_bot
+from testkit.fakes.slack_api import SlackFake
+from testkit.fakes.zendesk_api import ZendeskFake
+from testkit.waiting import wait_for
 from tests.harness import (
     AGENT,
     AGENTS_CHANNEL,
@@ -51,7 +47,8 @@ from tests.harness import (
     desk_environment,
     text_value,
 )
-from tests.slack_workspace import invite_desk_bot
+from tests.support.concurrency import prepare
+from tests.support.remote_desk import RemoteDesk
 
 pytestmark = pytest.mark.slow
 REPLY = "Ese producto no es parte de nuestro soporte."
@@ -107,7 +104,7 @@ def spam_click(desk: RemoteDesk, tid: int) -> PreparedRequest:
 # --- 4: strangers -----------------------------------------------------------------------------
 
 
-def test_fault_desk4_a_stranger_gets_no_case_detail(live: Live) -> None:
+def test_a_stranger_gets_no_case_detail(live: Live) -> None:
     [tid] = live.carded(subject="Exportación rota", body="TEXTO-DEL-USUARIO-4K")
     shown = live.desk.command(f"estado {tid}", user=STRANGER).json()
     assert shown["text"] == access.CASE_CLOSED.format(ticket_id=tid)
@@ -128,7 +125,7 @@ def raw(live: Live, head: str, body: bytes = b"", wait: float = 15) -> str:
             return ""
 
 
-def test_fault_desk8_junk_gets_a_quiet_4xx(live: Live) -> None:
+def test_junk_gets_a_quiet_4xx(live: Live) -> None:
     port = live.process.port
     for length in ("abc", "-1"):
         head = (
@@ -155,7 +152,7 @@ def test_fault_desk8_junk_gets_a_quiet_4xx(live: Live) -> None:
     assert "Traceback" not in output
 
 
-def test_fault_desk5_a_300_mb_unsigned_post_is_refused_unread_and_unlogged(live: Live) -> None:
+def test_a_300_mb_unsigned_post_is_refused_unread_and_unlogged(live: Live) -> None:
     workers = children_of(live.process.pid_of("web"))
     before = max(vmhwm_kib(p) for p in workers)
     size = 300 * 1024 * 1024
@@ -173,7 +170,7 @@ def test_fault_desk5_a_300_mb_unsigned_post_is_refused_unread_and_unlogged(live:
 # --- 9: a 404 ends the job ----------------------------------------------------------------------
 
 
-def test_fault_desk9_a_webhook_for_a_missing_ticket_asks_zendesk_once(live: Live) -> None:
+def test_a_webhook_for_a_missing_ticket_asks_zendesk_once(live: Live) -> None:
     missing = 987654
     assert live.desk.webhook({"ticket_id": missing}).status_code == 202
     wait_for(
@@ -189,7 +186,7 @@ def test_fault_desk9_a_webhook_for_a_missing_ticket_asks_zendesk_once(live: Live
 # --- 3: a burst of clicks -------------------------------------------------------------------------
 
 
-def test_fault_desk3_sixty_simultaneous_clicks_are_all_taken(live: Live) -> None:
+def test_sixty_simultaneous_clicks_are_all_taken(live: Live) -> None:
     tids = live.carded(60)
     statuses = send_all([spam_click(live.desk, tid) for tid in tids])
     assert statuses.count(200) == 60, statuses
@@ -203,7 +200,7 @@ def test_fault_desk3_sixty_simultaneous_clicks_are_all_taken(live: Live) -> None
 # --- 7: a replayed submission -------------------------------------------------------------------
 
 
-def test_fault_desk7_a_replayed_submission_takes_effect_once(live: Live) -> None:
+def test_a_replayed_submission_takes_effect_once(live: Live) -> None:
     [tid] = live.carded()
     views = live.desk.slack.count("views.open")
     live.desk.click(ids.Action.UNSUPPORTED, tid)
@@ -230,11 +227,11 @@ def _scheduler_pid(worker: int) -> int | None:
     return same_group[0] if same_group else None
 
 
-def test_fault_desk1_a_sigkilled_worker_is_replaced_and_every_reply_sent_once(
+def test_a_sigkilled_worker_is_replaced_and_every_reply_sent_once(
     live: Live,
 ) -> None:
     tids = live.carded(6)
-    live.desk.zendesk.delay(0.2)  # every Zendesk answer is slow: replies queue up
+    live.desk.zendesk.faults.delay(0.2)  # every Zendesk answer is slow: replies queue up
     try:
         for tid in tids:
             views = live.desk.slack.count("views.open")
@@ -268,7 +265,7 @@ def test_fault_desk1_a_sigkilled_worker_is_replaced_and_every_reply_sent_once(
         )
         print(f"replaced {replaced:.1f} s, all sent {time.monotonic() - killed:.1f} s")
     finally:
-        live.desk.zendesk.delay(0)
+        live.desk.zendesk.faults.delay(0)
     for tid in tids:
         sent = [c for c in live.desk.zendesk.public_comments(tid) if c["body"].startswith(REPLY)]
         assert len(sent) == 1, tid
@@ -281,7 +278,7 @@ def test_fault_desk1_a_sigkilled_worker_is_replaced_and_every_reply_sent_once(
 # --- 6 and 1: Redis restarts ---------------------------------------------------------------------
 
 
-def test_fault_desk6_a_click_during_a_redis_outage_is_answered_and_the_desk_comes_back(
+def test_a_click_during_a_redis_outage_is_answered_and_the_desk_comes_back(
     live: Live,
 ) -> None:
     [tid] = live.carded()
@@ -321,9 +318,7 @@ def test_fault_desk6_a_click_during_a_redis_outage_is_answered_and_the_desk_come
 # --- one desk per Redis --------------------------------------------------------------------------
 
 
-def test_fault_desk2_a_second_desk_on_the_same_redis_refuses_to_start(
-    live: Live, tmp_path: Path
-) -> None:
+def test_a_second_desk_on_the_same_redis_refuses_to_start(live: Live, tmp_path: Path) -> None:
     second = DeskProcess(dict(live.env), tmp_path, name="second").start()
     assert second.popen is not None
     assert second.popen.wait(30) == 2

@@ -1,4 +1,4 @@
-"""Fault 1: forged or stale requests change nothing: not one Redis write, no outbound call.
+"""Forged or stale requests change nothing: not one Redis write, no outbound call.
 
 The e2e suite already shows the 401s for clicks and webhooks; here every Slack request kind
 (a button click, a modal submission, the slash command) gets all four forgeries, and the
@@ -16,9 +16,11 @@ import requests
 
 from blocks import ids
 from bot.domain.lifecycle import State
-from tests.fakes.zendesk_api import webhook_headers
-from tests.faults.helpers import PreparedRequest, carded_ticket, prepare, redis_state
+from testkit.desk_process import PreparedRequest
+from testkit.fakes.zendesk_api import webhook_headers
 from tests.harness import AGENT, OTHER_AGENT, WEBHOOK_SECRET, Desk, text_value
+from tests.support.concurrency import prepare, redis_state
+from tests.support.flows import carded_ticket
 
 WRONG_SECRET = "not-the-signing-secret"
 
@@ -48,8 +50,8 @@ def _forgeries(desk: Desk, send, edit: tuple[bytes, bytes]) -> dict[str, Prepare
     }
 
 
-def test_fault1_forged_slack_requests_write_nothing_and_call_nobody(desk: Desk) -> None:
-    """Fault 1 (Slack). Bad signature, missing headers, a timestamp 6 minutes old and a body
+def test_forged_slack_requests_write_nothing_and_call_nobody(desk: Desk) -> None:
+    """Bad signature, missing headers, a timestamp 6 minutes old and a body
     edited after signing, for a click, a modal submission and /soporte: each gets 401,
     Redis records no write at all, and neither fake Slack nor fake Zendesk is called."""
     spam_tid = carded_ticket(desk)
@@ -124,8 +126,8 @@ def _stamp(at: datetime) -> str:
 @pytest.mark.parametrize(
     "forgery", ["bad signature", "missing headers", "stale timestamp", "body edited"]
 )
-def test_fault1_forged_zendesk_webhook_writes_nothing(desk: Desk, forgery: str) -> None:
-    """Fault 1 (Zendesk). A webhook whose signature does not verify gets 401 and Redis
+def test_forged_zendesk_webhook_writes_nothing(desk: Desk, forgery: str) -> None:
+    """A webhook whose signature does not verify gets 401 and Redis
     records no write at all; nothing is asked of Zendesk or Slack."""
     tid = desk.new_ticket()
     body = json.dumps({"ticket_id": tid}).encode()

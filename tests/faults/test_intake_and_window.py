@@ -11,8 +11,9 @@ import pytest
 from rq.registry import FailedJobRegistry
 
 from bot.domain.lifecycle import Event, State
-from tests.faults.helpers import ZendeskTap, submit_unsupported, ticket_put, user_replies
+from testkit.fakes.http_server import Request
 from tests.harness import AGENTS_CHANNEL, Desk
+from tests.support.flows import submit_unsupported, user_replies
 
 CURSOR_KEY = "soporte:intake:cursor"
 CARD_EVENT = "soporte_case"
@@ -37,57 +38,48 @@ def poll(desk: Desk) -> Any:
     return job
 
 
-def exports_seen(tap: ZendeskTap) -> int:
-    """Export requests that arrived so far (the one being served included)."""
-    return len([s for s in tap.seen if "incremental" in s.path])
-
-
-# --- fault 9 ---------------------------------------------------------------------------------
+# --- intake crashes and the export's holdback ---------------------------------------------------
 
 
 @pytest.mark.parametrize("crash", ["second page answers 500", "dies before saving the cursor"])
-def test_fault9_intake_crash_mid_export_then_restart_one_card_per_ticket(
+def test_intake_crash_mid_export_then_restart_one_card_per_ticket(
     desk: Desk, monkeypatch: pytest.MonkeyPatch, crash: str
 ) -> None:
-    """Fault 9a. Export pages of 5 (the gateway's page size, shrunk for the test) and 12
+    """Export pages of 5 (the gateway's page size, shrunk for the test) and 12
     tickets. The first run queues page 1's cards (they get posted) and then dies: either
     Zendesk answers 500 to page 2, or the process dies between queuing page 1 and saving
     its cursor. The next run (cron, a minute later) leaves one card per ticket."""
     monkeypatch.setattr("bot.adapters.zendesk.EXPORT_PAGE_SIZE", 5)
     tids = [desk.new_ticket(subject=f"Caso {n}", email=f"c{n}@example.com") for n in range(12)]
-    tap = ZendeskTap(desk.zendesk)
-    try:
-        with monkeypatch.context() as patch:
-            if crash == "second page answers 500":
-                tap.before(
-                    lambda method, path, body: "incremental" in path and exports_seen(tap) == 2,
-                    lambda: desk.zendesk.fail_next("incremental", status=500),
-                )
-            else:
+    with monkeypatch.context() as patch:
+        if crash == "second page answers 500":
+            desk.zendesk.faults.fail_next("incremental", 500, skip=1)
+        else:
 
-                def die(name: str, value: str) -> None:
-                    raise RuntimeError(f"the worker died before saving {name}")
+            def die(name: str, value: str) -> None:
+                raise RuntimeError(f"the worker died before saving {name}")
 
-                patch.setattr(desk.rt.store, "set_value", die)
-            first = poll(desk)
-        assert first.get_status() == "failed"
-        assert len(FailedJobRegistry(queue=desk.rt.queue)) == 1
-        assert card_count(desk) == {t: 1 for t in tids[:5]}, "page 1's cards were posted"
-        if crash == "dies before saving the cursor":
-            assert desk.rt.redis.get(CURSOR_KEY) is None
+            patch.setattr(desk.rt.store, "set_value", die)
+        first = poll(desk)
+    assert first.get_status() == "failed"
+    assert len(FailedJobRegistry(queue=desk.rt.queue)) == 1
+    assert card_count(desk) == {t: 1 for t in tids[:5]}, "page 1's cards were posted"
+    if crash == "dies before saving the cursor":
+        assert desk.rt.redis.get(CURSOR_KEY) is None
+    else:
+        exports = [r.status for r in desk.zendesk.requests if "incremental" in r.path]
+        assert exports == [200, 500], "page 1 served, page 2 refused"
 
-        second = poll(desk)
-        assert second.get_status() == "finished"
-        poll(desk)
-    finally:
-        tap.close()
+    second = poll(desk)
+    assert second.get_status() == "finished"
+    poll(desk)
     assert card_count(desk) == {t: 1 for t in tids}
     assert len(desk.cards()) == 12
     assert all(desk.case(t).card is not None for t in tids)
 
 
-def test_fault9_tickets_inside_the_export_lag_appear_on_a_later_run(desk: Desk) -> None:
-    """Fault 9b. The incremental export leaves out the last minute: tickets created just now
+def test_tickets_inside_the_export_lag_appear_on_a_later_run(desk: Desk) -> None:
+    """The incremental export leaves out the last minute: tickets created just now
     are not seen by this run, the cursor does not skip them, and a later run (once they are
     older than the lag; simulated by setting the lag back to 0) gives each one card."""
     user = desk.zendesk.add_user("Antigua", "antigua@example.com")
@@ -109,13 +101,13 @@ def test_fault9_tickets_inside_the_export_lag_appear_on_a_later_run(desk: Desk) 
     assert card_count(desk) == {old: 1, **{t: 1 for t in fresh}}
 
 
-# --- fault 10 --------------------------------------------------------------------------------
+# --- the expiry's read and write --------------------------------------------------------------
 
 
 @pytest.mark.slow
 @pytest.mark.window("2s")
-def test_fault10_ticket_changes_between_the_expiry_read_and_its_write(desk: Desk) -> None:
-    """Fault 10. When the expiry job writes (safe_update with the updated_at it read), the
+def test_ticket_changes_between_the_expiry_read_and_its_write(desk: Desk) -> None:
+    """When the expiry job writes (safe_update with the updated_at it read), the
     fake holds the PUT while another thread changes the ticket in Zendesk: an agent sets
     the priority, the user replies, or an agent reopens it. Zendesk's own stale check
     answers 409 (a real conflict, not an injected one); the job re-reads and decides again:
@@ -138,19 +130,20 @@ def test_fault10_ticket_changes_between_the_expiry_read_and_its_write(desk: Desk
 
         return run
 
-    tap = ZendeskTap(desk.zendesk)
-    try:
-        for tid, change in changes.items():
-            tap.before(ticket_put(tid, safe=True), meanwhile(change))
-        desk.intake()
-        for tid in changes:
-            submit_unsupported(desk, tid, "Ese producto no es parte de nuestro soporte.")
-        desk.run_jobs(horizon=4)  # the windows' deadlines pass; their expiry jobs run
-    finally:
-        tap.close()
+    def safe_update(request: Request) -> bool:
+        return bool(((request.json() or {}).get("ticket") or {}).get("safe_update"))
+
+    for tid, change in changes.items():
+        desk.zendesk.faults.before(
+            f"/tickets/{tid}.json", meanwhile(change), method="PUT", when=safe_update
+        )
+    desk.intake()
+    for tid in changes:
+        submit_unsupported(desk, tid, "Ese producto no es parte de nuestro soporte.")
+    desk.run_jobs(horizon=4)  # the windows' deadlines pass; their expiry jobs run
 
     def safe_puts(tid: int) -> list[int]:
-        return [p.status for p in tap.puts(tid) if p.ticket.get("safe_update")]
+        return [p.status for p in desk.zendesk.ticket_updates(tid) if p.ticket.get("safe_update")]
 
     assert safe_puts(priority) == [409, 200], "refused by Zendesk, then written after re-reading"
     assert safe_puts(replied) == [409], "after re-reading, nothing to write"
@@ -170,6 +163,9 @@ def test_fault10_ticket_changes_between_the_expiry_read_and_its_write(desk: Desk
         assert record.case.state is state, tid
         assert record.case.timeline[-1].event is event
         assert desk.zendesk.ticket(tid)["status"] == "open"
-        assert "solved" not in [p.ticket.get("status") for p in tap.puts(tid) if p.status == 200]
+        written = [
+            p.ticket.get("status") for p in desk.zendesk.ticket_updates(tid) if p.status == 200
+        ]
+        assert "solved" not in written
     assert len(user_replies(desk, replied)) == 2, "the reply, then the user's answer"
     assert any("Sigue sin funcionar" in m["text"] for m in desk.thread(replied))

@@ -1,4 +1,4 @@
-"""Fault 12: what agents type at the limits. Empty, blank and over-long input is refused in
+"""What agents type at the limits. Empty, blank and over-long input is refused in
 the modal; emoji and right-to-left text reach the user intact; Slack markup typed by an
 agent (or written by the end user) never pings anyone; HTML never breaks a card."""
 
@@ -10,8 +10,8 @@ from typing import Any
 
 from blocks import ids
 from bot.domain.lifecycle import State
-from tests.faults.helpers import carded_ticket, escalate, submit_unsupported, user_replies
 from tests.harness import AGENTS_CHANNEL, Desk, option, text_value
+from tests.support.flows import carded_ticket, escalate, submit_unsupported, user_replies
 
 INJECTED = ("<!channel>", "<!here>", "<!everyone>", "<@U0INJECT99>", "<#C0INJECT77>")
 MARKUP = " ".join(INJECTED)
@@ -52,8 +52,8 @@ def parsed_by_slack(desk: Desk) -> list[tuple[str, str]]:
     return found
 
 
-def test_fault12_empty_blank_and_overlong_input_is_refused_inline(desk: Desk) -> None:
-    """Fault 12a. For each decision modal and the escalation modal: an empty or
+def test_empty_blank_and_overlong_input_is_refused_inline(desk: Desk) -> None:
+    """For each decision modal and the escalation modal: an empty or
     whitespace-only required text, and any text of 3,001 characters (optional fields too),
     is refused with that field highlighted; nothing is sent and the case stays NEW."""
     long = "x" * 3001
@@ -107,8 +107,8 @@ def test_fault12_empty_blank_and_overlong_input_is_refused_inline(desk: Desk) ->
     assert [r for r in desk.zendesk.requests if r.method == "PUT"] == []
 
 
-def test_fault12_3000_characters_emoji_and_rtl_reach_the_user_intact(desk: Desk) -> None:
-    """Fault 12b. A reply of exactly 3,000 characters mixing emoji (with skin tones and
+def test_3000_characters_emoji_and_rtl_reach_the_user_intact(desk: Desk) -> None:
+    """A reply of exactly 3,000 characters mixing emoji (with skin tones and
     joiners) and Arabic/Hebrew text is accepted and reaches Zendesk character for character."""
     reply = (EMOJI_RTL + "\n") * 60
     reply = reply[: 3000 - len(EMOJI_RTL)] + EMOJI_RTL
@@ -126,8 +126,8 @@ def test_fault12_3000_characters_emoji_and_rtl_reach_the_user_intact(desk: Desk)
     assert desk.case(tid).case.state is State.AWAITING_CONFIRMATION
 
 
-def test_fault12_slack_markup_in_replies_and_notes_never_pings(desk: Desk) -> None:
-    """Fault 12c. `<!channel>`, `<!here>`, `<!everyone>`, a user and a channel mention typed
+def test_slack_markup_in_replies_and_notes_never_pings(desk: Desk) -> None:
+    """`<!channel>`, `<!here>`, `<!everyone>`, a user and a channel mention typed
     by the end user (subject, body, a later comment) and by agents (a reply, a person note,
     escalation notes): whatever the bot posts in Slack shows them escaped; Zendesk gets the
     agent's text as typed."""
@@ -161,8 +161,8 @@ def test_fault12_slack_markup_in_replies_and_notes_never_pings(desk: Desk) -> No
     assert any("&lt;!channel&gt;" in text for _, text in texts), "shown, escaped"
 
 
-def test_fault12_html_in_a_ticket_body_and_in_a_reply_never_breaks_a_card(desk: Desk) -> None:
-    """Fault 12d. HTML in the end user's e-mail and in the agent's reply: the card shows
+def test_html_in_a_ticket_body_and_in_a_reply_never_breaks_a_card(desk: Desk) -> None:
+    """HTML in the end user's e-mail and in the agent's reply: the card shows
     text (no tag is parsed by Slack), every card post and update is accepted and within
     Slack's limits, and the reply goes to Zendesk as plain text (Zendesk escapes it)."""
     org = desk.zendesk.add_organization("Municipalidad de Ejemplo")

@@ -11,18 +11,10 @@ import pytest
 from blocks import ids
 from bot.domain import desk_texts as texts
 from bot.domain.lifecycle import Event, State
-from tests.faults.helpers import (
-    CHANNEL_MEMBER,
-    MAINTAINER,
-    PULSO_CHANNEL,
-    carded_ticket,
-    escalate,
-    prepare,
-    send_together,
-    take,
-    user_replies,
-)
+from testkit.example_desk import CHANNEL_MEMBER, MAINTAINER, PULSO_CHANNEL
 from tests.harness import AGENT, OTHER_AGENT, STRANGER, Desk, text_value
+from tests.support.concurrency import prepare, send_together
+from tests.support.flows import carded_ticket, escalate, take, user_replies
 
 TRIAGE = {
     Event.MARK_SPAM,
@@ -43,11 +35,11 @@ def told_already_decided(desk: Desk, user: str, tid: int) -> list[str]:
     return [m for m in desk.ephemerals(user) if f"#{tid} ya fue atendido" in m]
 
 
-# --- fault 2 ---------------------------------------------------------------------------------
+# --- one event delivered many times ------------------------------------------------------------
 
 
-def test_fault2_one_event_delivered_four_times_at_once_is_relayed_once(desk: Desk) -> None:
-    """Fault 2. A maintainer's reply in the escalation thread arrives four times at the same
+def test_one_event_delivered_four_times_at_once_is_relayed_once(desk: Desk) -> None:
+    """A maintainer's reply in the escalation thread arrives four times at the same
     instant (the original and Slack's retries 1-3, each from its own thread): one relay."""
     tid = carded_ticket(desk)
     escalate(desk, tid)
@@ -74,11 +66,11 @@ def test_fault2_one_event_delivered_four_times_at_once_is_relayed_once(desk: Des
     assert all("logs del worker" not in c["body"] for c in desk.zendesk.public_comments(tid))
 
 
-# --- fault 3 ---------------------------------------------------------------------------------
+# --- double clicks and races -------------------------------------------------------------------
 
 
-def test_fault3_double_click_on_spam_decides_once(desk: Desk) -> None:
-    """Fault 3a. Two signed Spam clicks by the same agent at the same instant: one decision
+def test_double_click_on_spam_decides_once(desk: Desk) -> None:
+    """Two signed Spam clicks by the same agent at the same instant: one decision
     in the timeline, the ticket closed once, and the second click is told."""
     tid = carded_ticket(desk)
     clicks = [prepare(desk.click, ids.Action.SPAM, tid) for _ in range(2)]
@@ -101,8 +93,8 @@ def test_fault3_double_click_on_spam_decides_once(desk: Desk) -> None:
 
 
 @pytest.mark.slow
-def test_fault3_two_agents_two_buttons_at_once_one_decision(desk: Desk) -> None:
-    """Fault 3b. On each of five cards, one agent submits "Producto no soportado" while
+def test_two_agents_two_buttons_at_once_one_decision(desk: Desk) -> None:
+    """On each of five cards, one agent submits "Producto no soportado" while
     another presses Spam, released together by a barrier: exactly one decision per case,
     its effects only, and the loser is told (inline in the modal, or privately)."""
     org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
@@ -144,7 +136,7 @@ def test_fault3_two_agents_two_buttons_at_once_one_decision(desk: Desk) -> None:
         assert "spam" not in desk.zendesk.ticket(tid)["tags"] or made == [Event.MARK_SPAM]
 
 
-# --- fault 4 ---------------------------------------------------------------------------------
+# --- permissions -------------------------------------------------------------------------------
 
 
 def refusals(caplog: pytest.LogCaptureFixture, user: str) -> list[str]:
@@ -164,10 +156,10 @@ def slack_writes(desk: Desk, since: int) -> list[str]:
     ]
 
 
-def test_fault4_non_agent_click_and_submission_denied_unchanged_and_logged(
+def test_non_agent_click_and_submission_denied_unchanged_and_logged(
     desk: Desk, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Fault 4a. Someone who is not an agent presses Spam, then submits a decision modal (one
+    """Someone who is not an agent presses Spam, then submits a decision modal (one
     an agent opened): denied, the case and the ticket unchanged, a WARNING logged each time."""
     caplog.set_level(logging.DEBUG, logger="soporte.handlers")
     tid = carded_ticket(desk)
@@ -193,10 +185,10 @@ def test_fault4_non_agent_click_and_submission_denied_unchanged_and_logged(
     assert "spam" in logged[0] and "submission" in logged[1]
 
 
-def test_fault4_non_maintainer_and_failed_membership_lookup_cannot_take(
+def test_non_maintainer_and_failed_membership_lookup_cannot_take(
     desk: Desk, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Fault 4b. "Tomar caso" pressed by someone outside the product channel, then by a
+    """ "Tomar caso" pressed by someone outside the product channel, then by a
     channel member while conversations.members fails: both denied (fail closed), nothing
     changes, and each attempt is logged as a WARNING by soporte.handlers."""
     caplog.set_level(logging.DEBUG, logger="soporte.handlers")
@@ -209,7 +201,7 @@ def test_fault4_non_maintainer_and_failed_membership_lookup_cannot_take(
     since = len(desk.slack.calls)
 
     take(desk, tid, STRANGER)
-    desk.slack.fail_next("conversations.members", error="internal_error")
+    desk.slack.faults.fail_next("conversations.members", error="internal_error")
     take(desk, tid, CHANNEL_MEMBER)
 
     assert desk.case(tid) == before

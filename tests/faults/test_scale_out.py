@@ -21,16 +21,13 @@ import requests
 from blocks import ids
 from bot.adapters.embedded_redis import free_port
 from bot.domain.lifecycle import State
-from tests.faults.desk_process import RemoteDesk, send_all
-from tests.faults.helpers import (
-    MUNICIPALIDAD_NAME,
-    ROOT,
-    SUITE_LOG_FILES,
-    Workers,
-    prepare,
-    wait_for,
-)
+from testkit.desk_process import send_all
+from testkit.example_desk import MUNICIPALIDAD_NAME, ROOT
+from testkit.waiting import wait_for
 from tests.harness import AGENTS_CHANNEL, Desk
+from tests.support.concurrency import prepare
+from tests.support.remote_desk import RemoteDesk
+from tests.support.workers import Workers
 from workers.cards import CARD_EVENT
 
 pytestmark = pytest.mark.slow
@@ -45,7 +42,6 @@ def webs(desk_env: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:
     for n in (1, 2):
         port = free_port()
         log = tmp_path / f"web-{n}.log"
-        SUITE_LOG_FILES.append(log)
         with log.open("wb") as out:
             argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
             argv += ["--workers", "1", "--threads", "8", "--no-control-socket"]
@@ -77,7 +73,7 @@ def webs(desk_env: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:
             proc.wait(20)
 
 
-def test_fault_scale_two_web_processes_three_workers_one_redis(
+def test_two_web_processes_three_workers_one_redis(
     desk: Desk, desk_env: dict[str, str], workers: Workers, webs: list[str]
 ) -> None:
     for _ in range(3):

@@ -14,11 +14,12 @@ from rq.registry import StartedJobRegistry
 
 from bot.adapters.embedded_redis import EmbeddedRedis
 from bot.composition import build_runtime
-from tests.fakes.slack_api import Call, SlackFake
-from tests.fakes.zendesk_api import ZendeskFake
-from tests.faults.helpers import SlackTap, Workers, wait_for
+from testkit.example_desk import invite_desk_bot
+from testkit.fakes.slack_api import Call, SlackFake
+from testkit.fakes.zendesk_api import ZendeskFake
+from testkit.waiting import wait_for
 from tests.harness import AGENT, AGENTS_CHANNEL, Desk, desk_environment
-from tests.slack_workspace import invite_desk_bot
+from tests.support.workers import Workers
 
 CARD_EVENT = "soporte_case"
 LOAD_TICKETS = 200
@@ -51,7 +52,6 @@ def cards_in(messages: list[dict[str, Any]]) -> dict[int, list[str]]:
 class LoadRun:
     tickets: list[int]
     posts: list[Call]
-    retry_after: dict[int, int]  # id(call) → Retry-After of its 429
     messages: list[dict[str, Any]]
     cards: dict[int, str | None]  # ticket → ts recorded in the case
     took: float
@@ -62,7 +62,7 @@ class LoadRun:
 def load_run(
     redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LoadRun]:
-    """Fault 7's run, shared by its two tests: 200 tickets, one channel, random 429s, two
+    """The load run, shared by its two tests: 200 tickets, one channel, random 429s, two
     real worker processes doing the intake and the card jobs.
 
     The workers are `rq worker --worker-class rq.worker.SimpleWorker` (no fork per job): the
@@ -84,9 +84,8 @@ def load_run(
             for n in range(LOAD_TICKETS)
         ]
         rt = build_runtime(env)
-        tap = SlackTap(slack)
-        slack.random_429(
-            "chat.postMessage", probability=PROBABILITY, retry_after=RETRY_AFTER, seed=20240607
+        slack.faults.random_429(
+            "chat.postMessage", PROBABILITY, retry_after=RETRY_AFTER, seed=20240607
         )
         workers = Workers(tmp_path_factory.mktemp("load-workers"))
         try:
@@ -110,11 +109,9 @@ def load_run(
             output = "".join(w.output() for w in running)
         finally:
             workers.kill_all()
-            tap.close()
         yield LoadRun(
             tickets=tickets,
             posts=slack.calls_to("chat.postMessage"),
-            retry_after=dict(tap.retry_after),
             messages=slack.messages(AGENTS_CHANNEL),
             cards={t: (r.card.ts if (r := rt.store.get(t)) and r.card else None) for t in tickets},
             took=took,
@@ -123,14 +120,14 @@ def load_run(
 
 
 @pytest.mark.slow
-def test_fault7_200_cards_under_random_429s_none_twice(load_run: LoadRun) -> None:
-    """Fault 7. 200 new tickets into one channel; Slack answers 6 % of chat.postMessage
+def test_200_cards_under_random_429s_none_twice(load_run: LoadRun) -> None:
+    """200 new tickets into one channel; Slack answers 6 % of chat.postMessage
     with 429 and Retry-After 1-2 s; two real worker processes: 200 cards, none twice, and
     each rate-limited post is retried only after its Retry-After."""
     run = load_run
     limited = [c for c in run.posts if c.status == 429]
     assert len(limited) >= 8, "the fault was injected (10 with this seed)"
-    assert all(run.retry_after.get(id(c)) for c in limited)
+    assert all(c.retry_after for c in limited)
 
     cards = cards_in(run.messages)
     assert sorted(cards) == sorted(run.tickets), "every ticket has a card"
@@ -146,21 +143,20 @@ def test_fault7_200_cards_under_random_429s_none_twice(load_run: LoadRun) -> Non
         later = [c for c in run.posts if c.at > call.at and card_ticket(c.params) == tid]
         assert later, f"ticket {tid}: never retried after a 429"
         waited = later[0].at - call.at
-        assert waited >= run.retry_after[id(call)], (
-            f"ticket {tid}: retried {waited:.2f}s after a 429 with "
-            f"Retry-After {run.retry_after[id(call)]}"
+        assert call.retry_after is not None and waited >= call.retry_after, (
+            f"ticket {tid}: retried {waited:.2f}s after a 429 with Retry-After {call.retry_after}"
         )
 
 
 @pytest.mark.slow
-def test_fault7_no_post_to_a_channel_during_its_retry_after(load_run: LoadRun) -> None:
-    """Fault 7 (channel-wide reading). After a 429 with Retry-After N for a channel, the next
+def test_no_post_to_a_channel_during_its_retry_after(load_run: LoadRun) -> None:
+    """Channel-wide reading. After a 429 with Retry-After N for a channel, the next
     chat.postMessage to that channel, from any of the two workers, comes at least N s later
     (workers/pacing.py holds the channel's lock while a post waits out its 429)."""
     run = load_run
     violations = []
     for call in run.posts:
-        wait = run.retry_after.get(id(call))
+        wait = call.retry_after
         if not wait:
             continue
         channel = call.params.get("channel")
@@ -170,21 +166,17 @@ def test_fault7_no_post_to_a_channel_during_its_retry_after(load_run: LoadRun) -
     assert violations == [], f"{len(violations)} posts inside a Retry-After: {violations[:5]}"
 
 
-# --- fault 8 ---------------------------------------------------------------------------------
+# --- dropped answers ---------------------------------------------------------------------------
 
 
-def test_fault8_every_third_post_dropped_after_accept_20_tickets(desk: Desk) -> None:
-    """Fault 8. Slack stores every third chat.postMessage and then cuts the connection
+def test_every_third_post_dropped_after_accept_20_tickets(desk: Desk) -> None:
+    """Slack stores every third chat.postMessage and then cuts the connection
     before answering, for 20 new tickets: each ticket still has exactly one card (the
     retried job finds the card it posted by its metadata instead of posting again)."""
-    tap = SlackTap(desk.slack)
-    tap.drop_every("chat.postMessage", 3)
-    try:
-        tids = [desk.new_ticket(subject=f"Caso {n}", email=f"c{n}@example.com") for n in range(20)]
-        desk.intake()
-        desk.run_jobs(horizon=4)
-    finally:
-        tap.close()
+    desk.slack.faults.drop_every("chat.postMessage", 3)
+    tids = [desk.new_ticket(subject=f"Caso {n}", email=f"c{n}@example.com") for n in range(20)]
+    desk.intake()
+    desk.run_jobs(horizon=4)
     posts = desk.slack.calls_to("chat.postMessage")
     dropped = [c for c in posts if c.dropped]
     assert len(dropped) >= 6, "every third post was cut"

@@ -1,4 +1,4 @@
-"""Fault 11: 1,000 closing windows, a Redis crash (persistence on) and every worker killed.
+"""1,000 closing windows, a Redis crash (persistence on) and every worker killed.
 
 Each window fires exactly once and never before its deadline; a user who answers during
 the window stops its clock, and the agent's next proposal opens a new window that fires
@@ -25,10 +25,11 @@ from bot.domain.case import CardRef, CaseRecord, Reply, Ticket
 from bot.domain.lifecycle import Case, Event, State, apply
 from bot.services.transitions import window_job_id
 from bot.services.triage import Decision, decide, not_fixed
-from tests.fakes.slack_api import SlackFake
-from tests.fakes.zendesk_api import ZendeskFake
-from tests.faults.helpers import Workers, ZendeskTap, wait_for
+from testkit.fakes.slack_api import SlackFake
+from testkit.fakes.zendesk_api import ZendeskFake
+from testkit.waiting import wait_for
 from tests.harness import AGENT, AGENTS_CHANNEL, desk_environment
+from tests.support.workers import Workers
 
 WINDOWS = 1000
 REPLYING = 10  # users who answer during their window
@@ -112,7 +113,7 @@ def recover_like_rq_maintenance(rt: Runtime) -> dict[str, int]:
     lock_ttl = rt.redis.ttl(SCHEDULER_LOCK)
     rt.redis.delete(SCHEDULER_LOCK)
     # A worker killed inside chat.postMessage leaves the channel's pacing lock held for its
-    # 120 s timeout (workers/pacing.py); test_fault5_worker_killed_while_posting_... shows
+    # 120 s timeout (workers/pacing.py); test_worker_killed_while_posting_... shows
     # what that does. Here it is expired with the others.
     pace_locks = list(rt.redis.scan_iter("soporte:pace-lock:*"))
     if pace_locks:
@@ -127,10 +128,10 @@ def recover_like_rq_maintenance(rt: Runtime) -> dict[str, int]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(180)
-def test_fault11_1000_windows_survive_a_redis_crash_and_killed_workers(
+def test_1000_windows_survive_a_redis_crash_and_killed_workers(
     slack: SlackFake, zendesk: ZendeskFake, tmp_path: Path, workers: Workers
 ) -> None:
-    """Fault 11. 1,000 windows whose deadlines fall over ~5 s, two real worker processes
+    """1,000 windows whose deadlines fall over ~5 s, two real worker processes
     (`rq worker --with-scheduler`, SimpleWorker class: ~4,000 jobs, no fork each) expiring
     them. Ten users answer during their window; the agent proposes again (a second window).
     Once a third of the windows have expired, Redis is SIGKILLed (AOF on) and every worker
@@ -147,7 +148,6 @@ def test_fault11_1000_windows_survive_a_redis_crash_and_killed_workers(
         env = desk_environment(slack, zendesk, server.url, RESOLUTION_WINDOW="3s")
         rt = build_runtime(env)
         set_runtime(rt)
-        tap = ZendeskTap(zendesk)
         deadlines = seed(rt, slack, zendesk, first_deadline=time.time() + 4)
         tids = sorted(deadlines)
         replying = tids[-REPLYING:]  # the latest deadlines: the answer comes in time
@@ -184,7 +184,7 @@ def test_fault11_1000_windows_survive_a_redis_crash_and_killed_workers(
         for worker in running:
             worker.kill()
         assert not any(w.alive() for w in running)
-        at_crash = len([p for p in tap.puts() if p.ticket.get("status") == "solved"])
+        at_crash = len([p for p in zendesk.ticket_updates() if p.ticket.get("status") == "solved"])
 
         server = EmbeddedRedis(data, port=server.port, persistent=True).start()
         rt.redis.ping()
@@ -218,10 +218,9 @@ def test_fault11_1000_windows_survive_a_redis_crash_and_killed_workers(
         set_runtime(None)
         workers.kill_all()
         server.stop()
-        tap.close()
     print(f"crash after {at_crash} solved updates; {survived} resolved in Redis; {recovery}")
 
-    solved = [p for p in tap.puts() if p.ticket.get("status") == "solved"]
+    solved = [p for p in zendesk.ticket_updates() if p.ticket.get("status") == "solved"]
     accepted: dict[int, list[float]] = {}
     for put in solved:
         if put.status == 200:

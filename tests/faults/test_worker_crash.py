@@ -13,16 +13,10 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 from bot.adapters.queue import enqueue
 from bot.adapters.zendesk import MARKER_KEY, reply_marker
 from bot.domain.lifecycle import State
-from tests.faults.helpers import (
-    Workers,
-    ZendeskTap,
-    carded_ticket,
-    submit_unsupported,
-    ticket_put,
-    user_replies,
-    wait_for,
-)
+from testkit.waiting import wait_for
 from tests.harness import Desk
+from tests.support.flows import carded_ticket, submit_unsupported, user_replies
+from tests.support.workers import Workers
 from workers.pacing import LOCK_TIMEOUT
 
 REPLY = "Ese producto no es parte de nuestro soporte."
@@ -50,10 +44,10 @@ def assert_sent_once(desk: Desk, tid: int) -> None:
 
 
 @pytest.mark.slow
-def test_fault5_worker_sigkilled_after_zendesk_accepted_the_reply(
+def test_worker_sigkilled_after_zendesk_accepted_the_reply(
     desk: Desk, desk_env: dict[str, str], workers: Workers
 ) -> None:
-    """Fault 5. The worker is SIGKILLed (its process group and its work horse, which RQ puts
+    """The worker is SIGKILLed (its process group and its work horse, which RQ puts
     in a group of its own) while Zendesk has already applied the reply but not answered.
 
     RQ 3 retries a job whose worker died by itself: StartedJobRegistry.cleanup, run by any
@@ -67,11 +61,11 @@ def test_fault5_worker_sigkilled_after_zendesk_accepted_the_reply(
     job = reply_job(desk, tid)
     assert job.get_status() == "queued"
 
-    desk.zendesk.delay(3)  # every answer comes 3 s after Zendesk applied the request
+    desk.zendesk.faults.delay(3)  # every answer comes 3 s after Zendesk applied the request
     worker = workers.start(desk_env, scheduler=False)
     wait_for(lambda: len(user_replies(desk, tid)) == 1, 20, "Zendesk to apply the reply")
     worker.kill()
-    desk.zendesk.clear_faults()
+    desk.zendesk.faults.clear()
 
     assert job.get_status() == "started", "the job was cut in the middle"
     assert desk.case(tid).replies[0].sent_at is None
@@ -94,19 +88,19 @@ def test_fault5_worker_sigkilled_after_zendesk_accepted_the_reply(
 
 
 @pytest.mark.slow
-def test_fault5_worker_killed_while_posting_does_not_stall_the_channel(
+def test_worker_killed_while_posting_does_not_stall_the_channel(
     desk: Desk, desk_env: dict[str, str], workers: Workers
 ) -> None:
-    """Fault 5b. A worker is SIGKILLed while Slack is still answering its chat.postMessage
+    """A worker is SIGKILLed while Slack is still answering its chat.postMessage
     (the card was stored). A fresh worker still posts the next ticket's card promptly: the
     dead worker's channel lock lasts at most LOCK_TIMEOUT (5 s)."""
     desk.new_ticket(subject="Primero")
-    desk.slack.delay(3)
+    desk.slack.faults.delay(3)
     desk.rt.queue.enqueue("workers.intake.poll_intake")
     crashing = workers.start(desk_env, scheduler=False)
     wait_for(lambda: desk.slack.count("chat.postMessage") == 1, 20, "the card to reach Slack")
     crashing.kill()
-    desk.slack.delay(0)
+    desk.slack.faults.delay(0)
 
     second = desk.new_ticket(subject="Segundo", email="otro@example.com")
     desk.rt.queue.enqueue("workers.intake.poll_intake")
@@ -128,10 +122,10 @@ def test_fault5_worker_killed_while_posting_does_not_stall_the_channel(
     "started meanwhile takes it at its next maintenance (Procfile: --maintenance-interval 5), "
     "so timers and retries resume within ~70 s, not 3 s. Never early, never twice.",
 )
-def test_fault5_restarted_worker_takes_over_the_scheduler(
+def test_restarted_worker_takes_over_the_scheduler(
     desk: Desk, desk_env: dict[str, str], workers: Workers
 ) -> None:
-    """Fault 5c. The worker that holds the scheduler is SIGKILLed and a new one starts (as a
+    """The worker that holds the scheduler is SIGKILLed and a new one starts (as a
     process manager restarts it): a job scheduled one second later still runs promptly."""
     first = workers.start(desk_env)
     lock = "rq:scheduler-lock:soporte"
@@ -155,11 +149,11 @@ def test_fault5_restarted_worker_takes_over_the_scheduler(
 
 
 @pytest.mark.slow
-def test_fault6_zendesk_503_on_the_reply_is_retried_and_sent_once(desk: Desk) -> None:
-    """Fault 6a. Zendesk answers 503 to the reply's update: RQ retries the job a second later
+def test_zendesk_503_on_the_reply_is_retried_and_sent_once(desk: Desk) -> None:
+    """Zendesk answers 503 to the reply's update: RQ retries the job a second later
     and the reply reaches the ticket once."""
     tid = carded_ticket(desk)
-    desk.zendesk.fail_next(f"/tickets/{tid}", method="PUT", status=503)
+    desk.zendesk.faults.fail_next(f"/tickets/{tid}", method="PUT", status=503)
     submit_unsupported(desk, tid, REPLY)
     desk.run_jobs(horizon=5)
     statuses = [r.status for r in desk.zendesk.requests if r.method == "PUT"]
@@ -168,8 +162,8 @@ def test_fault6_zendesk_503_on_the_reply_is_retried_and_sent_once(desk: Desk) ->
 
 
 @pytest.mark.slow
-def test_fault6_zendesk_answers_after_the_client_timeout(desk: Desk) -> None:
-    """Fault 6b. Zendesk applies the reply but answers only after the client gave up.
+def test_zendesk_answers_after_the_client_timeout(desk: Desk) -> None:
+    """Zendesk applies the reply but answers only after the client gave up.
 
     The gateway's zenpy timeout is 30 s (bot/adapters/zendesk.py); waiting for that would cost 30 s,
     so the in-process runtime's client gets a 1.5 s timeout (same code path, shorter clock)
@@ -177,20 +171,18 @@ def test_fault6_zendesk_answers_after_the_client_timeout(desk: Desk) -> None:
     timeout, RQ retries it, the retry finds the marker tag and does not comment again."""
     desk.rt.zendesk.client.tickets.timeout = 1.5
     assert desk.rt.zendesk._api is desk.rt.zendesk.client.tickets
-    tap = ZendeskTap(desk.zendesk)
-    try:
-        tid = carded_ticket(desk)
-        tap.after(ticket_put(tid), lambda: time.sleep(3))  # only the first PUT: the reply
-        submit_unsupported(desk, tid, REPLY)
-        started = time.monotonic()
-        desk.run_jobs(horizon=5)
-        took = time.monotonic() - started
-    finally:
-        tap.close()
-    puts = tap.puts(tid)
+    tid = carded_ticket(desk)
+    # only the first PUT, the reply
+    desk.zendesk.faults.delay(3, f"/tickets/{tid}.json", method="PUT", times=1)
+    submit_unsupported(desk, tid, REPLY)
+    started = time.monotonic()
+    desk.run_jobs(horizon=5)
+    took = time.monotonic() - started
+    puts = desk.zendesk.ticket_updates(tid)
     assert puts[0].ticket["comment"]["public"] is True
-    wait_for(lambda: puts[0].done > puts[0].at, 5, "the held answer to leave")
-    assert puts[0].done - puts[0].at >= 3, "the first answer came after the client's timeout"
+    wait_for(lambda: puts[0].answered_at is not None, 5, "the held answer to leave")
+    held = puts[0].answered_at - puts[0].at
+    assert held >= 3, "the first answer came after the client's timeout"
     assert took >= 1.5
     assert_sent_once(desk, tid)
     job = reply_job(desk, tid)
@@ -199,30 +191,27 @@ def test_fault6_zendesk_answers_after_the_client_timeout(desk: Desk) -> None:
 
 
 @pytest.mark.slow
-def test_fault6_zendesk_429_retry_after_is_waited_out_inside_the_job(desk: Desk) -> None:
-    """Fault 6c. Zendesk answers 429 with Retry-After (3 s here; 60 s in the brief's story)
+def test_zendesk_429_retry_after_is_waited_out_inside_the_job(desk: Desk) -> None:
+    """Zendesk answers 429 with Retry-After (3 s here; 60 s in the brief's story)
     to the reply's update. zenpy sleeps Retry-After and tries again inside the same job
     execution (RQ never sees a failure, the job timeout is not reached), and the comment
     appears once, after the wait."""
-    tap = ZendeskTap(desk.zendesk)
-    try:
-        tid = carded_ticket(desk)
-        desk.zendesk.fail_next(f"/tickets/{tid}", method="PUT", status=429, retry_after=3)
-        submit_unsupported(desk, tid, REPLY)
-        desk.run_jobs()
-    finally:
-        tap.close()
-    limited, applied = tap.puts(tid)[:2]
+    tid = carded_ticket(desk)
+    desk.zendesk.faults.fail_next(f"/tickets/{tid}", 429, method="PUT", retry_after=3)
+    submit_unsupported(desk, tid, REPLY)
+    desk.run_jobs()
+    limited, applied = desk.zendesk.ticket_updates(tid)[:2]
     assert limited.status == 429 and applied.status == 200
-    assert applied.at - limited.done >= 3, "the retry came before Retry-After"
+    assert limited.answered_at is not None
+    assert applied.at - limited.answered_at >= 3, "the retry came before Retry-After"
     assert_sent_once(desk, tid)
     job = reply_job(desk, tid)
     assert job.get_status() == "finished"
     assert job.retries_left == 10, "waited inside the job: no RQ retry, no timeout"
 
 
-def test_fault6_job_timeout_outlasts_one_zendesk_wait() -> None:
-    """Fault 6d (configuration). A reply job must not be killed by its own timeout while
+def test_job_timeout_outlasts_one_zendesk_wait() -> None:
+    """Configuration. A reply job must not be killed by its own timeout while
     zenpy waits: JOB_TIMEOUT (600 s) is above one request timeout (30 s) plus one
     Zendesk Retry-After (at most 60 s for the per-minute limits) plus the retried request,
     for every Zendesk call a send_reply job makes (4: read, reply, read, note).

@@ -3,113 +3,41 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
 
 from blocks import ids, modals
 from blocks.card import card_fallback_text, ticket_card
 from bot.adapters.catalog_reader import load_catalog
 from bot.domain import mrkdwn as t
 from bot.domain.button_values import ModalContext
-from bot.domain.case import CaseRecord, Reply, Ticket
+from bot.domain.case import Reply
 from bot.domain.catalog import Catalog
-from bot.domain.lifecycle import Case, Event, State, apply
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "catalog.example.toml"
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-WINDOW = timedelta(days=7)
-AGENT = "U0AGENT001"
-MULTI_ORG = 360000001  # Pulso + Portal de Transparencia
-SINGLE_ORG = 360000002  # Monitor Mercado Público only
+from bot.domain.lifecycle import Event, State
+from tests.support.block_kit import (
+    AGENT,
+    EXAMPLE,
+    MULTI_ORG,
+    NOW,
+    SINGLE_ORG,
+    WINDOW,
+    assert_valid_blocks,
+    assert_valid_view,
+    block,
+    card_texts,
+    context_text,
+    input_block,
+    make_record,
+    make_ticket,
+    status,
+)
 
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return load_catalog(EXAMPLE)
-
-
-def make_ticket(**changes: Any) -> Ticket:
-    ticket = Ticket(
-        id=4321,
-        subject="No puedo entrar a Pulso",
-        requester_id=99,
-        requester_name="Ana Soto",
-        requester_email="ana.soto@muni.cl",
-        organization_id=MULTI_ORG,
-        organization_name="Municipalidad de Ejemplo",
-        excerpt="Hola, desde ayer no puedo iniciar sesión.",
-        created_at=NOW - timedelta(hours=3),
-        url="https://unholster.zendesk.com/agent/tickets/4321",
-    )
-    return dataclasses.replace(ticket, **changes)
-
-
-def make_record(*events: Event, ticket: Ticket | None = None, **changes: Any) -> CaseRecord:
-    """A record whose case went through `events` (one minute apart), all by AGENT."""
-    ticket = ticket or make_ticket()
-    case = Case(ticket.id, opened_at=ticket.created_at)
-    for i, event in enumerate(events):
-        at = NOW + timedelta(minutes=i)
-        if event is Event.WINDOW_EXPIRED:
-            at = case.window_deadline or at
-        case = apply(
-            case, event, AGENT, at, window=WINDOW, window_generation=case.window_generation
-        )
-    return CaseRecord(case=case, ticket=ticket, **changes)
-
-
-def card_texts(card: dict[str, Any]) -> Iterator[str]:
-    """Every text string in a card or view, wherever it sits."""
-
-    def walk(node: Any) -> Iterator[str]:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "text" and isinstance(value, str):
-                    yield value
-                else:
-                    yield from walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                yield from walk(item)
-
-    return walk(card["blocks"])
-
-
-def block(card: dict[str, Any], block_id: str) -> dict[str, Any] | None:
-    return next((b for b in card["blocks"] if b.get("block_id") == block_id), None)
-
-
-def status(card: dict[str, Any]) -> str:
-    found = block(card, ids.Block.CARD_STATUS)
-    assert found is not None
-    return found["text"]["text"]
-
-
-def assert_valid_blocks(blocks: list[dict[str, Any]]) -> None:
-    assert 0 < len(blocks) <= 50
-    for raw in blocks:
-        parsed = Block.parse(raw)
-        assert parsed is not None
-        parsed.validate_json()
-
-
-def assert_valid_view(view: dict[str, Any]) -> None:
-    View(**view).validate_json()
-    assert_valid_blocks(view["blocks"])
-    assert len(view["title"]["text"]) <= 24
-    assert view["submit"]["text"] == "Enviar"
-    assert view["close"]["text"] == "Cancelar"
-    for b in view["blocks"]:
-        element = b.get("element", {})
-        if element.get("type") == "plain_text_input":
-            assert element["max_length"] == 3000
-            assert len(element.get("initial_value", "")) <= 3000
 
 
 # --- text helpers -----------------------------------------------------------------------
@@ -381,20 +309,6 @@ def test_fallback_text_is_short_and_escaped() -> None:
 
 
 # --- modals ---------------------------------------------------------------------------
-
-
-def input_block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
-    found = next((b for b in view["blocks"] if b.get("block_id") == block_id), None)
-    assert found is not None, f"no block {block_id}"
-    assert found["type"] == "input"
-    assert found["element"]["action_id"] == block_id
-    return found
-
-
-def context_text(view: dict[str, Any]) -> str:
-    return "\n".join(
-        e["text"] for b in view["blocks"] if b["type"] == "context" for e in b["elements"]
-    )
 
 
 @pytest.mark.parametrize(

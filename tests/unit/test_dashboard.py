@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from bench.dashboard import synthetic_record
 from blocks import case_detail, home, ids
 from blocks import soporte_answers as views
 from bot.adapters.catalog_reader import load_catalog
@@ -25,7 +24,8 @@ from bot.domain.case_summary import summarize
 from bot.domain.lifecycle import Event, State, apply
 from bot.domain.sla import SlaFigure, percentile, sla_figures
 from bot.services.transitions import HOME_DEBOUNCE_SECONDS, home_refresh
-from tests.fakes import slack_rules
+from testkit.fakes import slack_rules
+from testkit.synthetic_cases import synthetic_record
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 T = NOW.timestamp()

@@ -18,105 +18,33 @@ from bot.adapters.catalog_reader import load_catalog
 from bot.domain import mrkdwn as t
 from bot.domain import user_replies as replies
 from bot.domain.button_values import ModalContext
-from bot.domain.case import CaseRecord, Diagnosis, Escalation, Reply
+from bot.domain.case import CaseRecord, Reply
 from bot.domain.catalog import Catalog
 from bot.domain.lifecycle import Case, Event, State, apply
-from tests.unit.test_blocks import (
+from tests.support.block_kit import (
+    AGENT,
+    ESTIMATE_AT,
     EXAMPLE,
     MULTI_ORG,
     NOW,
     SINGLE_ORG,
-    WINDOW,
     assert_valid_blocks,
     block,
     card_texts,
     context_text,
+    escalated,
     input_block,
+    make_diagnosis,
     make_ticket,
     status,
 )
 
-AGENT = "U0AGENT001"
-MAINTAINER = "U0MANT0001"
-CHANNEL = "C0PULSO001"
-THREAD_TS = "1772452800.123456"
 SANTIAGO = ZoneInfo("America/Santiago")
-# Friday 4 December 2026, 15:00 in Santiago (UTC-3 in summer).
-ESTIMATE_AT = datetime(2026, 12, 4, 18, 0, tzinfo=UTC)
-
-# Events after the escalation and who does them.
-_ACTORS = {
-    Event.ESCALATE: AGENT,
-    Event.TAKE_CASE: MAINTAINER,
-    Event.DIAGNOSE: MAINTAINER,
-    Event.MARK_FIXED: MAINTAINER,
-}
-TO_IN_PROGRESS = (Event.ESCALATE, Event.TAKE_CASE, Event.DIAGNOSE, Event.RESPOND_INITIAL)
-PATHS: dict[State, tuple[Event, ...]] = {
-    State.ESCALATED: (Event.ESCALATE,),
-    State.ASSIGNED: (Event.ESCALATE, Event.TAKE_CASE),
-    State.DIAGNOSED: (Event.ESCALATE, Event.TAKE_CASE, Event.DIAGNOSE),
-    State.IN_PROGRESS: TO_IN_PROGRESS,
-    State.FIXED: (*TO_IN_PROGRESS, Event.MARK_FIXED),
-    State.AWAITING_CONFIRMATION: (*TO_IN_PROGRESS, Event.MARK_FIXED, Event.PROPOSE_RESOLUTION),
-    State.RESOLVED: (
-        *TO_IN_PROGRESS,
-        Event.MARK_FIXED,
-        Event.PROPOSE_RESOLUTION,
-        Event.USER_CONFIRMED,
-    ),
-    State.USER_ANSWERED: (
-        *TO_IN_PROGRESS,
-        Event.MARK_FIXED,
-        Event.PROPOSE_RESOLUTION,
-        Event.USER_REPLIED,
-    ),
-    State.CLOSED_IN_ZENDESK: (*TO_IN_PROGRESS, Event.CLOSED_IN_ZENDESK),
-}
 
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return load_catalog(EXAMPLE)
-
-
-def make_diagnosis(**changes: Any) -> Diagnosis:
-    diagnosis = Diagnosis(
-        summary="El índice de búsqueda quedó desactualizado tras la migración.",
-        certainty="alta",
-        estimate_text="viernes",
-        estimate_at=ESTIMATE_AT,
-        confidence="media",
-        author=MAINTAINER,
-        at=NOW,
-    )
-    return dataclasses.replace(diagnosis, **changes)
-
-
-def escalated(state: State, *, ticket: Any = None, **changes: Any) -> CaseRecord:
-    """A record taken through the lifecycle to `state`, with the escalation filled in as the
-    desk would have it by then (`changes` override the escalation's fields)."""
-    ticket = ticket or make_ticket()
-    case = Case(ticket.id, opened_at=ticket.created_at)
-    for i, event in enumerate(PATHS[state]):
-        case = apply(
-            case, event, _ACTORS.get(event, AGENT), NOW + timedelta(minutes=i), window=WINDOW
-        )
-    reached = {step.event for step in case.timeline}
-    escalation = Escalation(
-        product="pulso",
-        notes="Creo que es el índice; pasó lo mismo en enero.",
-        channel=CHANNEL,
-        ts=THREAD_TS,
-        permalink=f"https://example.slack.com/archives/{CHANNEL}/p{THREAD_TS.replace('.', '')}",
-        maintainer=MAINTAINER if Event.TAKE_CASE in reached else None,
-        diagnoses=(make_diagnosis(),) if Event.DIAGNOSE in reached else (),
-        fix_note="Reindexamos la búsqueda." if Event.MARK_FIXED in reached else None,
-    )
-    escalation = dataclasses.replace(escalation, **changes)
-    record = CaseRecord(case=case, ticket=ticket, product="pulso", escalation=escalation)
-    assert record.case.state is state
-    return record
 
 
 def texts(message: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from tests.fakes.slack_api import METHOD_SCOPES
+from testkit.fakes.slack_api import METHOD_SCOPES
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = json.loads((ROOT / "manifest.json").read_text(encoding="utf-8"))

@@ -17,9 +17,8 @@ from bot.adapters.catalog_reader import load_catalog
 from bot.domain import mrkdwn as t
 from bot.domain.catalog import Catalog
 from bot.domain.lifecycle import State
-from tests.fakes import slack_rules
-from tests.unit.test_blocks import make_record, make_ticket
-from tests.unit.test_escalation_blocks import escalated
+from testkit.fakes import slack_rules
+from tests.support.block_kit import escalated, make_record, make_ticket
 
 SAMPLES = {
     "emoji": "🔥",

@@ -19,7 +19,7 @@ from bot.adapters.trackers import (
 from bot.adapters.trackers import github as github_adapter
 from bot.adapters.trackers.github import MAX_BODY, GitHubTracker
 from bot.domain.catalog import Tracker
-from tests.fakes.github_api import GitHubFake
+from testkit.fakes.github_api import GitHubFake
 
 TOKEN = "ghp_test_secret_token"
 REPO = "unholster/pulso"
@@ -99,7 +99,7 @@ def test_ensure_issue_twice_files_one_issue(github):
 
 def test_ensure_issue_retried_after_a_lost_response_files_one_issue(github):
     client = client_for(github)
-    github.drop_after_accept("POST")
+    github.faults.drop_after_accept("/repos/", method="POST")
     with pytest.raises(TrackerUnavailable):
         escalate(client)
     assert len(github.issues(REPO)) == 1
@@ -118,7 +118,7 @@ def test_bad_token_is_a_tracker_error(github):
 
 @pytest.mark.parametrize(("status", "message"), [(403, "403"), (404, "not found"), (422, "422")])
 def test_refusals_are_tracker_errors(github, status, message):
-    github.fail_next("POST", status)
+    github.faults.fail_next("/repos/", status, method="POST")
     with pytest.raises(TrackerError) as info:
         client_for(github).create_issue(title="T", body="B", marker=MARKER, labels=())
     assert not isinstance(info.value, TrackerUnavailable)
@@ -128,7 +128,7 @@ def test_refusals_are_tracker_errors(github, status, message):
 
 @pytest.mark.parametrize(("method", "status"), [("GET", 503), ("GET", 429), ("POST", 403)])
 def test_outages_and_rate_limits_are_retried(github, method, status):
-    github.fail_next(method, status, retry_after=7)
+    github.faults.fail_next("/repos/", status, method=method, retry_after=7)
     with pytest.raises(TrackerUnavailable) as info:
         escalate(client_for(github))
     assert info.value.retry_after == 7
@@ -139,14 +139,14 @@ def test_outages_and_rate_limits_are_retried(github, method, status):
 def test_primary_rate_limit_waits_for_the_reset(github):
     reset = int(time.time()) + 120
     headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}
-    github.fail_next("GET", 403, headers=headers)
+    github.faults.fail_next("/repos/", 403, method="GET", headers=headers)
     with pytest.raises(TrackerUnavailable) as info:
         escalate(client_for(github))
     assert 100 < info.value.retry_after <= 120
 
 
 def test_server_error_without_retry_after_has_a_default(github):
-    github.fail_next("GET", 502)
+    github.faults.fail_next("/repos/", 502, method="GET")
     with pytest.raises(TrackerUnavailable) as info:
         escalate(client_for(github))
     assert info.value.retry_after == 60
@@ -195,7 +195,7 @@ def test_token_never_reaches_logs_or_repr(github, caplog):
     caplog.set_level(logging.DEBUG)
     client = client_for(github)
     escalate(client)
-    github.fail_next("GET", 401)
+    github.faults.fail_next("/repos/", 401, method="GET")
     with pytest.raises(TrackerError):
         escalate(client)
     assert TOKEN not in caplog.text

@@ -1,10 +1,6 @@
 """The desk as an operator runs it: `python app.py` (what `./run app` execs) in a subprocess,
-its processes under supervisor, talking HTTP to the local fakes.
-
-`RemoteDesk` is the harness's `Desk` pointed at that desk's gunicorn instead of an
-in-process server: the same signed clicks, submissions, commands and webhooks, while the
-desk's own RQ workers run the jobs.
-"""
+its processes under supervisor, talking HTTP to the local fakes; requests fired at it
+together, and what /proc says about its processes."""
 
 from __future__ import annotations
 
@@ -23,32 +19,24 @@ import requests
 
 from bot.adapters.embedded_redis import free_port
 from bot.adapters.supervision import Supervisor
-from bot.composition import Runtime
-from tests.fakes.slack_api import SlackFake
-from tests.fakes.zendesk_api import ZendeskFake
-from tests.faults.helpers import ROOT, SUITE_LOG_FILES, PreparedRequest, _descendants, wait_for
-from tests.harness import Desk
+from testkit.example_desk import ROOT
+from testkit.waiting import wait_for
 
 
-class _NoListeners:
-    def wait_idle(self, timeout: float = 10.0) -> None:
-        """The desk's listeners run in its own processes: tests wait on what they see."""
+class PreparedRequest:
+    """One signed HTTP request, built now and sent later."""
 
+    def __init__(self, url: str, data: bytes, headers: dict[str, str]) -> None:
+        self.url = url
+        self.data = data
+        self.headers = dict(headers)
 
-class RemoteDesk(Desk):
-    """The harness's helpers aimed at a desk running in other processes."""
-
-    def __init__(self, rt: Runtime, slack: SlackFake, zendesk: ZendeskFake, url: str) -> None:
-        self.rt, self.slack, self.zendesk, self.url = rt, slack, zendesk, url
-        self.listeners = _NoListeners()  # type: ignore[assignment]
-        self._triggers = 0
-
-    def close(self) -> None:
-        self.rt.redis.close()
+    def send(self) -> requests.Response:
+        return requests.post(self.url, data=self.data, headers=self.headers, timeout=30)
 
 
 class DeskProcess:
-    """`python app.py` with `env`; its output goes to a log file the leak scan reads."""
+    """`python app.py` with `env`; its output goes to `workdir`/`name`.log."""
 
     def __init__(self, env: dict[str, str], workdir: Path, name: str = "desk") -> None:
         self.port = int(env.get("PORT") or free_port())
@@ -64,7 +52,6 @@ class DeskProcess:
         self.log = workdir / f"{name}.log"
         self.url = f"http://127.0.0.1:{self.port}"
         self.popen: subprocess.Popen[bytes] | None = None
-        SUITE_LOG_FILES.append(self.log)
 
     def start(self) -> DeskProcess:
         with self.log.open("ab") as out:
@@ -112,7 +99,7 @@ class DeskProcess:
 
     def family(self) -> list[int]:
         assert self.popen is not None
-        return [self.popen.pid, *_descendants(self.popen.pid)]
+        return [self.popen.pid, *descendants(self.popen.pid)]
 
     def terminate(self, timeout: float = 45) -> int:
         """SIGTERM, as systemd or `timeout` sends it; the exit code."""
@@ -177,6 +164,26 @@ def post_unread(port: int, size: int, marker: bytes = b"") -> tuple[int, bytes]:
     return sent, answer.split(b"\r\n", 1)[0]
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc), children first found, grandchildren after."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def _stat_fields(pid: int) -> list[str]:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -195,7 +202,7 @@ def group_of(pid: int) -> int:
 
 
 def children_of(pid: int) -> list[int]:
-    return [p for p in _descendants(pid) if parent_of(p) == pid]
+    return [p for p in descendants(pid) if parent_of(p) == pid]
 
 
 def vmhwm_kib(pid: int) -> int:

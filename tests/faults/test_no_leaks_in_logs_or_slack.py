@@ -1,6 +1,6 @@
-"""Fault 13: nothing secret or private leaks into logs, and ticket text stays in the two
-channels where it belongs. Runs last in the fault suite (file name) so that the scan also
-covers every log line the earlier fault tests produced."""
+"""Nothing secret or private leaks into logs, and ticket text stays in the two
+channels where it belongs. Every other fault test's logs are scanned for the desk's secrets
+by the suite itself, after its last test (tests/faults/conftest.py)."""
 
 from __future__ import annotations
 
@@ -15,41 +15,24 @@ from rq.registry import StartedJobRegistry
 
 from blocks import ids
 from bot.domain.lifecycle import State
-from tests.faults.helpers import (
-    MAINTAINER,
-    PULSO_CHANNEL,
-    SUITE_LOG_FILES,
-    SUITE_RECORDS,
-    WorkerProcess,
-    Workers,
-    wait_for,
-)
+from testkit.example_desk import MAINTAINER, PULSO_CHANNEL
+from testkit.waiting import wait_for
 from tests.harness import (
     AGENTS_CHANNEL,
     SIGNING_SECRET,
     STRANGER,
-    WEBHOOK_SECRET,
     Desk,
     option,
     text_value,
 )
+from tests.support.leaks import desk_secrets, leaks_in
+from tests.support.workers import WorkerProcess, Workers
 
 EMAIL = "zoe.quintana.7f3k@cliente-privado.example"
 BODY = "TEXTO-PRIVADO-7Q2X no puedo exportar el informe mensual"
 COMMENT = "COMENTARIO-PRIVADO-5K9 adjunto la captura del error"
 BODY_MARKERS = ("TEXTO-PRIVADO-7Q2X", "COMENTARIO-PRIVADO-5K9")
 ALLOWED_CHANNELS = {AGENTS_CHANNEL, PULSO_CHANNEL}
-
-
-def secrets(env: dict[str, str]) -> dict[str, str]:
-    values = {
-        name: env[name]
-        for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "ZENDESK_TOKEN")
-        if env.get(name)
-    }
-    values["ZENDESK_WEBHOOK_SECRET"] = env.get("ZENDESK_WEBHOOK_SECRET") or WEBHOOK_SECRET
-    assert values["SLACK_SIGNING_SECRET"] == SIGNING_SECRET
-    return values
 
 
 def settle(desk: Desk, worker: WorkerProcess) -> None:
@@ -92,16 +75,16 @@ def run_flow(desk: Desk, worker: WorkerProcess, steps: list[Callable[[], Any]]) 
 
 
 @pytest.mark.slow
-def test_fault13_no_secret_or_email_in_logs_and_ticket_text_only_in_its_channels(
+def test_no_secret_or_email_in_logs_and_ticket_text_only_in_its_channels(
     desk: Desk, desk_env: dict[str, str], workers: Workers, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Fault 13. A representative flow with a distinctive requester e-mail and ticket text
+    """A representative flow with a distinctive requester e-mail and ticket text
     (webhook and intake, card, escalation, Mantenedor, diagnosis, the user's new comment
     relayed both ways, the initial response, a stranger opening the Home), its jobs run by
-    a real worker process. Then every log line (this test at DEBUG, every earlier fault
-    test, every worker process of the suite) and everything the bot sent to Slack is
-    scanned: no secret anywhere, no requester e-mail in any log, and the ticket's text
-    only in the agents' channel and the product channel."""
+    a real worker process. Then every log line of the flow (this test at DEBUG, its worker
+    process) and everything the bot sent to Slack is scanned: no secret anywhere, no
+    requester e-mail in any log, and the ticket's text only in the agents' channel and the
+    product channel."""
     caplog.set_level(logging.DEBUG)
     worker = workers.start(desk_env)
     org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
@@ -168,20 +151,17 @@ def test_fault13_no_secret_or_email_in_logs_and_ticket_text_only_in_its_channels
     own = [r.getMessage() for r in caplog.records] + [
         f"{r.exc_text or ''}" for r in caplog.records if r.exc_text
     ]
-    files = {str(path): path.read_text(errors="replace") for path in SUITE_LOG_FILES}
-    assert worker.log.name in {p.rsplit("/", 1)[-1] for p in files}
     assert "post_card" in worker.output(), "the worker's own log was captured"
-    everything = {"this test": "\n".join(own), "earlier tests": "\n".join(SUITE_RECORDS), **files}
-    for name, value in secrets(desk_env).items():
-        leaked = [where for where, text in everything.items() if value in text]
-        assert leaked == [], f"{name} appears in the logs of {leaked}"
+    everything = {"this test": "\n".join(own), "its worker": worker.output()}
+    assert desk_secrets(desk_env)["SLACK_SIGNING_SECRET"] == SIGNING_SECRET
+    assert leaks_in(everything, desk_secrets(desk_env)) == []
     with_email = [where for where, text in everything.items() if EMAIL in text]
     assert with_email == [], f"the requester's e-mail appears in {with_email}"
 
     # --- what the bot sent to Slack ---------------------------------------------------------
     outputs = slack_outputs(desk)
-    for name, value in secrets(desk_env).items():
-        assert not [o for o in outputs if value in o[2]], f"{name} sent to Slack"
+    sent = {f"{kind} {where}": text for kind, where, text in outputs}
+    assert leaks_in(sent, desk_secrets(desk_env)) == [], "a secret sent to Slack"
     carrying = [(k, where) for k, where, text in outputs if any(m in text for m in BODY_MARKERS)]
     assert {where for _, where in carrying} >= {AGENTS_CHANNEL, PULSO_CHANNEL}, carrying
     outside = [
@@ -198,10 +178,10 @@ def test_fault13_no_secret_or_email_in_logs_and_ticket_text_only_in_its_channels
 
 
 @pytest.mark.slow
-def test_fault13_requester_email_in_the_users_own_words_stays_out_of_logs(
+def test_requester_email_in_the_users_own_words_stays_out_of_logs(
     desk: Desk, desk_env: dict[str, str], workers: Workers
 ) -> None:
-    """Fault 13b. The user answers with their address at the start of the message ("Mi
+    """The user answers with their address at the start of the message ("Mi
     correo es …"), as people do. Relaying it to the card's thread must not write the
     requester's e-mail to the worker's log (as the Procfile runs it: INFO). `rq worker` logs
     every job's description; bot.adapters.queue.describe keeps texts out of it."""

@@ -7,7 +7,9 @@ Point the real client at it and inspect what it recorded::
         client.chat_postMessage(channel="C1", text="hi")
         assert fake.messages("C1")[0]["text"] == "hi"
 
-Standalone (for benchmarks): ``python -m tests.fakes.slack_api --port 8099``.
+Faults are injected through ``fake.faults`` (testkit/fakes/faults.py).
+
+Standalone (for benchmarks): ``python -m testkit.fakes.slack_api --port 8099``.
 """
 
 from __future__ import annotations
@@ -18,23 +20,24 @@ import copy
 import json
 import math
 import random
-import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from tests.fakes import slack_rules
+from testkit.fakes import slack_rules
+from testkit.fakes.faults import Fault, Faults
+from testkit.fakes.http_server import Answer, FakeServer, Request
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.json"
+TOKEN = "xoxb-test"
+APP_TOKEN = "xapp-1-test"
 # How long a trigger_id lives and how often it opens a view:
 # https://docs.slack.dev/interactivity/handling-user-interaction#modal_responses ("trigger_id
 # ... expires in 3 seconds" and can be used once; views.open answers expired_trigger_id,
@@ -66,7 +69,8 @@ class Call:
     """One request the fake received.
 
     ``failed`` is True whenever the answer was not ``ok`` (injected fault or API error);
-    ``dropped`` is True when the call was processed but the connection was cut.
+    ``dropped`` is True when the call was processed but the connection was cut;
+    ``retry_after`` is the Retry-After of a 429 answer.
     """
 
     method: str
@@ -76,6 +80,7 @@ class Call:
     error: str | None = None
     status: int = 200
     dropped: bool = False
+    retry_after: int | None = None
 
 
 class ApiError(Exception):
@@ -90,25 +95,24 @@ class ApiError(Exception):
             self.fields["response_metadata"] = {"messages": messages}
 
 
-@dataclass
-class _Fault:
-    kind: str
-    remaining: int
-    status: int = 429
-    retry_after: int = 1
-    error: str | None = None
+def _error(code: str, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
+    return Answer(status, {"ok": False, "error": code}, headers or {})
 
 
-@dataclass
-class _Reply:
-    status: int
-    body: dict[str, Any] | str
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False
+def _refusal(fault: Fault) -> Answer:
+    """An injected failure, answered as Slack answers it.
 
-
-def _error(code: str, status: int = 200, headers: dict[str, str] | None = None) -> _Reply:
-    return _Reply(status, {"ok": False, "error": code}, headers or {})
+    https://docs.slack.dev/apis/web-api/rate-limits: a rate-limited call answers HTTP 429
+    with a Retry-After header (seconds) and ``"error": "ratelimited"``. An error code with
+    status 200 (or 429) is Slack's usual ``HTTP 200 {"ok": false, "error": code}``; any
+    other status is that HTTP status with a JSON error body."""
+    if fault.error is not None and fault.status in (200, 429):
+        return _error(fault.error)
+    if fault.status == 429:
+        retry_after = 1 if fault.retry_after is None else fault.retry_after
+        return _error("ratelimited", 429, {"Retry-After": str(retry_after), **fault.headers})
+    default = STATUS_ERRORS.get(fault.status, "fatal_error")
+    return _error(fault.error or default, fault.status, fault.headers)
 
 
 def _truthy(value: Any) -> bool:
@@ -143,81 +147,13 @@ def _parse_body(content_type: str, body: bytes) -> dict[str, Any]:
     return dict(parse_qsl(text, keep_blank_values=True))
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def __init__(self, address: tuple[str, int], fake: SlackFake) -> None:
-        self.fake = fake
-        super().__init__(address, _RequestHandler)
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # no 40 ms stall between headers and body
-    server: _Server
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _serve(self) -> None:
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        content_type = (self.headers.get("Content-Type") or "").lower()
-        fake = self.server.fake
-        if parts.path.startswith("/api/"):
-            method = unquote(parts.path[len("/api/") :]).strip("/")
-            auth = self.headers.get("Authorization") or ""
-            token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else None
-            reply, delay = fake._handle_api(method, token, parts.query, content_type, body)
-        elif parts.path.startswith("/response/"):
-            key = unquote(parts.path[len("/response/") :])
-            reply, delay = fake._handle_response_url(key, content_type, body)
-        else:
-            reply, delay = _error("not_found", status=404), 0.0
-        if delay > 0:
-            time.sleep(delay)
-        if reply.drop:
-            self._abort()
-        else:
-            self._send(reply)
-
-    def _abort(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def _send(self, reply: _Reply) -> None:
-        if isinstance(reply.body, str):
-            payload = reply.body.encode("utf-8")
-            content_type = "text/plain; charset=utf-8"
-        else:
-            payload = json.dumps(reply.body).encode("utf-8")
-            content_type = "application/json; charset=utf-8"
-        self.send_response(reply.status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
-
-
 class SlackFake:
     """A thread-safe, in-memory Slack Web API served over local HTTP."""
 
     def __init__(
         self,
-        token: str = "xoxb-test",
-        app_token: str = "xapp-1-test",
+        token: str = TOKEN,
+        app_token: str = APP_TOKEN,
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
         team_id: str = "T0TEST",
@@ -236,12 +172,10 @@ class SlackFake:
         self.team_id = team_id
         self.team = team
         self.bot_name = bot_name
-        self._host = host
-        self._port = port
         self._clock = clock
         self._lock = threading.RLock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self.faults = Faults()
+        self._server = FakeServer("slack-fake", self._serve, self.faults, host=host, port=port)
         self._last_ts_us = 0
         self._seq = 0
         self._users: dict[str, dict[str, Any]] = {}
@@ -281,53 +215,28 @@ class SlackFake:
         self._closed_views: set[str] = set()
         self._home: dict[str, dict[str, Any]] = {}
         self._responses: list[tuple[str, Any]] = []
-        self._faults: dict[str, deque[_Fault]] = {}
         self._expired_triggers: set[str] = set()
         self._triggers: dict[str, float] = {}
         self._used_triggers: set[str] = set()
         self._channel_spacing: float | None = None
         self._last_post: dict[str, float] = {}
-        self._random_429: dict[str, tuple[float, tuple[int, int], random.Random]] = {}
-        self._delay = 0.0
+        self.faults.clear()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def _bind(self) -> _Server:
-        if self._server is None:
-            self._server = _Server((self._host, self._port), self)
-            self._port = self._server.server_address[1]
-        return self._server
-
     def start(self) -> SlackFake:
         """Bind the server and serve in a daemon thread."""
-        if self._thread is not None:
-            return self
-        server = self._bind()
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name="slack-fake", daemon=True
-        )
-        self._thread.start()
+        if not self._server.started:
+            self._server.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and release the port."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            if thread is not None:
-                server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        self._server.stop()
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until interrupted."""
-        server = self._bind()
-        try:
-            server.serve_forever()
-        finally:
-            server.server_close()
-            self._server = None
+        self._server.serve_forever()
 
     def __enter__(self) -> SlackFake:
         return self.start()
@@ -338,16 +247,16 @@ class SlackFake:
     @property
     def port(self) -> int:
         """The bound port (0 before ``start``)."""
-        return self._port
+        return self._server.port
 
     @property
     def url(self) -> str:
         """Base URL for ``WebClient(base_url=...)``."""
-        return f"http://{self._host}:{self._port}/api/"
+        return f"{self._server.url}/api/"
 
     def response_url(self, key: str) -> str:
         """A response_url whose POSTs are recorded under ``key``."""
-        return f"http://{self._host}:{self._port}/response/{key}"
+        return f"{self._server.url}/response/{key}"
 
     # -- seeding -----------------------------------------------------------------------------
 
@@ -401,11 +310,12 @@ class SlackFake:
             for channel in channels:
                 self._channels.setdefault(channel, {})
 
-    def issue_trigger(self) -> str:
-        """A trigger_id as Slack puts in a click, a command or a submission it sends now."""
+    def issue_trigger(self, age: float = 0.0) -> str:
+        """A trigger_id as Slack puts in a click, a command or a submission it sends now (or
+        sent `age` seconds ago)."""
         with self._lock:
             trigger = f"{self._next_id('T')}.{int(self._clock())}.{random.getrandbits(64):016x}"
-            self._triggers[trigger] = time.monotonic()
+            self._triggers[trigger] = time.monotonic() - age
             return trigger
 
     def set_members(self, channel: str, user_ids: Iterable[str]) -> None:
@@ -446,57 +356,13 @@ class SlackFake:
         with self._lock:
             self._custom[method] = handler
 
-    # -- fault injection ---------------------------------------------------------------------
-
-    def fail_next(
-        self,
-        method: str,
-        *,
-        status: int = 429,
-        retry_after: int = 1,
-        error: str | None = None,
-        times: int = 1,
-    ) -> None:
-        """Fail the next ``times`` calls to ``method``.
-
-        429 without ``error`` answers HTTP 429 ``ratelimited`` with ``Retry-After``; an
-        ``error`` with status 429/200 answers HTTP 200 ``{"ok": false, "error": error}``;
-        any other status answers that HTTP status with a JSON error body.
-        """
-        with self._lock:
-            self._faults.setdefault(method, deque()).append(
-                _Fault("fail", times, status=status, retry_after=retry_after, error=error)
-            )
-
-    def drop_after_accept(self, method: str, times: int = 1) -> None:
-        """Process and store the next ``times`` calls, then cut the connection unanswered."""
-        with self._lock:
-            self._faults.setdefault(method, deque()).append(_Fault("drop", times))
+    # -- Slack behaviours tests turn on ---------------------------------------------------------
 
     def rate_limit_channel(self, per_second: float | None) -> None:
         """Allow at most ``per_second`` chat.postMessage per channel (``None`` disables)."""
         with self._lock:
             self._channel_spacing = 1.0 / per_second if per_second else None
             self._last_post.clear()
-
-    def random_429(
-        self,
-        method: str,
-        probability: float | None,
-        retry_after: tuple[int, int] = (1, 30),
-        seed: int = 0,
-    ) -> None:
-        """Answer 429 to ``method`` with ``probability`` (``None``/0 disables)."""
-        with self._lock:
-            if probability:
-                self._random_429[method] = (probability, retry_after, random.Random(seed))
-            else:
-                self._random_429.pop(method, None)
-
-    def delay(self, seconds: float) -> None:
-        """Delay every response by ``seconds``."""
-        with self._lock:
-            self._delay = max(0.0, seconds)
 
     def expire_trigger(self, trigger_id: str) -> None:
         """Make views.open/push with ``trigger_id`` answer ``expired_trigger_id``."""
@@ -588,12 +454,25 @@ class SlackFake:
 
     # -- request handling --------------------------------------------------------------------
 
+    def _serve(self, request: Request) -> Answer:
+        parts = urlsplit(request.target)
+        content_type = request.header("Content-Type").lower()
+        if parts.path.startswith("/api/"):
+            method = unquote(parts.path[len("/api/") :]).strip("/")
+            auth = request.header("Authorization")
+            token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else None
+            return self._handle_api(method, token, parts.query, content_type, request)
+        if parts.path.startswith("/response/"):
+            key = unquote(parts.path[len("/response/") :])
+            return self._handle_response_url(key, content_type, request)
+        return _error("not_found", status=404)
+
     def _handle_api(
-        self, method: str, token: str | None, query: str, content_type: str, body: bytes
-    ) -> tuple[_Reply, float]:
+        self, method: str, token: str | None, query: str, content_type: str, request: Request
+    ) -> Answer:
         params: dict[str, Any] | None = dict(parse_qsl(query, keep_blank_values=True))
         try:
-            params.update(_parse_body(content_type, body))
+            params.update(_parse_body(content_type, request.body))
         except ValueError:
             params = None
         if params is not None:
@@ -601,17 +480,21 @@ class SlackFake:
             params.pop("token", None)
             _decode_params(params)
         with self._lock:
-            call = Call(method, params if params is not None else {}, time.time())
+            call = Call(method, params if params is not None else {}, request.at)
             self._calls.append(call)
-            reply = self._dispatch(method, token, params)
-            call.status = reply.status
-            call.dropped = reply.drop
-            if isinstance(reply.body, dict) and not reply.body.get("ok"):
+            answer = self._dispatch(method, token, params, request)
+            call.status = answer.status
+            call.dropped = answer.drop
+            if "Retry-After" in answer.headers:
+                call.retry_after = int(answer.headers["Retry-After"])
+            if isinstance(answer.body, dict) and not answer.body.get("ok"):
                 call.failed = True
-                call.error = reply.body.get("error")
-            return reply, self._delay
+                call.error = answer.body.get("error")
+            return answer
 
-    def _dispatch(self, method: str, token: str | None, params: dict[str, Any] | None) -> _Reply:
+    def _dispatch(
+        self, method: str, token: str | None, params: dict[str, Any] | None, request: Request
+    ) -> Answer:
         # https://docs.slack.dev/reference/methods/apps.connections.open: only an app-level
         # token (xapp-) opens a Socket Mode connection, and an app-level token calls nothing
         # else; either way the other token type answers `not_allowed_token_type`.
@@ -622,10 +505,10 @@ class SlackFake:
             return _error("not_allowed_token_type")
         if params is None:
             return _error("invalid_json")
-        fault = self._take_fault(method)
+        fault = self.faults.take(request)
         if fault is not None and fault.kind == "fail":
-            return self._fault_reply(fault)
-        limited = self._random_429_reply(method) or self._channel_limit_reply(method, params)
+            return _refusal(fault)
+        limited = self._channel_limit_reply(method, params)
         if limited is not None:
             return limited
         impl = self._custom.get(method) or self._methods.get(method)
@@ -637,25 +520,23 @@ class SlackFake:
             # its scope answers missing_scope, naming the scope `needed`.
             body = {"ok": False, "error": "missing_scope", "needed": needed}
             body["provided"] = ",".join(sorted(self.scopes))
-            return _Reply(200, body)
+            return Answer(200, body)
+        dropped = fault is not None
         try:
             result = impl(params)
         except ApiError as exc:
-            body = {"ok": False, "error": exc.error, **exc.fields}
-            return _Reply(200, body, drop=fault is not None)
-        return _Reply(200, {"ok": True, **result}, drop=fault is not None)
+            return Answer(200, {"ok": False, "error": exc.error, **exc.fields}, drop=dropped)
+        return Answer(200, {"ok": True, **result}, drop=dropped)
 
-    def _handle_response_url(
-        self, key: str, content_type: str, body: bytes
-    ) -> tuple[_Reply, float]:
+    def _handle_response_url(self, key: str, content_type: str, request: Request) -> Answer:
         with self._lock:
-            fault = self._take_fault("response_url")
+            fault = self.faults.take(request)
             if fault is not None and fault.kind == "fail":
-                return self._fault_reply(fault), self._delay
+                return _refusal(fault)
             try:
-                payload: Any = _parse_body(content_type or "application/json", body)
+                payload: Any = _parse_body(content_type or "application/json", request.body)
             except ValueError:
-                payload = body.decode("utf-8", "replace")
+                payload = request.body.decode("utf-8", "replace")
             if isinstance(payload, dict):
                 # https://docs.slack.dev/interactivity/handling-user-interaction#message_responses:
                 # a response_url message follows chat.postMessage's rules; a refused one
@@ -663,9 +544,9 @@ class SlackFake:
                 _decode_params(payload)
                 refused = slack_rules.message_errors(payload.get("text"), payload.get("blocks"))
                 if refused:
-                    return _Reply(400, refused[0]), self._delay
+                    return Answer(400, refused[0])
             self._responses.append((key, payload))
-            return _Reply(200, "ok", drop=fault is not None), self._delay
+            return Answer(200, "ok", drop=fault is not None)
 
     @staticmethod
     def _needed_scope(method: str, params: dict[str, Any]) -> str | None:
@@ -675,35 +556,7 @@ class SlackFake:
         channel = str(params.get("channel") or "")
         return scopes.get("*") or scopes.get(channel[:1]) or scopes.get("C")
 
-    def _take_fault(self, method: str) -> _Fault | None:
-        queue = self._faults.get(method)
-        if not queue:
-            return None
-        fault = queue[0]
-        fault.remaining -= 1
-        if fault.remaining <= 0:
-            queue.popleft()
-        return fault
-
-    @staticmethod
-    def _fault_reply(fault: _Fault) -> _Reply:
-        if fault.error is not None and fault.status in (200, 429):
-            return _error(fault.error)
-        if fault.status == 429:
-            return _error("ratelimited", 429, {"Retry-After": str(fault.retry_after)})
-        default = STATUS_ERRORS.get(fault.status, "fatal_error")
-        return _error(fault.error or default, fault.status)
-
-    def _random_429_reply(self, method: str) -> _Reply | None:
-        setting = self._random_429.get(method)
-        if setting is None:
-            return None
-        probability, (low, high), rng = setting
-        if rng.random() >= probability:
-            return None
-        return _error("ratelimited", 429, {"Retry-After": str(rng.randint(low, high))})
-
-    def _channel_limit_reply(self, method: str, params: dict[str, Any]) -> _Reply | None:
+    def _channel_limit_reply(self, method: str, params: dict[str, Any]) -> Answer | None:
         if method != "chat.postMessage" or self._channel_spacing is None:
             return None
         channel = str(params.get("channel", ""))
@@ -1076,10 +929,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--token", default="xoxb-test")
+    parser.add_argument("--token", default=TOKEN)
     args = parser.parse_args(argv)
     fake = SlackFake(token=args.token, host=args.host, port=args.port)
-    fake._bind()
+    fake._server.bind()
     print(fake.url, flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         fake.serve_forever()

@@ -3,8 +3,8 @@
 Serves real HTTP on 127.0.0.1 so the genuine zenpy client (pointed here with
 ``ZENPY_FORCE_SCHEME=http`` and ``ZENPY_FORCE_NETLOC=<fake.netloc>``) and plain
 ``requests`` calls exercise the same code paths as production. Tests seed and
-inspect the store directly and can inject faults (error statuses, dropped
-connections, slow responses).
+inspect the store directly and inject faults through ``fake.faults`` (error statuses,
+dropped connections, slow responses: testkit/fakes/faults.py).
 
 A default fake account behaves like a default Zendesk account, and every refusal below
 cites the Zendesk documentation it comes from:
@@ -19,22 +19,19 @@ cites the Zendesk documentation it comes from:
 The test harness (tests/conftest.py) opts out of the one-minute holdback explicitly: an
 intake test cannot wait a real minute per ticket. Tests of the holdback set it back.
 
-Run standalone with ``python -m tests.fakes.zendesk_api --port 8765 --seed-tickets 500``.
+Run standalone with ``python -m testkit.fakes.zendesk_api --port 8765 --seed-tickets 500``.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import copy
 import hmac
 import html
 import json
 import math
 import re
-import socket
-import struct
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -42,9 +39,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple
-from urllib.parse import parse_qs, urlencode, urlsplit
+from typing import Any
+from urllib.parse import urlencode
+
+from testkit.fakes.faults import Fault, Faults
+from testkit.fakes.http_server import Answer, FakeServer, Request
 
 __all__ = ["Req", "ZendeskFake", "sign_webhook", "webhook_headers"]
 
@@ -78,6 +77,8 @@ FIRST_COMMENT_ID = 20000000001
 FIRST_AUDIT_ID = 30000000001
 MAX_EXPORT_PAGE = 1000
 MAX_CURSOR_PAGE = 100
+EMAIL = "bot@example.com"
+TOKEN = "zd-test-token"
 
 Response = tuple[int, Any, dict[str, str]]
 
@@ -102,14 +103,30 @@ _ERROR_BODIES: dict[int, dict[str, str]] = {
 }
 
 
-class Req(NamedTuple):
-    """One recorded HTTP request; ``status`` 0 means the connection was dropped."""
+@dataclass
+class Req:
+    """One served HTTP request; ``status`` 0 means the connection was dropped. ``at`` is
+    when it arrived, ``answered_at`` when its answer left (or its connection was cut)."""
 
     method: str
     path: str
     query: dict[str, str]
     body: dict | None
     status: int
+    request: Request = field(repr=False, compare=False)
+
+    @property
+    def at(self) -> float:
+        return self.request.at
+
+    @property
+    def answered_at(self) -> float | None:
+        return self.request.answered_at
+
+    @property
+    def ticket(self) -> dict[str, Any]:
+        """The ``ticket`` object of the request's body ({} when there is none)."""
+        return (self.body or {}).get("ticket") or {}
 
 
 def sign_webhook(secret: str, body: bytes, timestamp: str) -> str:
@@ -210,16 +227,14 @@ class _Ticket:
     deleted: bool = False
 
 
-@dataclass
-class _Fault:
-    path_contains: str
-    method: str | None
-    times: int
-    status: int = 0
-    retry_after: int | None = None
-
-    def matches(self, method: str, path: str) -> bool:
-        return self.times > 0 and self.path_contains in path and self.method in (None, method)
+def _refusal(fault: Fault) -> _HTTPError:
+    """An injected failure as Zendesk answers it: the status with Zendesk's error body, and
+    Retry-After (seconds) when given, as a 429 from the rate limits has it
+    (https://developer.zendesk.com/api-reference/introduction/rate-limits/)."""
+    headers = dict(fault.headers)
+    if fault.retry_after is not None:
+        headers["Retry-After"] = str(fault.retry_after)
+    return _HTTPError(fault.status, headers=headers)
 
 
 class _HTTPError(Exception):
@@ -230,80 +245,13 @@ class _HTTPError(Exception):
         self.headers = headers or {}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    fake: ZendeskFake
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out as two writes; without this, Nagle holds the body ~40 ms on
-    # keep-alive connections until the client's delayed ACK.
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def setup(self) -> None:
-        super().setup()
-        self._aborted = False
-        self.server.fake._track(self.connection, add=True)
-
-    def finish(self) -> None:
-        self.server.fake._track(self.connection, add=False)
-        if self._aborted:
-            return
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    do_PUT = do_POST = do_DELETE = do_PATCH = do_GET
-
-    def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        outcome = self.server.fake._serve(self.command, self.path, dict(self.headers), raw)
-        if outcome is None:
-            self._abort()
-            return
-        status, payload, headers = outcome
-        data = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("X-Rate-Limit", "700")
-            self.send_header("X-Rate-Limit-Remaining", "699")
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            self.close_connection = True
-
-    def _abort(self) -> None:
-        """Reset the TCP connection without writing a single response byte."""
-        self._aborted = True
-        self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.rfile.close()
-            self.connection.close()
-        except OSError:
-            pass
-
-
 class ZendeskFake:
     """Local Zendesk Support API v2 fake with an inspectable store and fault injection."""
 
     def __init__(
         self,
-        email: str = "bot@example.com",
-        token: str = "zd-test-token",
+        email: str = EMAIL,
+        token: str = TOKEN,
         *,
         export_lag_seconds: int = EXPORT_HOLDBACK_SECONDS,
         export_rate_limit_per_minute: int | None = EXPORT_RATE_LIMIT,
@@ -321,9 +269,8 @@ class ZendeskFake:
         self.hold_enabled = hold_enabled
         self.agent_id = AGENT_ID
         self._lock = threading.RLock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
+        self.faults = Faults()
+        self._server = FakeServer("zendesk-fake", self._serve, self.faults)
         self._orgs: dict[int, dict] = {}
         self._users: dict[int, dict] = {}
         self._tickets: dict[int, _Ticket] = {}
@@ -335,9 +282,6 @@ class ZendeskFake:
         self._last_ts = 0
         self._cursor_floor = 0
         self._requests: list[Req] = []
-        self._failures: list[_Fault] = []
-        self._drops: list[_Fault] = []
-        self._delay = 0.0
         self._export_hits: list[float] = []
         ts = self._tick()
         self._users[AGENT_ID] = self._user_json(
@@ -362,36 +306,17 @@ class ZendeskFake:
 
     # lifecycle
 
-    def start(self) -> ZendeskFake:
-        """Bind a free port on 127.0.0.1 and serve from a daemon thread."""
-        return self._start(0)
-
-    def _start(self, port: int) -> ZendeskFake:
-        if self._server is not None:
+    def start(self, port: int = 0) -> ZendeskFake:
+        """Bind `port` (a free one by default) on 127.0.0.1 and serve from a daemon thread."""
+        if self._server.started:
             raise RuntimeError("ZendeskFake already started")
-        server = _Server(("127.0.0.1", port), _Handler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server = FakeServer("zendesk-fake", self._serve, self.faults, port=port)
+        self._server.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and shut down every open client connection."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        with self._lock:
-            conns = list(self._connections)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._server.stop()
 
     def __enter__(self) -> ZendeskFake:
         return self.start()
@@ -402,9 +327,9 @@ class ZendeskFake:
     @property
     def port(self) -> int:
         """Bound TCP port (only while started)."""
-        if self._server is None:
+        if not self._server.started:
             raise RuntimeError("ZendeskFake not started")
-        return self._server.server_address[1]
+        return self._server.port
 
     @property
     def netloc(self) -> str:
@@ -413,13 +338,6 @@ class ZendeskFake:
     @property
     def url(self) -> str:
         return f"http://{self.netloc}"
-
-    def _track(self, conn: socket.socket, *, add: bool) -> None:
-        with self._lock:
-            if add:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
 
     # clock
 
@@ -668,6 +586,17 @@ class ZendeskFake:
         with self._lock:
             return list(self._requests)
 
+    def ticket_updates(self, ticket_id: int | None = None) -> list[Req]:
+        """The ticket updates served (PUT tickets/{id}, not mark_as_spam), in order."""
+        suffix = f"/tickets/{ticket_id}.json" if ticket_id is not None else None
+        return [
+            r
+            for r in self.requests
+            if r.method == "PUT"
+            and re.search(r"/tickets/\d+\.json$", r.path)
+            and (suffix is None or r.path.endswith(suffix))
+        ]
+
     def count(self, method: str | None = None, path_contains: str | None = None) -> int:
         """Number of recorded requests matching the method and path substring."""
         return sum(
@@ -682,53 +611,10 @@ class ZendeskFake:
         with self._lock:
             self._requests.clear()
 
-    # faults
-
-    def fail_next(
-        self,
-        path_contains: str,
-        *,
-        method: str | None = None,
-        status: int = 429,
-        retry_after: int | None = None,
-        times: int = 1,
-    ) -> None:
-        """Answer the next ``times`` matching requests with ``status`` and no side effect."""
-        with self._lock:
-            self._failures.append(
-                _Fault(path_contains, method and method.upper(), times, status, retry_after)
-            )
-
-    def drop_after_accept(
-        self, path_contains: str, *, method: str | None = None, times: int = 1
-    ) -> None:
-        """Apply the next ``times`` matching requests, then reset the connection unanswered."""
-        with self._lock:
-            self._drops.append(_Fault(path_contains, method and method.upper(), times))
-
-    def delay(self, seconds: float) -> None:
-        """Hold every response for ``seconds`` after processing (0 disables)."""
-        with self._lock:
-            self._delay = max(0.0, float(seconds))
-
-    def clear_faults(self) -> None:
-        """Drop pending fail_next/drop_after_accept rules and the response delay."""
-        with self._lock:
-            self._failures.clear()
-            self._drops.clear()
-            self._delay = 0.0
-
     # request plumbing
 
     def _base(self) -> str:
-        return self.url if self._server is not None else "http://127.0.0.1"
-
-    def _take_fault(self, faults: list[_Fault], method: str, path: str) -> _Fault | None:
-        for fault in faults:
-            if fault.matches(method, path):
-                fault.times -= 1
-                return fault
-        return None
+        return self.url if self._server.started else "http://127.0.0.1"
 
     def _authorized(self, headers: dict[str, str]) -> bool:
         auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
@@ -741,50 +627,35 @@ class ZendeskFake:
             return False
         return hmac.compare_digest(decoded, f"{self.email}/token:{self.token}")
 
-    def _serve(
-        self, method: str, target: str, headers: dict[str, str], raw: bytes
-    ) -> Response | None:
-        """Handle one request; None means "drop the connection without answering"."""
-        parts = urlsplit(target)
-        path = parts.path
-        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    def _serve(self, request: Request) -> Answer:
+        method, path, query = request.method, request.path, request.query
         body: dict | None = None
         drop = False
         try:
-            if raw:
+            if request.body:
                 try:
-                    body = json.loads(raw)
+                    body = json.loads(request.body)
                 except ValueError as exc:
                     raise _HTTPError(
                         400, {"error": "InvalidJSON", "description": str(exc)}
                     ) from exc
-            if not self._authorized(headers):
+            if not self._authorized(request.headers):
                 raise _HTTPError(401)
-            with self._lock:
-                failure = self._take_fault(self._failures, method, path)
-                drop = failure is None and self._take_fault(self._drops, method, path) is not None
-            if failure is not None:
-                fault_headers = {}
-                if failure.retry_after is not None:
-                    fault_headers["Retry-After"] = str(failure.retry_after)
-                raise _HTTPError(failure.status, headers=fault_headers)
+            fault = self.faults.take(request)
+            if fault is not None and fault.kind == "fail":
+                raise _refusal(fault)
+            drop = fault is not None
             status, payload, out_headers = self._route(method, path, query, body)
         except _HTTPError as err:
             status, payload, out_headers = err.status, err.body, err.headers
         with self._lock:
-            self._requests.append(
-                Req(
-                    method,
-                    path,
-                    query,
-                    body if isinstance(body, dict) else None,
-                    0 if drop else status,
-                )
-            )
-            pause = self._delay
-        if pause:
-            time.sleep(pause)
-        return None if drop else (status, payload, out_headers)
+            recorded = body if isinstance(body, dict) else None
+            served = Req(method, path, query, recorded, 0 if drop else status, request)
+            self._requests.append(served)
+        # Every API answer carries the account's rate limit and what is left of it
+        # (https://developer.zendesk.com/api-reference/introduction/rate-limits/).
+        headers = {"X-Rate-Limit": "700", "X-Rate-Limit-Remaining": "699", **out_headers}
+        return Answer(status, payload, headers, drop=drop)
 
     def _route(self, method: str, path: str, query: dict[str, str], body: dict | None) -> Response:
         if not path.startswith(API_PREFIX):
@@ -1356,14 +1227,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed-tickets", type=int, default=0)
-    parser.add_argument("--email", default="bot@example.com")
-    parser.add_argument("--token", default="zd-test-token")
+    parser.add_argument("--email", default=EMAIL)
+    parser.add_argument("--token", default=TOKEN)
     parser.add_argument("--export-lag", type=int, default=EXPORT_HOLDBACK_SECONDS)
     args = parser.parse_args(argv)
     fake = ZendeskFake(args.email, args.token, export_lag_seconds=args.export_lag)
     if args.seed_tickets:
         _seed(fake, args.seed_tickets)
-    fake._start(args.port)
+    fake.start(args.port)
     print(
         f"zendesk fake on {fake.url} (email={fake.email} token={fake.token} "
         f"tickets={len(fake.ticket_ids)})",

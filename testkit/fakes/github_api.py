@@ -2,23 +2,21 @@
 
 Serves real HTTP on 127.0.0.1: ``POST`` and ``GET /repos/{owner}/{name}/issues`` and
 ``GET /repos/{owner}/{name}`` (a repository is public unless ``set_private``). Checks
-the bearer token, records every request, and injects faults: error statuses
-(`fail_next`) and connections dropped after the request took effect (`drop_after_accept`).
+the bearer token, records every request, and injects faults through ``fake.faults``
+(testkit/fakes/faults.py): error statuses, connections dropped after the request took
+effect.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import socket
-import struct
 import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
-from urllib.parse import parse_qs, urlsplit
+
+from testkit.fakes.faults import Fault, Faults
+from testkit.fakes.http_server import Answer, FakeServer, Request
 
 __all__ = ["GitHubFake", "Req"]
 
@@ -50,93 +48,28 @@ class Req(NamedTuple):
     status: int
 
 
-@dataclass
-class _Fault:
-    method: str
-    times: int
-    status: int = 0
-    headers: dict[str, str] | None = None
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    fake: GitHubFake
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # no 40 ms stall between headers and body
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        outcome = self.server.fake._serve(self.command, self.path, dict(self.headers), raw)
-        if outcome is None:
-            self._abort()
-            return
-        status, payload, headers = outcome
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_POST = do_GET
-
-    def _abort(self) -> None:
-        """Reset the TCP connection without writing a single response byte."""
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-
-    def finish(self) -> None:
-        with contextlib.suppress(OSError):
-            super().finish()
-
-
 class GitHubFake:
     """Local GitHub Issues API with an inspectable store and fault injection."""
 
     def __init__(self, token: str = "gh-test-token") -> None:
         self.token = token
         self._lock = threading.RLock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self.faults = Faults()
+        self._server = FakeServer("github-fake", self._serve, self.faults)
         self._issues: dict[str, list[dict[str, Any]]] = {}
         self._private: set[str] = set()
         self._requests: list[Req] = []
-        self._failures: list[_Fault] = []
-        self._drops: list[_Fault] = []
 
     def start(self) -> GitHubFake:
         """Bind a free port on 127.0.0.1 and serve from a daemon thread."""
-        if self._server is not None:
+        if self._server.started:
             raise RuntimeError("GitHubFake already started")
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
         """Stop serving."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._server.stop()
 
     def __enter__(self) -> GitHubFake:
         return self.start()
@@ -147,9 +80,9 @@ class GitHubFake:
     @property
     def url(self) -> str:
         """Base URL, for GITHUB_API_URL (only while started)."""
-        if self._server is None:
+        if not self._server.started:
             raise RuntimeError("GitHubFake is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._server.url
 
     def issues(self, repo: str) -> list[dict[str, Any]]:
         """Copies of the repository's issues, oldest first."""
@@ -169,56 +102,29 @@ class GitHubFake:
         with self._lock:
             return list(self._requests)
 
-    def fail_next(
-        self,
-        method: str,
-        status: int,
-        retry_after: int | None = None,
-        times: int = 1,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        """Answer the next ``times`` ``method`` requests with ``status`` and no side effect."""
-        extra = dict(headers or {})
-        if retry_after is not None:
-            extra["Retry-After"] = str(retry_after)
-        with self._lock:
-            self._failures.append(_Fault(method.upper(), times, status, extra))
-
-    def drop_after_accept(self, method: str, times: int = 1) -> None:
-        """Apply the next ``times`` ``method`` requests, then drop the connection unanswered."""
-        with self._lock:
-            self._drops.append(_Fault(method.upper(), times))
-
-    def _take(self, faults: list[_Fault], method: str) -> _Fault | None:
-        for fault in faults:
-            if fault.method == method and fault.times > 0:
-                fault.times -= 1
-                return fault
-        return None
-
-    def _serve(
-        self, method: str, target: str, headers: dict[str, str], raw: bytes
-    ) -> Response | None:
-        parts = urlsplit(target)
-        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
+    def _serve(self, request: Request) -> Answer:
+        body = request.json()
         with self._lock:
             drop = False
-            auth = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
-            if auth != f"Bearer {self.token}":
+            if request.header("Authorization") != f"Bearer {self.token}":
                 outcome = _error(401)
-            elif (fault := self._take(self._failures, method)) is not None:
-                outcome = _error(fault.status, fault.headers)
+            elif (fault := self.faults.take(request)) is not None and fault.kind == "fail":
+                outcome = _refusal(fault)
             else:
-                drop = self._take(self._drops, method) is not None
-                outcome = self._route(method, parts.path, query, body)
+                drop = fault is not None
+                outcome = self._route(request.method, request.path, request.query, body)
+            status, payload, headers = outcome
             self._requests.append(
-                Req(method, parts.path, query, headers, body, 0 if drop else outcome[0])
+                Req(
+                    request.method,
+                    request.path,
+                    request.query,
+                    request.headers,
+                    body,
+                    0 if drop else status,
+                )
             )
-        return None if drop else outcome
+        return Answer(status, payload, headers, drop=drop)
 
     def set_private(self, repo: str, private: bool = True) -> None:
         """Make `repo` private (or public again)."""
@@ -246,7 +152,7 @@ class GitHubFake:
     def _create(self, repo: str, body: dict[str, Any]) -> dict[str, Any]:
         issues = self._issues.setdefault(repo, [])
         number = len(issues) + 1
-        api = self.url if self._server is not None else "http://127.0.0.1"
+        api = self.url if self._server.started else "http://127.0.0.1"
         issue = {
             "number": number,
             "url": f"{api}/repos/{repo}/issues/{number}",
@@ -274,6 +180,16 @@ class GitHubFake:
         per_page = min(100, int(query.get("per_page", 30)))
         start = (int(query.get("page", 1)) - 1) * per_page
         return found[start : start + per_page]
+
+
+def _refusal(fault: Fault) -> Response:
+    """An injected failure as GitHub answers it; a Retry-After (seconds) goes with the
+    status, as GitHub sends it on its rate limits
+    (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api)."""
+    headers = dict(fault.headers)
+    if fault.retry_after is not None:
+        headers["Retry-After"] = str(fault.retry_after)
+    return _error(fault.status, headers)
 
 
 def _error(status: int, headers: dict[str, str] | None = None) -> Response:
