@@ -49,6 +49,7 @@ class DeskApp(App):
 def create_app(rt: Runtime, listener_executor: Executor | None = None) -> App:
     """The Bolt app with every listener registered."""
     app = DeskApp(
+        name="app.py",  # the name Bolt would find for itself, at the cost of an inspect.stack()
         signing_secret=rt.settings.slack_signing_secret,
         client=slack_client(rt.settings),
         process_before_response=False,

@@ -80,6 +80,11 @@ class SocketDesk(Desk):
         # The server goes first: slack_sdk's client holds its receive lock for up to its 3 s
         # receive timeout, so closing it while the connection is still open waits that long.
         self.socket.stop()
+        # Its message processor polls its queue once a second until the client is closed: a
+        # None (which it skips) after `closed` wakes it now instead of up to a second later.
+        client = self.handler.client
+        client.closed = True
+        client.message_queue.put(None)
         self.handler.close()
         super().close()
 
