@@ -52,7 +52,7 @@ def public_replies(desk: Desk, tid: int) -> list[str]:
     return [c["body"] for c in desk.zendesk.public_comments(tid)[1:]]
 
 
-# --- 1: solving needs an assignee -------------------------------------------------------------
+# --- solving needs an assignee -------------------------------------------------------------
 
 
 def test_confirmation_solves_an_unassigned_ticket(desk: Desk) -> None:
@@ -145,7 +145,7 @@ def test_a_webhook_reads_a_new_ticket_in_one_call(desk: Desk) -> None:
     assert "Ana Pérez" in desk.card_text(tid) and "Municipalidad" in desk.card_text(tid)
 
 
-# --- 2: closed tickets, and tickets finished by someone else ----------------------------------
+# --- closed tickets, and tickets finished by someone else ----------------------------------
 
 
 def test_a_ticket_solved_by_a_person_during_the_window_ends_without_another_write(
@@ -182,7 +182,7 @@ def test_a_reply_to_a_ticket_closed_meanwhile_is_not_sent_and_the_card_says_so(
     assert "Enviando respuesta" not in card and "Terminado en Zendesk" in card
 
 
-# --- 3: hold ----------------------------------------------------------------------------------
+# --- hold ----------------------------------------------------------------------------------
 
 
 def escalate(desk: Desk) -> int:
@@ -215,7 +215,7 @@ def test_escalation_waits_on_hold_where_the_account_has_it(desk: Desk) -> None:
     assert refused(desk) == []
 
 
-# --- 4: the API user and the start-up check ---------------------------------------------------
+# --- the API user and the start-up check ---------------------------------------------------
 
 
 def _problems(zendesk: ZendeskFake, **env: str) -> list[str]:
@@ -280,7 +280,7 @@ def test_webhook_only_intake_does_not_poll(desk: Desk) -> None:
     assert desk.cards() == []
 
 
-# --- 5: 120 comments --------------------------------------------------------------------------
+# --- 120 comments --------------------------------------------------------------------------
 
 
 def test_the_users_reply_after_120_comments_reaches_the_agent(desk: Desk) -> None:
@@ -311,7 +311,7 @@ def test_relays_read_the_newest_comments_of_a_long_ticket(desk: Desk) -> None:
     assert any("registro del error" in m["text"] for m in desk.escalation_thread(tid))
 
 
-# --- 6: only new tickets become cards ---------------------------------------------------------
+# --- only new tickets become cards ---------------------------------------------------------
 
 
 def test_old_tickets_that_change_do_not_become_cards(desk: Desk) -> None:
@@ -331,7 +331,7 @@ def test_old_tickets_that_change_do_not_become_cards(desk: Desk) -> None:
     assert desk.case(worked) is None and desk.case(solved) is None
 
 
-# --- 7 and 8: the user writes back ------------------------------------------------------------
+# --- the user writes back ------------------------------------------------------------
 
 
 def test_confirmation_by_email_is_recorded_by_the_agent(desk: Desk) -> None:

@@ -101,7 +101,7 @@ def spam_click(desk: RemoteDesk, tid: int) -> PreparedRequest:
     return prepare(desk.click, ids.Action.SPAM, tid)
 
 
-# --- 4: strangers -----------------------------------------------------------------------------
+# --- strangers -----------------------------------------------------------------------------
 
 
 def test_a_stranger_gets_no_case_detail(live: Live) -> None:
@@ -113,7 +113,7 @@ def test_a_stranger_gets_no_case_detail(live: Live) -> None:
     assert "Exportación rota" in str(live.desk.command(f"estado {tid}", user=AGENT).json())
 
 
-# --- 8 and 5: junk, oversized bodies, nothing logged -------------------------------------------
+# --- junk, oversized bodies, nothing logged -------------------------------------------
 
 
 def raw(live: Live, head: str, body: bytes = b"", wait: float = 15) -> str:
@@ -167,7 +167,7 @@ def test_a_300_mb_unsigned_post_is_refused_unread_and_unlogged(live: Live) -> No
     assert "over the 1048576 limit" in live.process.output()
 
 
-# --- 9: a 404 ends the job ----------------------------------------------------------------------
+# --- a 404 ends the job ----------------------------------------------------------------------
 
 
 def test_a_webhook_for_a_missing_ticket_asks_zendesk_once(live: Live) -> None:
@@ -183,7 +183,7 @@ def test_a_webhook_for_a_missing_ticket_asks_zendesk_once(live: Live) -> None:
     assert [r.status for r in asked] == [404]
 
 
-# --- 3: a burst of clicks -------------------------------------------------------------------------
+# --- a burst of clicks -------------------------------------------------------------------------
 
 
 def test_sixty_simultaneous_clicks_are_all_taken(live: Live) -> None:
@@ -197,7 +197,7 @@ def test_sixty_simultaneous_clicks_are_all_taken(live: Live) -> None:
     )
 
 
-# --- 7: a replayed submission -------------------------------------------------------------------
+# --- a replayed submission -------------------------------------------------------------------
 
 
 def test_a_replayed_submission_takes_effect_once(live: Live) -> None:
@@ -218,7 +218,7 @@ def test_a_replayed_submission_takes_effect_once(live: Live) -> None:
     assert len(live.desk.case(tid).replies) == 1
 
 
-# --- 1: a killed worker ---------------------------------------------------------------------------
+# --- a killed worker ---------------------------------------------------------------------------
 
 
 def _scheduler_pid(worker: int) -> int | None:
@@ -275,7 +275,7 @@ def test_a_sigkilled_worker_is_replaced_and_every_reply_sent_once(
     print(f"healthy again in {live.process.wait_healthy(40):.1f} s")
 
 
-# --- 6 and 1: Redis restarts ---------------------------------------------------------------------
+# --- Redis restarts ---------------------------------------------------------------------
 
 
 def test_a_click_during_a_redis_outage_is_answered_and_the_desk_comes_back(
