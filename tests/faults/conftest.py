@@ -56,6 +56,14 @@ def scan_suite_logs_for_secrets(tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 @pytest.fixture
+def desk_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A short working folder for a desk process: supervisor's control socket lives in it,
+    and an AF_UNIX path holds at most 107 bytes (a test's tmp_path under a test worker's own
+    folder can be longer)."""
+    return tmp_path_factory.mktemp("desk")
+
+
+@pytest.fixture
 def workers(tmp_path: Path) -> Iterator[Workers]:
     """Start real `rq worker` processes; any still running at teardown is killed."""
     running = Workers(tmp_path)

@@ -30,10 +30,10 @@ def embedded_env(slack: SlackFake, zendesk: ZendeskFake) -> dict[str, str]:
 
 
 def test_sigterm_stops_every_process_and_the_next_start_is_the_only_desk(
-    slack: SlackFake, zendesk: ZendeskFake, tmp_path: Path
+    slack: SlackFake, zendesk: ZendeskFake, desk_dir: Path
 ) -> None:
     env = embedded_env(slack, zendesk)
-    desk = DeskProcess(env, tmp_path).start()
+    desk = DeskProcess(env, desk_dir).start()
     try:
         desk.wait_healthy(60)
         family = desk.family()
@@ -43,7 +43,7 @@ def test_sigterm_stops_every_process_and_the_next_start_is_the_only_desk(
             "launcher, supervisord, valkey, rq worker (+ its scheduler), cron, gunicorn (+ 2)"
         )
 
-        second = DeskProcess(env, tmp_path, name="second")
+        second = DeskProcess(env, desk_dir, name="second")
         second.data = desk.data  # the same data folder
         second.env["SOPORTE_DATA"] = str(desk.data)
         second.env["PORT"] = str(free_port())
@@ -59,7 +59,7 @@ def test_sigterm_stops_every_process_and_the_next_start_is_the_only_desk(
         assert stopped_in < 30
         assert "stopping the desk" in desk.output()
 
-        again = DeskProcess(env, tmp_path, name="again")
+        again = DeskProcess(env, desk_dir, name="again")
         again.data, again.env["SOPORTE_DATA"] = desk.data, str(desk.data)
         again.start()
         try:
@@ -128,16 +128,16 @@ def _base_env() -> dict[str, str]:
 
 
 def test_a_process_that_cannot_start_again_stops_the_whole_desk(
-    slack: SlackFake, zendesk: ZendeskFake, tmp_path: Path
+    slack: SlackFake, zendesk: ZendeskFake, desk_dir: Path
 ) -> None:
     """Never half-alive: Redis goes away for good, rq cron dies and cannot start again; after
     its retries (2 here, 15 by default) every process is stopped and the desk exits 1
     naming it."""
-    redis = EmbeddedRedis(tmp_path / "redis", port=free_port(), persistent=False).start()
+    redis = EmbeddedRedis(desk_dir / "redis", port=free_port(), persistent=False).start()
     env = desk_environment(
         slack, zendesk, redis.url, INTAKE_INTERVAL_SECONDS="10", SOPORTE_START_RETRIES="2"
     )
-    desk = DeskProcess(env, tmp_path).start()
+    desk = DeskProcess(env, desk_dir).start()
     try:
         desk.wait_healthy(60)
         family = desk.family()

@@ -318,8 +318,8 @@ def test_a_click_during_a_redis_outage_is_answered_and_the_desk_comes_back(
 # --- one desk per Redis --------------------------------------------------------------------------
 
 
-def test_a_second_desk_on_the_same_redis_refuses_to_start(live: Live, tmp_path: Path) -> None:
-    second = DeskProcess(dict(live.env), tmp_path, name="second").start()
+def test_a_second_desk_on_the_same_redis_refuses_to_start(live: Live, desk_dir: Path) -> None:
+    second = DeskProcess(dict(live.env), desk_dir, name="second").start()
     assert second.popen is not None
     assert second.popen.wait(30) == 2
     out = second.output()

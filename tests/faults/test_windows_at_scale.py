@@ -36,9 +36,7 @@ REPLYING = 10  # users who answer during their window
 SCHEDULER_LOCK = "rq:scheduler-lock:soporte"
 
 
-def seed(
-    rt: Runtime, slack: SlackFake, zendesk: ZendeskFake, first_deadline: float
-) -> dict[int, datetime]:
+def seed(rt: Runtime, slack: SlackFake, zendesk: ZendeskFake, lead: float) -> dict[int, datetime]:
     """1,000 tickets pending in Zendesk, their cards in Slack, their cases in the store in
     AWAITING_CONFIRMATION and their expiry jobs scheduled, with deadlines spread over 5 s."""
     org = zendesk.add_organization("Municipalidad de Ejemplo")
@@ -60,6 +58,7 @@ def seed(
             )
         )
     now = utcnow()
+    first_deadline = now.timestamp() + lead  # after the slow part: every window is positive
     deadlines = {}
     for n, ((tid, requester), ts) in enumerate(zip(tickets, posted, strict=True)):
         deadline = datetime.fromtimestamp(first_deadline + 5 * n / WINDOWS, UTC)
@@ -148,7 +147,7 @@ def test_1000_windows_survive_a_redis_crash_and_killed_workers(
         env = desk_environment(slack, zendesk, server.url, RESOLUTION_WINDOW="3s")
         rt = build_runtime(env)
         set_runtime(rt)
-        deadlines = seed(rt, slack, zendesk, first_deadline=time.time() + 4)
+        deadlines = seed(rt, slack, zendesk, lead=4)
         tids = sorted(deadlines)
         replying = tids[-REPLYING:]  # the latest deadlines: the answer comes in time
         assert len(ScheduledJobRegistry(queue=rt.queue)) == WINDOWS
