@@ -52,7 +52,7 @@ def escalate_new_ticket(
     desk: Desk, notes: str = "Falla al exportar; sospecho del worker de PDF."
 ) -> int:
     """A new ticket of the Municipalidad, carded and escalated to Pulso (jobs run)."""
-    org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
+    org = desk.zendesk.add_organization(MUNICIPALIDAD_NAME)
     tid = desk.new_ticket(
         subject="Error al exportar informe", body="Sale error 500 <!channel>", org_id=org
     )
