@@ -282,13 +282,11 @@ def start_workers(
 
 
 def queue_idle(desk: Desk) -> bool:
-    """Nothing queued, running or scheduled (retries) on the desk's queue."""
+    """Nothing queued, running or due soon (a retry) on the desk's queue; the timers of the
+    cases (reminders, target warnings, closing windows) are hours away and don't count."""
     queue = desk.rt.queue
-    return (
-        queue.count == 0
-        and queue.started_job_registry.count == 0
-        and queue.scheduled_job_registry.count == 0
-    )
+    soon = queue.scheduled_job_registry.get_jobs_to_schedule(int(time.time()) + 60)
+    return queue.count == 0 and queue.started_job_registry.count == 0 and not soon
 
 
 def percentile(samples: list[float], pct: float) -> float:
