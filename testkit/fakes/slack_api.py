@@ -667,6 +667,8 @@ class SlackFake:
         fields = {k: params[k] for k in ("text", "blocks", "attachments") if k in params}
         if "blocks" in fields and not isinstance(fields["blocks"], list):
             raise ApiError("invalid_blocks")
+        # docs.slack.dev/reference/methods/chat.postMessage and chat.update, errors:
+        # "no_text: No message text provided" (one of text, blocks or attachments is required).
         if not any(fields.get(k) for k in ("text", "blocks", "attachments")):
             raise ApiError("no_text")
         refused = slack_rules.message_errors(fields.get("text"), fields.get("blocks"))
@@ -714,6 +716,8 @@ class SlackFake:
         message = self._find(channel, ts) if channel and ts else None
         if message is None:
             raise ApiError("message_not_found")
+        # docs.slack.dev/reference/methods/chat.update, errors: "cant_update_message:
+        # Authenticated user does not have permission to update this message" (not its own).
         if message.get("bot_id") != self.bot_id:
             raise ApiError("cant_update_message")
         message.update(self._message_fields(params))
@@ -801,6 +805,9 @@ class SlackFake:
         trigger = self._check_trigger(params)
         view = params.get("view")
         external_id = view.get("external_id") if isinstance(view, dict) else None
+        # docs.slack.dev/reference/methods/views.open, errors: "duplicate_external_id: the
+        # given external_id has already been used"; external_id "must be unique for all views
+        # on a team".
         if external_id and self._view_by_external_id(external_id) is not None:
             raise ApiError("duplicate_external_id")
         view_id = self._next_id("V")
@@ -829,6 +836,8 @@ class SlackFake:
         if not view_id or view_id not in self._views or view_id in self._closed_views:
             raise ApiError("not_found")
         current = self._views[view_id]
+        # docs.slack.dev/reference/methods/views.update, errors: "hash_conflict: the provided
+        # hash doesn't match the current stored value" (modals: avoiding race conditions).
         if params.get("hash") and params["hash"] != current["hash"]:
             raise ApiError("hash_conflict")
         view = self._build_view(
@@ -845,6 +854,8 @@ class SlackFake:
         if not user_id:
             raise ApiError("invalid_arguments")
         current = self._home.get(user_id)
+        # docs.slack.dev/reference/methods/views.publish, errors: "hash_conflict", as for
+        # views.update: the hash must match the view's current state.
         if current and params.get("hash") and params["hash"] != current["hash"]:
             raise ApiError("hash_conflict")
         view_id = current["id"] if current else self._next_id("V")

@@ -43,6 +43,9 @@ from websockets.sync.server import Server, ServerConnection, serve
 
 ACK_TIMEOUT = 3.0  # Slack waits this long for an envelope's acknowledgement
 EVENT_RETRIES = 3  # Events API: up to three retries of an unacknowledged event
+# docs.slack.dev/reference/methods/apps.connections.open: the method generates a "temporary"
+# WebSocket URL, used once; the docs give no lifetime, so 30 s is this fake's own choice (a
+# client connects at once, and an old URL is refused like a used one).
 TICKET_TTL = 30.0
 
 
