@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject, 
 
 from blocks.ids import Action
 from blocks.limits import BUTTON_TEXT_MAX
+from bot.domain import glossary
 from bot.domain import mrkdwn as t
 from bot.domain.button_values import ticket_value
 from bot.domain.lifecycle import Event, State
@@ -28,7 +29,7 @@ _CONFIRMS: dict[Event, ConfirmObject] = {
         style="danger",
     ),
     Event.WRONG_RECIPIENT: ConfirmObject(
-        title="¿Destinatario errado?",
+        title="¿Destinatario equivocado?",
         text=(
             "Se responderá al usuario que esta casilla es solo para soporte de productos "
             "y luego el ticket se cerrará como spam."
@@ -39,19 +40,27 @@ _CONFIRMS: dict[Event, ConfirmObject] = {
     Event.USER_CONFIRMED: _CONFIRMED,
 }
 
+_LABEL = glossary.ACTION_LABELS
 # (event, button, text, style) in the order the buttons show: the triage chain as the agent
 # tries it, the agent's follow-up, then the maintainers'.
 _BUTTONS: tuple[tuple[Event, Action, str, str | None], ...] = (
-    (Event.MARK_SPAM, Action.SPAM, "Spam", "danger"),
-    (Event.WRONG_RECIPIENT, Action.WRONG_RECIPIENT, "Destinatario errado", None),
-    (Event.REFER_TO_PERSON, Action.PERSON, "Persona en la empresa", None),
-    (Event.UNSUPPORTED_PRODUCT, Action.UNSUPPORTED, "Producto no soportado", None),
-    (Event.RESOLVE_WITH_INFORMATION, Action.INFORMATION, "Resolver con información", None),
-    (Event.RESOLVE_WITH_ACTION, Action.DOCUMENTED_ACTION, "Resolver con acción documentada", None),
-    (Event.ESCALATE, Action.ESCALATE, "Escalar", "primary"),
+    (Event.MARK_SPAM, Action.SPAM, _LABEL[Event.MARK_SPAM], "danger"),
+    (Event.WRONG_RECIPIENT, Action.WRONG_RECIPIENT, _LABEL[Event.WRONG_RECIPIENT], None),
+    (Event.REFER_TO_PERSON, Action.PERSON, _LABEL[Event.REFER_TO_PERSON], None),
+    (Event.UNSUPPORTED_PRODUCT, Action.UNSUPPORTED, _LABEL[Event.UNSUPPORTED_PRODUCT], None),
+    (
+        Event.RESOLVE_WITH_INFORMATION,
+        Action.INFORMATION,
+        _LABEL[Event.RESOLVE_WITH_INFORMATION],
+        "primary",
+    ),
+    (Event.RESOLVE_WITH_ACTION, Action.DOCUMENTED_ACTION, _LABEL[Event.RESOLVE_WITH_ACTION], None),
+    (Event.ESCALATE, Action.ESCALATE, _LABEL[Event.ESCALATE], None),
+    (Event.ACKNOWLEDGE, Action.ACKNOWLEDGE, "Avisar al usuario", None),
     (Event.RESPOND_INITIAL, Action.RESPOND, "Responder al usuario", "primary"),
     (Event.SEND_UPDATE, Action.RESPOND, "Enviar actualización", None),
-    (Event.USER_CONFIRMED, Action.USER_CONFIRMED, "Usuario confirmó", "primary"),
+    # Never the primary: a green "confirmed" invites closing the case early (issue 12).
+    (Event.USER_CONFIRMED, Action.USER_CONFIRMED, "Usuario confirmó", None),
     (Event.NOT_FIXED, Action.NOT_FIXED, "Sigue el problema", "danger"),
     (Event.PROPOSE_RESOLUTION, Action.PROPOSE_RESOLUTION, "Proponer resolución", None),
     (Event.TAKE_CASE, Action.TAKE_CASE, "Tomar caso", "primary"),
@@ -84,7 +93,7 @@ def _look(event: Event, state: State, label: str, style: str | None) -> tuple[st
     if event is Event.PROPOSE_RESOLUTION and state is State.FIXED:
         return label, "primary"
     if event is Event.PROPOSE_RESOLUTION and state is State.USER_ANSWERED:
-        return "Responder (nuevo plazo)", None
+        return "Responder (nuevo plazo)", "primary"
     return label, style
 
 

@@ -2,78 +2,60 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
+from slack_sdk.models.views import View
 
 from blocks import ids
-from blocks.buttons import actions_block
+from blocks.buttons import button, step_buttons
 from blocks.diagnosis import diagnosis_estimate_echo, diagnosis_text
 from blocks.limits import (
+    CONTEXT_TEXT_MAX,
     FALLBACK_TEXT_MAX,
     HEADER_TEXT_MAX,
     SECTION_FIELD_MAX,
     SECTION_TEXT_MAX,
 )
 from blocks.targets import countdown_line
+from bot.domain import glossary
 from bot.domain import mrkdwn as t
+from bot.domain.button_values import ticket_value
 from bot.domain.case import CaseRecord, Escalation, Reply
 from bot.domain.catalog import Catalog
-from bot.domain.desk_texts import DECISION_LABELS
 from bot.domain.lifecycle import Event, State, Transition
 from bot.domain.offers import CaseFacts, Role, offers
 
 EXCERPT_CHARS = 600
 NO_SUBJECT = "(sin asunto)"
 
-EVENT_LABELS: dict[Event, str] = {
-    **DECISION_LABELS,
-    Event.TAKE_CASE: "Caso tomado",
-    Event.DIAGNOSE: "Diagnóstico",
-    Event.RESPOND_INITIAL: "Respuesta inicial",
-    Event.SEND_UPDATE: "Actualización",
-    Event.MARK_FIXED: "Corrección en el producto",
-    Event.PROPOSE_RESOLUTION: "Propuesta de resolución",
-    Event.USER_CONFIRMED: "Confirmación del usuario",
-    Event.WINDOW_EXPIRED: "Plazo de confirmación vencido",
-    Event.USER_REPLIED: "Respuesta del usuario",
-    Event.NOT_FIXED: "Sigue el problema",
-    Event.CLOSED_IN_ZENDESK: "Terminado en Zendesk",
-}
-
-STATE_LABELS: dict[State, str] = {
-    State.NEW: "Pendiente de triage",
-    State.SPAM: "Spam",
-    State.ESCALATED: "🆙 Escalado",
-    State.ASSIGNED: "🛠️ Asignado",
-    State.DIAGNOSED: "🔎 Diagnosticado",
-    State.IN_PROGRESS: "🔧 En curso",
-    State.FIXED: "🩹 Corregido en el producto",
-    State.AWAITING_CONFIRMATION: "✉️ Esperando confirmación",
-    State.USER_ANSWERED: "💬 El usuario respondió",
-    State.RESOLVED: "✅ Resuelto",
-    State.CLOSED_IN_ZENDESK: "🔒 Terminado en Zendesk",
-}
+EVENT_LABELS = glossary.EVENT_LABELS
+STATE_LABELS = glossary.STATE_LABELS
 USER_WORDS_ON_CARD = 1200
 
 _PROGRESS: dict[State, str] = {
-    State.ESCALATED: "🆙 Escalado por {who}: esperando que un mantenedor tome el caso",
+    State.ESCALATED: (
+        f"🆙 Escalado por {{who}}: esperando que un {glossary.MAINTAINER} tome el caso"
+    ),
     State.ASSIGNED: "🛠️ Asignado a {who}",
 }
 
 # Status of an escalated case whose escalation the card knows (`record.escalation`).
 _ESCALATED_STATUS: dict[State, str] = {
-    State.ESCALATED: "🆙 Escalado a {channel} — esperando mantenedor",
+    State.ESCALATED: f"🆙 Escalado a {{channel}} — esperando {glossary.MAINTAINER}",
     State.ASSIGNED: "🛠️ Caso tomado por {maintainer} — esperando su diagnóstico",
     State.DIAGNOSED: "🔎 Diagnóstico recibido — envía la respuesta inicial al usuario",
     State.IN_PROGRESS: "🔧 En curso con {maintainer} — mantén al usuario informado",
@@ -82,13 +64,64 @@ _ESCALATED_STATUS: dict[State, str] = {
 
 DIAGNOSIS_CHARS_ON_CARD = 1200
 FIX_NOTE_CHARS_ON_CARD = 600
+TAGS_ON_CARD = 6
+ATTACHMENTS_ON_CARD = 10
+ATTACHMENT_NAME_CHARS = 80
+
+# The likely decisions first (one primary); the rare ones behind "Más opciones…"; spam last.
+_TRIAGE_BUTTONS: tuple[tuple[str, Event, str | None], ...] = (
+    (ids.Action.INFORMATION, Event.RESOLVE_WITH_INFORMATION, "primary"),
+    (ids.Action.DOCUMENTED_ACTION, Event.RESOLVE_WITH_ACTION, None),
+    (ids.Action.ESCALATE, Event.ESCALATE, None),
+)
+_MORE_OPTIONS: tuple[tuple[str, Event], ...] = (
+    (ids.Action.PERSON, Event.REFER_TO_PERSON),
+    (ids.Action.UNSUPPORTED, Event.UNSUPPORTED_PRODUCT),
+    (ids.Action.WRONG_RECIPIENT, Event.WRONG_RECIPIENT),
+)
+# A user who wrote back is neither spam nor a wrong recipient.
+_RETURNING_USER_OPTIONS = (ids.Action.PERSON, ids.Action.UNSUPPORTED)
+_TRIAGE_EVENTS = (
+    *(event for _, event, _ in _TRIAGE_BUTTONS),
+    *(event for _, event in _MORE_OPTIONS),
+    Event.MARK_SPAM,
+)
+
+SPAM_SOLVES = (
+    "El ticket se cerrará en Zendesk como resuelto, con la etiqueta «spam», "
+    "sin responder al remitente."
+)
+SPAM_SUSPENDS = (
+    "Zendesk marcará el ticket como spam: lo elimina y *suspende al remitente*, que no podrá "
+    "volver a escribir a soporte. No se le responde."
+)
+
+
+def spam_confirm(catalog: Catalog) -> ConfirmObject:
+    """The spam button's confirmation, saying what will happen in Zendesk."""
+    return ConfirmObject(
+        title="¿Marcar como spam?",
+        text=SPAM_SUSPENDS if catalog.spam_suspends_requester else SPAM_SOLVES,
+        confirm="Marcar como spam",
+        deny="Cancelar",
+        style="danger",
+    )
+
+
+def more_option_value(action_id: str, ticket_id: int) -> str:
+    """The value of a "Más opciones…" choice: which decision, on which ticket."""
+    return f"{action_id}|{ticket_value(ticket_id)}"
+
+
+def parse_more_option(value: str) -> tuple[str, str]:
+    """(action_id, ticket value) of a "Más opciones…" choice."""
+    action_id, _, ticket = value.partition("|")
+    return action_id, ticket
 
 
 def decision_label(event: Event | None) -> str:
     """The Spanish name of a triage decision (or any other step) as the card shows it."""
-    if event is None:
-        return "sin decisión"
-    return EVENT_LABELS.get(event, event.value)
+    return glossary.event_label(event)
 
 
 def _reply_label(reply: Reply, record: CaseRecord) -> str:
@@ -102,8 +135,23 @@ def _last_step(record: CaseRecord) -> Transition | None:
     return record.case.timeline[-1] if record.case.timeline else None
 
 
-def _by_on(step: Transition) -> str:
-    return f"{t.user_mention(step.actor)} el {t.slack_date(step.at)}"
+def when(at: datetime, reference: datetime) -> str:
+    """A moment as it reads after "por <@U>": "hoy 07:35", "ayer 07:35", "el 3 dic 07:35".
+
+    Slack's `{date_short_pretty}` already says "hoy"/"ayer" for the last two days (in each
+    reader's zone); an older moment gets "el" and Slack's absolute date. `reference` is when
+    the text is written (a card is re-rendered at every step of its case)."""
+    if reference - at < RECENT:
+        return t.slack_date(at)
+    return f"el {t.slack_date(at, '{date_short} {time}')}"
+
+
+RECENT = timedelta(hours=24)
+
+
+def by_on(step: Transition, reference: datetime | None = None) -> str:
+    """ "<@U> hoy 07:35": who took the step and when, read at `reference`."""
+    return f"{t.user_mention(step.actor)} {when(step.at, reference or step.at)}"
 
 
 def _escalation_channel(escalation: Escalation, catalog: Catalog | None) -> str | None:
@@ -119,8 +167,15 @@ def _channel_mention(channel: str | None, escalation: Escalation) -> str:
     return f"el canal de {t.escape_mrkdwn(escalation.product)}"
 
 
-def status_text(record: CaseRecord, catalog: Catalog | None = None) -> str:
-    """One mrkdwn line saying where the case stands, who moved it there and when."""
+def status_text(
+    record: CaseRecord, catalog: Catalog | None = None, now: datetime | None = None
+) -> str:
+    """One mrkdwn line saying where the case stands, who moved it there and when (as read at
+    `now`: "hoy 07:35", "el 3 dic 07:35")."""
+
+    def _by_on(step: Transition) -> str:
+        return by_on(step, now)
+
     case = record.case
     pending = record.pending_replies
     if pending:
@@ -141,14 +196,14 @@ def status_text(record: CaseRecord, catalog: Catalog | None = None) -> str:
     if case.state is State.NEW and step.event is Event.NOT_FIXED:
         return (
             f"↩️ El usuario indica que el problema sigue (registrado por {_by_on(step)}): "
-            "vuelve a triage"
+            f"vuelve a {glossary.TRIAGE_VERB}se"
         )
     dropped = next((r for r in reversed(record.replies) if r.dropped), None)
     if case.state is State.SPAM and dropped is not None:
         return f"🔒 {decision_label(case.decision)} por {_by_on(step)}: {dropped.dropped}"
     if case.state is State.SPAM:
         if case.decision is Event.WRONG_RECIPIENT:
-            return f"↩️ Destinatario errado: respondido y cerrado como spam por {_by_on(step)}"
+            return f"↩️ Destinatario equivocado: respondido y cerrado como spam por {_by_on(step)}"
         return f"🚫 Spam — marcado por {_by_on(step)}"
     if case.state is State.AWAITING_CONFIRMATION:
         deadline = t.slack_date(case.window_deadline) if case.window_deadline else "(sin plazo)"
@@ -181,10 +236,86 @@ def status_text(record: CaseRecord, catalog: Catalog | None = None) -> str:
     )
 
 
-def card_actions(record: CaseRecord) -> ActionsBlock | None:
-    """The agent's buttons for what the case offers now (none while a reply is on its way)."""
+_CONFIRMED = ConfirmObject(
+    title="¿Caso resuelto?",
+    text="¿El usuario confirmó que el caso está resuelto?",
+    confirm="Sí, confirmó",
+    deny="Cancelar",
+)
+
+
+def _more_options(ticket_id: int, action_ids: tuple[str, ...]) -> StaticSelectElement:
+    labels = dict(_MORE_OPTIONS)
+    options = [
+        Option(
+            value=more_option_value(action_id, ticket_id),
+            text=PlainTextObject(text=glossary.ACTION_LABELS[labels[action_id]], emoji=True),
+        )
+        for action_id, _ in _MORE_OPTIONS
+        if action_id in action_ids
+    ]
+    return StaticSelectElement(
+        action_id=ids.Action.MORE_OPTIONS,
+        placeholder=PlainTextObject(text=glossary.MORE_OPTIONS, emoji=True),
+        options=options,
+    )
+
+
+def triage_elements(
+    ticket_id: int,
+    catalog: Catalog | None,
+    *,
+    returning: bool = False,
+    offered: frozenset[Event] = frozenset(_TRIAGE_EVENTS),
+) -> list[Any]:
+    """The triage chain as the agent uses it: likely decisions first, the rare ones behind
+    "Más opciones…", spam last (the card and the Home). A returning user is offered neither
+    spam nor a wrong recipient. Only the decisions `offered` (bot.domain.offers) show."""
+    value = ticket_value(ticket_id)
+    elements: list[Any] = [
+        button(action_id, glossary.ACTION_LABELS[event], value, style)
+        for action_id, event, style in _TRIAGE_BUTTONS
+        if event in offered
+    ]
+    rare = dict(_MORE_OPTIONS)
+    kept = _RETURNING_USER_OPTIONS if returning else tuple(rare)
+    kept = tuple(a for a in kept if rare[a] in offered)
+    if kept:
+        elements.append(_more_options(ticket_id, kept))
+    if not returning and Event.MARK_SPAM in offered:
+        confirm = spam_confirm(catalog) if catalog else None
+        label = glossary.ACTION_LABELS[Event.MARK_SPAM]
+        elements.append(button(ids.Action.SPAM, label, value, "danger", confirm))
+    return elements
+
+
+def returning_user(record: CaseRecord) -> bool:
+    """A case back in triage because the user wrote again (not a stranger's first mail)."""
+    step = _last_step(record)
+    return record.case.state is State.NEW and step is not None and step.event in _BACK_TO_TRIAGE
+
+
+_BACK_TO_TRIAGE = frozenset({Event.NOT_FIXED, Event.REOPENED})
+
+
+def primary_first(buttons: list[Any]) -> list[Any]:
+    """The likely action (the primary button) first, the others in their order."""
+    return sorted(buttons, key=lambda b: getattr(b, "style", None) != "primary")
+
+
+def card_actions(record: CaseRecord, catalog: Catalog | None = None) -> ActionsBlock | None:
+    """The agent's buttons for what the case offers now (none while a reply is on its way):
+    the triage chain laid out for a glance, or the next steps, the likely one first."""
     events = offers(CaseFacts.of(record), {Role.AGENT})
-    return actions_block(ids.Block.CARD_ACTIONS, events, record.case.state, record.ticket_id)
+    state = record.case.state
+    if state is State.NEW:
+        returning = returning_user(record)
+        elements = triage_elements(record.ticket_id, catalog, returning=returning, offered=events)
+    else:
+        elements = primary_first(step_buttons(events, state, record.ticket_id))
+    if not elements:
+        return None
+    return ActionsBlock(block_id=ids.Block.CARD_ACTIONS, elements=elements)
 
 
 def _requester(record: CaseRecord) -> str:
@@ -245,7 +376,7 @@ def escalation_summary(record: CaseRecord, catalog: Catalog) -> str | None:
         where += " (publicando el escalamiento…)"
     lines = [f"🧵 Escalamiento en {where}"]
     maintainer = t.user_mention(escalation.maintainer) if escalation.maintainer else "sin asignar"
-    lines.append(f"🛠️ Mantenedor: {maintainer}")
+    lines.append(f"🛠️ {glossary.MAINTAINER_LABEL}: {maintainer}")
     diagnosis = escalation.diagnosis
     if diagnosis is not None:
         echo = diagnosis_estimate_echo(diagnosis, catalog.tz)
@@ -253,7 +384,7 @@ def escalation_summary(record: CaseRecord, catalog: Catalog) -> str | None:
     if escalation.fix_note:
         lines.append(fix_line(record, FIX_NOTE_CHARS_ON_CARD))
     if escalation.tracker_url:
-        lines.append(f"📌 {t.link(escalation.tracker_url, 'Ver en el tracker')}")
+        lines.append(f"📌 {t.link(escalation.tracker_url, glossary.SEE_IN_TRACKER)}")
     return t.truncate_mrkdwn("\n".join(lines), SECTION_TEXT_MAX)
 
 
@@ -265,11 +396,99 @@ def card_fallback_text(record: CaseRecord) -> str:
     )
 
 
-def ticket_card(
-    record: CaseRecord, catalog: Catalog, now: datetime | None = None
-) -> dict[str, Any]:
-    """The card for chat.postMessage / chat.update: `{"text": …, "blocks": […]}`; `now`
-    (default: the clock) dates the countdown of the next target."""
+def holder(record: CaseRecord) -> str | None:
+    """Who has the case now: its responsable técnico while they work on it, else the agent."""
+    escalation = record.escalation
+    state = record.case.state
+    if escalation and escalation.maintainer and state in _MAINTAINER_STATES:
+        return escalation.maintainer
+    return record.case.decided_by
+
+
+_MAINTAINER_STATES = frozenset({State.ASSIGNED, State.DIAGNOSED, State.IN_PROGRESS})
+
+
+def first_line(
+    record: CaseRecord, *, countdown: str | None = None, claimed_by: str | None = None
+) -> str:
+    """The card's first line: priority when urgent, state, age, who has it, the countdown."""
+    ticket, case = record.ticket, record.case
+    parts: list[str] = []
+    if ticket.priority == "urgent":
+        parts.append(f"*{glossary.PRIORITY_LABELS['urgent']}*")
+    parts.append(f"*{STATE_LABELS[case.state]}*")
+    parts.append(f"llegó {t.ago(ticket.created_at)}")
+    if claimed_by and case.state is State.NEW and not record.pending_replies:
+        parts.append(f"✍️ {t.user_mention(claimed_by)} está respondiendo…")
+    else:
+        who = holder(record)
+        parts.append(f"lo tiene {t.user_mention(who)}" if who else "sin asignar")
+    if countdown:
+        parts.append(countdown)
+    return t.truncate_mrkdwn(" · ".join(parts), CONTEXT_TEXT_MAX)
+
+
+def ticket_facts(record: CaseRecord) -> str | None:
+    """Zendesk's priority (when not urgent: that one leads the first line), type and tags."""
+    ticket = record.ticket
+    parts: list[str] = []
+    if ticket.priority and ticket.priority != "urgent":
+        parts.append(glossary.PRIORITY_LABELS.get(ticket.priority, ticket.priority))
+    if ticket.type:
+        parts.append(glossary.TYPE_LABELS.get(ticket.type, ticket.type))
+    tags = [tag for tag in ticket.tags if not tag.startswith("soporte")]
+    if tags:
+        shown = ", ".join(f"`{t.escape_mrkdwn(tag)}`" for tag in tags[:TAGS_ON_CARD])
+        more = f" +{len(tags) - TAGS_ON_CARD}" if len(tags) > TAGS_ON_CARD else ""
+        parts.append(f"🏷️ {shown}{more}")
+    if not parts:
+        return None
+    return t.truncate_mrkdwn(" · ".join(parts), CONTEXT_TEXT_MAX)
+
+
+def attachments_line(record: CaseRecord) -> str | None:
+    """The report's files, linked to Zendesk: "📎 captura.png · log.txt"."""
+    files = record.ticket.attachments or ()
+    if not files:
+        return None
+    shown = [
+        t.link(f.url, t.truncate(f.name, ATTACHMENT_NAME_CHARS))
+        if f.url
+        else t.escape_mrkdwn(f.name)
+        for f in files[:ATTACHMENTS_ON_CARD]
+    ]
+    more = f" (+{len(files) - ATTACHMENTS_ON_CARD} más)" if len(files) > ATTACHMENTS_ON_CARD else ""
+    label = "1 archivo" if len(files) == 1 else f"{len(files)} archivos"
+    return t.truncate_mrkdwn(f"📎 *{label}:* {' · '.join(shown)}{more}", CONTEXT_TEXT_MAX)
+
+
+def _context_line(text: str, block_id: str | None = None) -> ContextBlock:
+    return ContextBlock(block_id=block_id, elements=[MarkdownTextObject(text=text)])
+
+
+def _user_words_block(record: CaseRecord) -> SectionBlock:
+    step = _last_step(record)
+    at = f" ({t.slack_date(step.at)})" if step else ""
+    words = t.quote(t.escape_mrkdwn(t.truncate(record.user_words or "", USER_WORDS_ON_CARD)))
+    text = f"💬 *Nuevo mensaje del usuario*{at}:\n{words or '> _(sin texto)_'}"
+    return SectionBlock(text=MarkdownTextObject(text=t.truncate_mrkdwn(text, SECTION_TEXT_MAX)))
+
+
+def _returning_words(record: CaseRecord) -> bool:
+    return bool(record.user_words) and (
+        record.case.state is State.USER_ANSWERED or returning_user(record)
+    )
+
+
+def card_detail_blocks(
+    record: CaseRecord,
+    catalog: Catalog,
+    *,
+    countdown: str | None = None,
+    claimed_by: str | None = None,
+    now: datetime | None = None,
+) -> list[Block]:
+    """Everything the card knows, without its buttons (the open card, and "Ver detalle")."""
     ticket = record.ticket
     subject = t.clean_body(ticket.subject or "").replace("\n", " ") or NO_SUBJECT
     received = f"{t.slack_date(ticket.created_at)} ({t.ago(ticket.created_at)})"
@@ -279,6 +498,13 @@ def ticket_card(
                 text=t.truncate(f"#{ticket.id} · {subject}", HEADER_TEXT_MAX), emoji=True
             )
         ),
+        _context_line(
+            first_line(record, countdown=countdown, claimed_by=claimed_by), ids.Block.CARD_FIRST
+        ),
+    ]
+    if _returning_words(record):
+        blocks.append(_user_words_block(record))
+    blocks.append(
         SectionBlock(
             fields=[
                 MarkdownTextObject(text=_requester(record)),
@@ -286,39 +512,105 @@ def ticket_card(
                 MarkdownTextObject(text=_products(record, catalog)),
                 MarkdownTextObject(text=f"*Recibido*\n{received}"),
             ]
-        ),
-        SectionBlock(text=MarkdownTextObject(text=_excerpt(record))),
-    ]
-    if ticket.url:
-        blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=t.link(ticket.url, "Abrir en Zendesk"))])
         )
+    )
+    facts = ticket_facts(record)
+    if facts:
+        blocks.append(_context_line(facts))
+    report = _excerpt(record)
+    if _returning_words(record):
+        report = t.truncate_mrkdwn(f"*Mensaje original*\n{report}", SECTION_TEXT_MAX)
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=report)))
+    files = attachments_line(record)
+    if files:
+        blocks.append(_context_line(files))
+    if ticket.url:
+        blocks.append(_context_line(t.link(ticket.url, "Abrir en Zendesk")))
     if ticket.follow_up_of:
         earlier = ticket.url.rsplit("/", 1)[0] + f"/{ticket.follow_up_of}"
         line = (
             f"↪️ Seguimiento del ticket cerrado {t.link(earlier, f'#{ticket.follow_up_of}')}: "
             "el usuario volvió a escribir después del cierre."
         )
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line)]))
+        blocks.append(_context_line(line))
     blocks.append(DividerBlock())
-    status = status_text(record, catalog)
+    blocks.append(
+        SectionBlock(
+            block_id=ids.Block.CARD_STATUS,
+            text=MarkdownTextObject(text=_status(record, catalog, now)),
+        )
+    )
+    summary = escalation_summary(record, catalog)
+    if summary:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=summary)))
+    return blocks
+
+
+def _status(record: CaseRecord, catalog: Catalog, now: datetime | None = None) -> str:
+    status = status_text(record, catalog, now)
     last_sent = next((r for r in reversed(record.replies) if r.sent_at), None)
     if last_sent is not None and last_sent.as_api_user:
         status += (
             f"\n_La respuesta salió en Zendesk a nombre del usuario de la API: no encontré a "
             f"{t.user_mention(last_sent.author)} entre los agentes de Zendesk por su e-mail._"
         )
-    status = t.truncate_mrkdwn(status, SECTION_TEXT_MAX)
-    blocks.append(
-        SectionBlock(block_id=ids.Block.CARD_STATUS, text=MarkdownTextObject(text=status))
-    )
-    countdown = countdown_line(record, catalog, now or datetime.now(UTC))
-    if countdown:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=countdown)]))
-    summary = escalation_summary(record, catalog)
-    if summary:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=summary)))
-    actions = card_actions(record)
-    if actions is not None:
-        blocks.append(actions)
+    return t.truncate_mrkdwn(status, SECTION_TEXT_MAX)
+
+
+def _collapsed_blocks(record: CaseRecord, catalog: Catalog, now: datetime | None) -> list[Block]:
+    """A finished case in two lines: how it ended, then what it was; the rest behind
+    "Ver detalle" (a modal with the whole card)."""
+    ticket = record.ticket
+    subject = t.clean_body(ticket.subject or "").replace("\n", " ") or NO_SUBJECT
+    detail = button(ids.Action.SEE_DETAIL, glossary.SEE_DETAIL, ticket_value(ticket.id))
+    about = [f"*#{ticket.id} · {t.escape_mrkdwn(t.truncate(subject, 120))}*"]
+    about.append(f"llegó {t.slack_date(ticket.created_at)}")
+    if ticket.url:
+        about.append(t.link(ticket.url, "Abrir en Zendesk"))
+    return [
+        SectionBlock(
+            block_id=ids.Block.CARD_STATUS,
+            text=MarkdownTextObject(text=_status(record, catalog, now)),
+            accessory=detail,
+        ),
+        _context_line(t.truncate_mrkdwn(" · ".join(about), CONTEXT_TEXT_MAX), ids.Block.CARD_FIRST),
+    ]
+
+
+def ticket_card(
+    record: CaseRecord,
+    catalog: Catalog,
+    now: datetime | None = None,
+    *,
+    claimed_by: str | None = None,
+) -> dict[str, Any]:
+    """The card for chat.postMessage / chat.update: `{"text": …, "blocks": […]}`.
+
+    `now` (default: the clock) dates the countdown of the next target (blocks/targets.py),
+    shown on the first line, and is when the card's dates are read ("hoy 07:35"; without
+    it, at the case's last step); `claimed_by` is the agent who has a decision modal open on
+    the case (the soft claim)."""
+    if record.case.is_final and not record.pending_replies:
+        blocks = _collapsed_blocks(record, catalog, now)
+    else:
+        countdown = countdown_line(record, catalog, now or datetime.now(UTC))
+        blocks = card_detail_blocks(
+            record, catalog, countdown=countdown, claimed_by=claimed_by, now=now
+        )
+        actions = card_actions(record, catalog)
+        if actions is not None:
+            blocks.append(actions)
     return {"text": card_fallback_text(record), "blocks": [b.to_dict() for b in blocks]}
+
+
+def detail_modal(record: CaseRecord, catalog: Catalog, now: datetime) -> dict[str, Any]:
+    """ "Ver detalle" of a finished card: the whole card, in a modal."""
+    view = View(
+        type="modal",
+        title=PlainTextObject(text=t.truncate(f"Ticket #{record.ticket_id}", 24), emoji=True),
+        close=PlainTextObject(text="Cerrar", emoji=True),
+        blocks=card_detail_blocks(
+            record, catalog, countdown=countdown_line(record, catalog, now), now=now
+        ),
+    )
+    return view.to_dict()

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 
 from blocks import ids
 from blocks.buttons import actions_block
-from blocks.card import EVENT_LABELS, NO_SUBJECT
+from blocks.card import NO_SUBJECT
 from blocks.diagnosis import diagnosis_estimate_echo, diagnosis_text
 from blocks.limits import (
     FALLBACK_TEXT_MAX,
@@ -37,6 +37,7 @@ from blocks.soporte_answers import (
     text_size,
 )
 from bot.domain import dashboard as d
+from bot.domain import glossary
 from bot.domain import mrkdwn as t
 from bot.domain.case import CaseRecord
 from bot.domain.case_summary import summarize
@@ -66,7 +67,7 @@ def _one_line(text: str, limit: int) -> str:
 def timeline_lines(record: CaseRecord) -> list[str]:
     lines = []
     for step in record.case.timeline:
-        label = EVENT_LABELS.get(step.event, step.event.value)
+        label = glossary.event_label(step.event)
         move = f"{d.STATE_LABELS[step.from_state]} → {d.STATE_LABELS[step.to_state]}"
         line = f"• {t.slack_date(step.at)} — *{label}* ({move}) por {_actor(step.actor)}"
         if step.reason.strip():
@@ -109,7 +110,7 @@ def case_message(
         _field("Solicitante", requester),
         _field("Organización", t.escape_mrkdwn(ticket.organization_name or "Sin organización")),
         _field("Producto", product_name(product, catalog)),
-        _field("Mantenedor", t.user_mention(maintainer) if maintainer else "—"),
+        _field(glossary.MAINTAINER_LABEL, t.user_mention(maintainer) if maintainer else "—"),
         _field("Recibido", t.slack_date(ticket.created_at)),
     ]
     if flat.get("agent"):
@@ -141,7 +142,9 @@ def case_message(
     blocks.append(DividerBlock())
     lines = timeline_lines(record)
     if not lines:
-        blocks.append(_section("*Historial*\nSin decisiones todavía: el caso espera triage."))
+        blocks.append(
+            _section("*Historial*\nSin decisiones todavía: el caso espera su clasificación.")
+        )
     else:
         room = MESSAGE_BLOCKS_MAX - len(blocks) - 1
         budget = MESSAGE_TEXT_BUDGET - text_size(blocks) - 400

@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 
 from blocks import ids
 from blocks.buttons import actions_block
-from blocks.card import NO_SUBJECT, _excerpt, _organization, _requester, fix_line
+from blocks.card import NO_SUBJECT, _excerpt, _organization, _requester, attachments_line, fix_line
 from blocks.diagnosis import (
     diagnosis_estimate_echo,
     diagnosis_text,
@@ -31,6 +31,7 @@ from blocks.diagnosis import (
 )
 from blocks.limits import FALLBACK_TEXT_MAX, HEADER_TEXT_MAX, SECTION_TEXT_MAX
 from blocks.targets import countdown_line
+from bot.domain import glossary
 from bot.domain import mrkdwn as t
 from bot.domain.case import CaseRecord
 from bot.domain.catalog import Catalog
@@ -102,7 +103,7 @@ def _links(record: CaseRecord) -> str:
         parts.append(t.link(record.ticket.url, f"Ticket #{record.ticket_id} en Zendesk"))
     escalation = record.escalation
     if escalation and escalation.tracker_url:
-        parts.append(t.link(escalation.tracker_url, "Ver en el tracker"))
+        parts.append(t.link(escalation.tracker_url, glossary.SEE_IN_TRACKER))
     return " · ".join(parts)
 
 
@@ -113,9 +114,9 @@ def escalation_status(record: CaseRecord, catalog: Catalog) -> str:
     if state is State.ESCALATED or escalation is None:
         product = catalog.product(escalation.product) if escalation else None
         who = " ".join(t.user_mention(u) for u in product.maintainers) if product else ""
-        return f"🙋 *Sin mantenedor: ¿quién lo toma?* {who}".rstrip()
+        return f"🙋 *Sin {glossary.MAINTAINER}: ¿quién lo toma?* {who}".rstrip()
     maintainer = t.user_mention(escalation.maintainer) if escalation.maintainer else "sin asignar"
-    lines = [f"🛠️ Mantenedor: {maintainer}"]
+    lines = [f"🛠️ {glossary.MAINTAINER_LABEL}: {maintainer}"]
     diagnosis = escalation.diagnosis
     if diagnosis is not None:
         echo = diagnosis_estimate_echo(diagnosis, catalog.tz)
@@ -175,8 +176,11 @@ def escalation_message(
                 )
             )
         ),
-        SectionBlock(text=MarkdownTextObject(text=_notes(record))),
     ]
+    files = attachments_line(record)
+    if files:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=files)]))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=_notes(record))))
     links = _links(record)
     if links:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=links)]))

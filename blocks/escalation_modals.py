@@ -7,14 +7,14 @@ RESPOND_INITIAL or SEND_UPDATE for the response).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
+    DatePickerElement,
     InputBlock,
-    MarkdownTextObject,
     PlainTextInputElement,
-    SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
@@ -28,11 +28,13 @@ from blocks.modals import (
     _context,
     _option,
     _plain,
+    _reply_input,
     _text_input,
     _ticket_line,
     _window_note,
     candidate_products,
 )
+from bot.domain import glossary
 from bot.domain import mrkdwn as t
 from bot.domain import user_replies as replies
 from bot.domain.button_values import ModalContext
@@ -74,19 +76,14 @@ RESPONSE_TOPICS: tuple[tuple[str, str, bool, str], ...] = (
     ),
     (
         ids.Block.PLAIN_DIAGNOSIS,
-        "Diagnóstico (sin tecnicismos)",
+        "Diagnóstico en palabras simples",
         False,
-        "Tan específico como sea posible, pero sin detalles técnicos.",
-    ),
-    (
-        ids.Block.EXPECTED_DATE,
-        "Plazo esperado de resolución",
-        False,
-        "Cuándo esperamos que todos los síntomas hayan desaparecido para el usuario.",
+        "Cuenta qué pasa como se lo explicarías al usuario: tan específico como sea posible, "
+        "sin términos técnicos (el diagnóstico técnico está arriba, como referencia).",
     ),
     (
         ids.Block.WORKAROUND,
-        "Alternativa mientras tanto (workaround)",
+        f"Mientras tanto: {glossary.WORKAROUND}",
         True,
         "Qué puede hacer el usuario para mitigar el problema o lograr su objetivo por otra vía.",
     ),
@@ -156,7 +153,7 @@ def escalate_modal(record: CaseRecord, catalog: Catalog) -> dict[str, Any]:
         ),
         _text_input(
             ids.Block.NOTES,
-            "Antecedentes y sospechas para el mantenedor",
+            f"Antecedentes y sospechas para el {glossary.MAINTAINER}",
             record.escalation.notes if record.escalation else "",
             hint=(
                 "Lo que sabes o intuyes: desde cuándo ocurre, a quiénes afecta, cómo "
@@ -216,15 +213,43 @@ def diagnosis_modal(
     return _view(ids.View.DIAGNOSIS, title, record, Event.DIAGNOSE, blocks)
 
 
-def response_defaults(record: CaseRecord, catalog: Catalog) -> dict[str, str]:
-    """Prefill of the response from the latest diagnosis (summary and estimate echo)."""
+EXPECTED_DATE_LABEL = "Fecha esperada de resolución"
+EXPECTED_DATE_HINT = "Cuándo esperamos que todos los síntomas hayan desaparecido para el usuario."
+
+
+def expected_date_default(record: CaseRecord, catalog: Catalog) -> date | None:
+    """The estimate's day in the desk's zone: the date picker starts there."""
     diagnosis = _diagnosis(record)
     if diagnosis is None:
-        return {}
-    return {
-        ids.Block.PLAIN_DIAGNOSIS: t.clean_body(diagnosis.summary),
-        ids.Block.EXPECTED_DATE: diagnosis_estimate_echo(diagnosis, catalog.tz),
-    }
+        return None
+    return t.as_utc(diagnosis.estimate_at).astimezone(catalog.tz).date()
+
+
+def _date_input(initial: date | None, estimate: str) -> InputBlock:
+    hint = EXPECTED_DATE_HINT + (
+        f" Estimación del {glossary.MAINTAINER}: {estimate}." if estimate else ""
+    )
+    picker = DatePickerElement(
+        action_id=ids.Block.EXPECTED_DATE,
+        initial_date=initial.isoformat() if initial else None,
+        placeholder=_plain("Elige la fecha", 150),
+    )
+    return InputBlock(
+        block_id=ids.Block.EXPECTED_DATE,
+        label=_plain(EXPECTED_DATE_LABEL, 2000),
+        element=picker,
+        hint=_plain(t.truncate(hint, 2000), 2000),
+    )
+
+
+def _reference(record: CaseRecord, catalog: Catalog) -> list[Block]:
+    """The maintainer's technical diagnosis, as reference for the plain words (context)."""
+    diagnosis = _diagnosis(record)
+    if diagnosis is None:
+        return []
+    echo = diagnosis_estimate_echo(diagnosis, catalog.tz)
+    text = f"*Referencia técnica* (no se envía):\n{diagnosis_text(diagnosis, echo, 2900)}"
+    return [_context(text)]
 
 
 def response_modal(
@@ -239,36 +264,57 @@ def response_modal(
     Prefilled from the latest diagnosis; an update starts from the last values sent
     (`previous`, keyed by block id), topic by topic.
     """
-    values = response_defaults(record, catalog)
+    values: dict[str, str] = {}
     if not initial and previous:
         values.update({key: value for key, value in previous.items() if value is not None})
-    blocks: list[Block] = [_ticket_line(record)]
-    diagnosis = _diagnosis(record)
-    if diagnosis is not None:
-        echo = diagnosis_estimate_echo(diagnosis, catalog.tz)
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=diagnosis_text(diagnosis, echo))))
+    blocks: list[Block] = [_ticket_line(record), *_reference(record, catalog)]
     if not initial and record.escalation and record.escalation.last_user_update:
         when = t.slack_date(record.escalation.last_user_update)
         blocks.append(_context(f"Última comunicación al usuario: {when}"))
+    diagnosis = _diagnosis(record)
+    estimate = diagnosis_estimate_echo(diagnosis, catalog.tz) if diagnosis else ""
     for block_id, label, optional, hint in RESPONSE_TOPICS:
         blocks.append(
-            _text_input(
-                block_id,
-                label,
-                values.get(block_id, ""),
-                optional=optional,
-                hint=hint,
-            )
+            _text_input(block_id, label, values.get(block_id, ""), optional=optional, hint=hint)
         )
+        if block_id == ids.Block.PLAIN_DIAGNOSIS:
+            blocks.append(_date_input(expected_date_default(record, catalog), estimate))
     blocks.append(
         _context(
-            "Se envía al usuario en un solo mensaje, con saludo y firma; los temas que dejes "
-            f"vacíos no se mencionan. {RESOLVED_MEANS}"
+            "Al presionar «Revisar» verás el mensaje completo, con saludo y firma, y podrás "
+            f"editarlo antes de enviarlo; los temas que dejes vacíos no se mencionan. "
+            f"{RESOLVED_MEANS}"
         )
     )
     if initial:
-        return _view(ids.View.RESPONSE, "Respuesta inicial", record, Event.RESPOND_INITIAL, blocks)
-    return _view(ids.View.RESPONSE, "Actualización", record, Event.SEND_UPDATE, blocks)
+        return _view(
+            ids.View.RESPONSE, "Respuesta inicial", record, Event.RESPOND_INITIAL, blocks, "Revisar"
+        )
+    return _view(ids.View.RESPONSE, "Actualización", record, Event.SEND_UPDATE, blocks, "Revisar")
+
+
+def response_preview(record: CaseRecord, event: Event, body: str) -> dict[str, Any]:
+    """The composed response, whole and editable: what the user will read, before it goes."""
+    title = "Respuesta inicial" if event is Event.RESPOND_INITIAL else "Actualización"
+    blocks: list[Block] = [
+        _ticket_line(record),
+        _reply_input(body),
+        _context("Así le llegará al usuario. Puedes corregirlo aquí antes de enviarlo."),
+    ]
+    return _view(ids.View.RESPONSE_PREVIEW, title, record, event, blocks)
+
+
+def acknowledge_modal(record: CaseRecord) -> dict[str, Any]:
+    """ "Avisar al usuario": the acknowledgement, whole and editable, before it is sent."""
+    blocks: list[Block] = [
+        _ticket_line(record),
+        _reply_input(replies.acknowledgement(record.ticket)),
+        _context(
+            "Se envía una sola vez, apenas el caso está escalado: el usuario sabe que lo estamos "
+            "revisando. La respuesta inicial, con el diagnóstico y el plazo, va después."
+        ),
+    ]
+    return _view(ids.View.ACKNOWLEDGE, "Avisar al usuario", record, Event.ACKNOWLEDGE, blocks)
 
 
 def fixed_modal(record: CaseRecord) -> dict[str, Any]:

@@ -31,6 +31,10 @@ class Action(StrEnum):
     MARK_FIXED = "escalation_mark_fixed"
     RESPOND = "card_respond_to_user"
     PROPOSE_RESOLUTION = "card_propose_resolution"
+    ACKNOWLEDGE = "card_acknowledge_user"  # "Avisar al usuario"
+    # The card's "Más opciones…" (its value: `<action>|<ticket>`) and "Ver detalle".
+    MORE_OPTIONS = "triage_more_options"
+    SEE_DETAIL = "card_see_detail"
 
 
 class View(StrEnum):
@@ -46,6 +50,8 @@ class View(StrEnum):
     RESPONSE = "modal_response"
     FIXED = "modal_fixed"
     RESOLUTION = "modal_resolution"
+    ACKNOWLEDGE = "modal_acknowledge"
+    RESPONSE_PREVIEW = "modal_response_preview"  # the composed response, before it goes
     HOME = "home_dashboard"
 
 
@@ -75,6 +81,8 @@ class Block(StrEnum):
     CARD_STATUS = "card_status"
     ESCALATION_ACTIONS = "escalation_actions"
     CASE_ACTIONS = "case_actions"  # the buttons under `/soporte estado 1234`
+    CARD_FIRST = "card_first_line"
+    MINE_PAGES = "mine_pages"  # "Siguientes"/"Anteriores" of `/soporte mios`
 
 
 HOME_CASE = "home_case_"  # + ticket id: the actions block of one case on the Home
@@ -82,6 +90,13 @@ HOME_CASE = "home_case_"  # + ticket id: the actions block of one case on the Ho
 
 def home_case_block(ticket_id: int) -> str:
     return f"{HOME_CASE}{ticket_id}"
+
+
+MINE_PAGE = "mine_page"  # + "_<page>": the page buttons of `/soporte mios`
+
+
+def mine_page_action(page: int) -> str:
+    return f"{MINE_PAGE}_{page}"
 
 
 TRIAGE_ACTIONS = (
@@ -110,6 +125,10 @@ ACTION_EVENTS: dict[Action, frozenset[Event]] = {
     Action.MARK_FIXED: frozenset({Event.MARK_FIXED}),
     Action.RESPOND: frozenset({Event.RESPOND_INITIAL, Event.SEND_UPDATE}),
     Action.PROPOSE_RESOLUTION: frozenset({Event.PROPOSE_RESOLUTION}),
+    Action.ACKNOWLEDGE: frozenset({Event.ACKNOWLEDGE}),
+    Action.MORE_OPTIONS: frozenset(
+        {Event.REFER_TO_PERSON, Event.UNSUPPORTED_PRODUCT, Event.WRONG_RECIPIENT}
+    ),
 }
 # The step each modal's submission takes.
 VIEW_EVENTS: dict[View, frozenset[Event]] = {
@@ -123,6 +142,8 @@ VIEW_EVENTS: dict[View, frozenset[Event]] = {
     View.RESPONSE: ACTION_EVENTS[Action.RESPOND],
     View.FIXED: ACTION_EVENTS[Action.MARK_FIXED],
     View.RESOLUTION: ACTION_EVENTS[Action.PROPOSE_RESOLUTION],
+    View.ACKNOWLEDGE: ACTION_EVENTS[Action.ACKNOWLEDGE],
+    View.RESPONSE_PREVIEW: ACTION_EVENTS[Action.RESPOND],
 }
 
 CHECKED_VALUE = "checked"

@@ -26,11 +26,12 @@ from slack_sdk.models.views import View
 
 from blocks import ids
 from blocks.limits import CONTEXT_TEXT_MAX, INPUT_VALUE_MAX, OPTION_TEXT_MAX
+from bot.domain import glossary
 from bot.domain import mrkdwn as t
 from bot.domain import user_replies as replies
 from bot.domain.button_values import ModalContext
 from bot.domain.case import CaseRecord
-from bot.domain.catalog import Catalog, Product
+from bot.domain.catalog import Catalog, Procedure, Product
 from bot.domain.lifecycle import Event
 
 DEFAULT_WINDOW_TEXT = "7 días"
@@ -59,16 +60,41 @@ def _context(text: str) -> ContextBlock:
 
 
 def _text_input(
-    block_id: str, label: str, initial: str = "", *, optional: bool = False, hint: str | None = None
+    block_id: str,
+    label: str,
+    initial: str = "",
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    version: str = "",
 ) -> InputBlock:
+    """A multiline input; a new `version` gives it a new block_id, so that Slack shows the
+    new initial value instead of keeping what was typed (views.update keeps input state by
+    block_id). handlers/modal_input.py reads it under its base `block_id` either way."""
     element = PlainTextInputElement(
         action_id=block_id,
         multiline=True,
         max_length=INPUT_VALUE_MAX,
         initial_value=t.truncate(initial, INPUT_VALUE_MAX) if initial else None,
     )
+    shown_id = f"{block_id}{VERSION_MARK}{version}" if version else block_id
     return InputBlock(
-        block_id=block_id, label=_plain(label, 2000), element=element, optional=optional, hint=hint
+        block_id=shown_id, label=_plain(label, 2000), element=element, optional=optional, hint=hint
+    )
+
+
+VERSION_MARK = "~"
+REPLY_LABEL = "Respuesta al usuario (así se enviará; puedes editarla)"
+SLOTS_HINT = "Completa o borra lo que está entre [[ ]]: no se puede enviar con eso pendiente."
+
+
+def _reply_input(initial: str, version: str = "") -> InputBlock:
+    return _text_input(
+        ids.Block.REPLY,
+        REPLY_LABEL,
+        initial,
+        hint=SLOTS_HINT if replies.unfilled_slots(initial) else None,
+        version=version,
     )
 
 
@@ -118,13 +144,11 @@ def wrong_recipient_modal(record: CaseRecord, catalog: Catalog) -> dict[str, Any
     """Review the "wrong mailbox" reply; on submit it is sent and the ticket closed as spam."""
     blocks: list[Block] = [
         _ticket_line(record),
-        _text_input(
-            ids.Block.REPLY, "Respuesta al usuario", replies.wrong_recipient(catalog, record.ticket)
-        ),
+        _reply_input(replies.wrong_recipient(catalog, record.ticket)),
         _context("Después de enviar la respuesta, el ticket se cierra como spam."),
     ]
     return _modal(
-        ids.View.WRONG_RECIPIENT, "Destinatario errado", record, Event.WRONG_RECIPIENT, blocks
+        ids.View.WRONG_RECIPIENT, "Destinatario equivocado", record, Event.WRONG_RECIPIENT, blocks
     )
 
 
@@ -165,28 +189,38 @@ def person_options(catalog: Catalog, query: str = "") -> dict[str, Any]:
 
 
 def person_modal(
-    record: CaseRecord, catalog: Catalog, window_text: str = DEFAULT_WINDOW_TEXT
+    record: CaseRecord,
+    catalog: Catalog,
+    window_text: str = DEFAULT_WINDOW_TEXT,
+    *,
+    chosen: str | None = None,
+    reply: str | None = None,
+    version: str = "",
 ) -> dict[str, Any]:
-    """Pick the person the user was looking for (or nobody: the general contact)."""
+    """Pick the person the user was looking for (or nobody: the general contact); the reply
+    is refilled for the pick (dispatch_action) and shown whole before it is sent."""
     contact = t.escape_mrkdwn(catalog.general_contact)
+    person = catalog.person(chosen) if chosen and chosen != ids.NO_PERSON_VALUE else None
+    initial = None
+    if chosen == ids.NO_PERSON_VALUE:
+        initial = _option(NO_PERSON_LABEL, ids.NO_PERSON_VALUE)
+    elif person is not None:
+        initial = _option(f"{person.name} — {person.email}", person.email)
+    prefill = replies.person_reply(catalog, record.ticket, person, chosen=chosen is not None)
     blocks: list[Block] = [
         _ticket_line(record),
         InputBlock(
             block_id=ids.Block.PERSON,
             label=_plain("¿A quién buscaba el usuario?", 2000),
-            element=_picker(ids.Block.PERSON, "Escribe un nombre o correo del directorio"),
+            element=_picker(ids.Block.PERSON, "Escribe un nombre o correo del directorio", initial),
             hint=_plain(f"{len(catalog.people)} personas en el directorio.", 2000),
+            dispatch_action=True,
         ),
         _context(
             "La respuesta le indica al usuario el correo directo de la persona elegida; "
             f"con «{NO_PERSON_LABEL}» se le indica {contact}."
         ),
-        _text_input(
-            ids.Block.SUMMARY,
-            "Nota adicional para el usuario",
-            optional=True,
-            hint="Opcional: se agrega a la respuesta.",
-        ),
+        _reply_input(prefill if reply is None else reply, version),
         _window_note(window_text),
     ]
     return _modal(ids.View.PERSON, "Persona en la empresa", record, Event.REFER_TO_PERSON, blocks)
@@ -202,11 +236,7 @@ def unsupported_modal(
     blocks: list[Block] = [
         _ticket_line(record),
         _context(f"Productos con soporte para *{org}*: {names}"),
-        _text_input(
-            ids.Block.REPLY,
-            "Respuesta al usuario",
-            replies.unsupported_product(catalog, record.ticket),
-        ),
+        _reply_input(replies.unsupported_product(catalog, record.ticket)),
         _window_note(window_text),
     ]
     return _modal(
@@ -214,14 +244,35 @@ def unsupported_modal(
     )
 
 
-def information_modal(
-    record: CaseRecord, catalog: Catalog, window_text: str = DEFAULT_WINDOW_TEXT
-) -> dict[str, Any]:
-    """Pick the product and write the information; the prefill carries the docs link."""
+def information_choice(record: CaseRecord, catalog: Catalog) -> Product | None:
+    """The product the information modal starts with: the case's, or the only candidate."""
     products = candidate_products(record, catalog)[:MAX_OPTIONS]
     chosen = next((p for p in products if p.key == record.product), None)
     if chosen is None and len(products) == 1:
         chosen = products[0]
+    return chosen
+
+
+def information_prefills(record: CaseRecord, catalog: Catalog) -> list[str]:
+    """Every reply the information modal may have prefilled (one per product, and none)."""
+    products = candidate_products(record, catalog)[:MAX_OPTIONS]
+    return [replies.resolve_with_information(catalog, record.ticket, p) for p in (None, *products)]
+
+
+def information_modal(
+    record: CaseRecord,
+    catalog: Catalog,
+    window_text: str = DEFAULT_WINDOW_TEXT,
+    *,
+    chosen: Product | None = None,
+    reply: str | None = None,
+    version: str = "",
+) -> dict[str, Any]:
+    """Pick the product and write the information; the prefill carries the docs link and
+    is refilled when the product changes (dispatch_action, then views.update)."""
+    products = candidate_products(record, catalog)[:MAX_OPTIONS]
+    if chosen is None and not version:
+        chosen = information_choice(record, catalog)
     options = [_option(p.name, p.key) for p in products]
     initial = next((o for o, p in zip(options, products, strict=True) if p is chosen), None)
     blocks: list[Block] = [_ticket_line(record)]
@@ -233,7 +284,12 @@ def information_modal(
             initial_option=initial,
         )
         blocks.append(
-            InputBlock(block_id=ids.Block.PRODUCT, label=_plain("Producto", 2000), element=select)
+            InputBlock(
+                block_id=ids.Block.PRODUCT,
+                label=_plain("Producto", 2000),
+                element=select,
+                dispatch_action=True,
+            )
         )
         docs = "\n".join(
             f"• {t.escape_mrkdwn(p.name)}: {t.link(p.docs_url, p.docs_url)}" for p in products
@@ -241,7 +297,7 @@ def information_modal(
         blocks.append(_context(f"Documentación:\n{docs}"))
     prefill = replies.resolve_with_information(catalog, record.ticket, chosen)
     blocks += [
-        _text_input(ids.Block.REPLY, "Respuesta al usuario", prefill),
+        _reply_input(prefill if reply is None else reply, version),
         _window_note(window_text),
     ]
     return _modal(
@@ -287,21 +343,54 @@ def procedure_options(products: tuple[Product, ...], query: str = "") -> dict[st
     return {"option_groups": groups}
 
 
-def _procedure_select(products: tuple[Product, ...]) -> Any | None:
+def _procedure_select(products: tuple[Product, ...], chosen: Option | None) -> Any | None:
     with_procedures = [p for p in products if p.procedures]
     if not with_procedures:
         return None
-    only = None
-    if len(with_procedures) == 1 and len(with_procedures[0].procedures) == 1:
+    only = chosen
+    if only is None and len(with_procedures) == 1 and len(with_procedures[0].procedures) == 1:
         only = _procedure_option(with_procedures[0], with_procedures[0].procedures[0])
     return _picker(ids.Block.PROCEDURE, "Escribe el producto o el procedimiento", only)
 
 
+def find_procedure(catalog: Catalog, value: str | None) -> tuple[Product, Procedure] | None:
+    """The product and procedure an option value names (`procedure_value`), if they exist."""
+    product_key, _, procedure_key = (value or "").partition(":")
+    product = catalog.product(product_key)
+    procedure = product.procedure(procedure_key) if product else None
+    return (product, procedure) if product and procedure else None
+
+
+def only_procedure(record: CaseRecord, catalog: Catalog) -> tuple[Product, Procedure] | None:
+    with_procedures = [p for p in candidate_products(record, catalog) if p.procedures]
+    if len(with_procedures) == 1 and len(with_procedures[0].procedures) == 1:
+        return with_procedures[0], with_procedures[0].procedures[0]
+    return None
+
+
+def action_prefills(record: CaseRecord, catalog: Catalog) -> list[str]:
+    """Every reply the action modal may have prefilled (one per procedure, and none)."""
+    procedures = [proc for p in candidate_products(record, catalog) for proc in p.procedures]
+    return [
+        replies.resolve_with_action(catalog, record.ticket, proc) for proc in (None, *procedures)
+    ]
+
+
 def action_modal(
-    record: CaseRecord, catalog: Catalog, window_text: str = DEFAULT_WINDOW_TEXT
+    record: CaseRecord,
+    catalog: Catalog,
+    window_text: str = DEFAULT_WINDOW_TEXT,
+    *,
+    chosen: tuple[Product, Procedure] | None = None,
+    reply: str | None = None,
+    version: str = "",
 ) -> dict[str, Any]:
-    """Pick the documented procedure carried out, confirm the result and summarise it."""
-    select = _procedure_select(candidate_products(record, catalog))
+    """Pick the documented procedure carried out, confirm the result and review the reply,
+    which summarises it (refilled when the procedure changes)."""
+    if chosen is None and not version:
+        chosen = only_procedure(record, catalog)
+    initial = _procedure_option(*chosen) if chosen else None
+    select = _procedure_select(candidate_products(record, catalog), initial)
     blocks: list[Block] = [_ticket_line(record)]
     if select is None:
         blocks.append(
@@ -309,7 +398,8 @@ def action_modal(
                 text=MarkdownTextObject(
                     text=(
                         "⚠️ No hay procedimientos documentados para los productos de este ticket. "
-                        "Si el caso requiere intervenir el producto, cancela y usa *Escalar*."
+                        "Si el caso requiere intervenir el producto, cancela y usa "
+                        f"*{glossary.ACTION_LABELS[Event.ESCALATE]}*."
                     )
                 )
             )
@@ -320,19 +410,26 @@ def action_modal(
                 block_id=ids.Block.PROCEDURE,
                 label=_plain("Procedimiento documentado", 2000),
                 element=select,
+                dispatch_action=True,
             )
         )
     checkbox = CheckboxesElement(
         action_id=ids.Block.CHECKED,
         options=[_option(CHECKED_LABEL, ids.CHECKED_VALUE)],
     )
+    procedure = chosen[1] if chosen else None
+    prefill = replies.resolve_with_action(catalog, record.ticket, procedure)
     blocks += [
         InputBlock(
             block_id=ids.Block.CHECKED, label=_plain("Verificación", 2000), element=checkbox
         ),
-        _text_input(ids.Block.SUMMARY, "Resumen de lo realizado (se envía al usuario)"),
+        _reply_input(prefill if reply is None else reply, version),
         _window_note(window_text),
     ]
     return _modal(
-        ids.View.DOCUMENTED_ACTION, "Acción documentada", record, Event.RESOLVE_WITH_ACTION, blocks
+        ids.View.DOCUMENTED_ACTION,
+        "Aplicar procedimiento",
+        record,
+        Event.RESOLVE_WITH_ACTION,
+        blocks,
     )

@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -20,6 +22,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from blocks import ids
 from blocks.card import NO_SUBJECT
 from blocks.limits import (
     CONTEXT_TEXT_MAX,
@@ -31,26 +34,32 @@ from blocks.limits import (
     SECTION_TEXT_MAX,
 )
 from bot.domain import dashboard as d
+from bot.domain import glossary, sla
 from bot.domain import mrkdwn as t
-from bot.domain import sla
 from bot.domain.catalog import Catalog
 
 LIST_ITEMS = 15  # per list of /soporte estado and the Home summary
-MINE_ITEMS = 60  # cases listed by /soporte mios
+MINE_PAGE = 20  # cases a page of /soporte mios lists
 SUBJECT_CHARS = 70
+NO_CASES = f"No tienes casos abiertos como {glossary.AGENT} ni como {glossary.MAINTAINER}."
 
 USAGE = (
     "*Uso de `/soporte`:*\n"
-    "• `/soporte estado` — la cola: casos por estado, el más antiguo sin triage, "
+    "• `/soporte estado` — la cola: casos por estado, el más antiguo sin clasificar, "
     "escalamientos sin tomar, estimaciones vencidas, casos por confirmar y tiempos de atención "
     "(últimos 7 y 30 días).\n"
     "• `/soporte estado 1234` (o la URL del ticket en Zendesk) — el detalle de un caso y su "
     "historial: quién hizo qué, cuándo y por qué.\n"
-    "• `/soporte mios` — tus casos abiertos (como agente o Mantenedor) y qué espera cada uno.\n"
-    "• `/soporte calibración` — cuánto se cumplen las estimaciones de los mantenedores, por "
-    "producto y por mantenedor, según la confianza con que se dieron.\n"
+    f"• `/soporte mios` — todos tus casos abiertos (como {glossary.AGENT} o "
+    f"{glossary.MAINTAINER}) y qué espera cada uno, de {MINE_PAGE} en {MINE_PAGE}.\n"
+    "• `/soporte calibración` — cuánto se cumplen las estimaciones de los "
+    f"{glossary.MAINTAINERS}, por producto y por {glossary.MAINTAINER}, según la confianza "
+    "con que se dieron.\n"
     "• `/soporte ayuda` — esta ayuda.\n"
-    "La pestaña *Inicio* de la app muestra lo mismo, con botones para actuar."
+    "La pestaña *Inicio* de la app empieza por lo que te toca ahora, con botones para actuar.\n\n"
+    "*Cómo clasificar un caso nuevo* (la cadena del modelo de soporte: prueba en este orden "
+    "y usa la primera que corresponda):\n"
+    f"{glossary.chain_text()}"
 )
 USAGE_PLAIN = (
     "Uso de /soporte: «estado», «estado 1234» (o la URL del ticket), «mios», «calibración», "
@@ -173,10 +182,10 @@ def counts_block(ov: d.Overview) -> SectionBlock:
 def oldest_text(ov: d.Overview) -> str:
     s = ov.oldest_new
     if s is None:
-        return "✅ No hay casos esperando triage."
+        return "✅ No hay casos por clasificar."
     waited = duration(ov.now.timestamp() - s["created"])
     return (
-        f"⏳ *Más antiguo sin triage:* {case_ref(s)} {subject(s)} — "
+        f"⏳ *Más antiguo sin clasificar:* {case_ref(s)} {subject(s)} — "
         f"llegó hace {waited} ({t.slack_date(_dt(s['created']))})"
     )
 
@@ -226,7 +235,7 @@ def awaiting_text(ov: d.Overview, max_items: int = LIST_ITEMS) -> str:
 
 
 SLA_LABELS = {
-    "triage": "Triage",
+    "triage": glossary.capitalized(glossary.TRIAGE),
     "response": "Respuesta inicial",
     "resolution": "Resolución",
 }
@@ -236,7 +245,10 @@ def _figure(fig: sla.SlaFigure) -> str:
     if fig.count == 0:
         return "sin casos"
     cases = "1 caso" if fig.count == 1 else f"{fig.count} casos"
-    return f"mediana {duration(fig.median)} · p90 {duration(fig.p90)} ({cases})"
+    return (
+        f"la mitad en menos de {duration(fig.median)} · 9 de cada 10 en menos de "
+        f"{duration(fig.p90)} ({cases})"
+    )
 
 
 def sla_block(ov: d.Overview) -> SectionBlock:
@@ -253,7 +265,7 @@ def sla_block(ov: d.Overview) -> SectionBlock:
 
 def sla_note(ov: d.Overview) -> str:
     return (
-        "Mediana y percentil 90 (rango más cercano) de los casos triados, respondidos o "
+        "Cuánto tardaron la mitad y 9 de cada 10 de los casos clasificados, respondidos o "
         f"resueltos en cada período. Actualizado {t.slack_date(ov.now)}."
     )
 
@@ -352,22 +364,48 @@ def mine_line(summary: d.Summary, user: str, now: datetime) -> str:
     return case_line(summary, f"*{d.STATE_LABELS[state]}* ({who}) → {d.next_action(summary, now)}")
 
 
-def mine_message(cases: list[d.Summary], user: str, now: datetime) -> dict[str, Any]:
-    """`/soporte mios`: the caller's open cases and what each is waiting on."""
+def page_count(total: int, size: int = MINE_PAGE) -> int:
+    return max(1, -(-total // size))
+
+
+def _page_buttons(page: int, pages: int) -> ActionsBlock | None:
+    buttons = []
+    if page > 1:
+        buttons.append(_page_button("← Anteriores", page - 1))
+    if page < pages:
+        buttons.append(_page_button("Siguientes →", page + 1))
+    return ActionsBlock(block_id=ids.Block.MINE_PAGES, elements=buttons) if buttons else None
+
+
+def _page_button(label: str, page: int) -> ButtonElement:
+    return ButtonElement(
+        action_id=ids.mine_page_action(page),
+        text=PlainTextObject(text=label, emoji=True),
+        value=str(page),
+    )
+
+
+def mine_message(cases: list[d.Summary], user: str, now: datetime, page: int = 1) -> dict[str, Any]:
+    """`/soporte mios`: every one of the caller's open cases and what each is waiting on,
+    MINE_PAGE a page, with "Siguientes"/"Anteriores" buttons."""
     if not cases:
-        text = "No tienes casos abiertos como agente ni como Mantenedor."
-        return {"text": text, "blocks": _render([_section(f"*Tus casos*\n{text}")])}
-    lines = [mine_line(s, user, now) for s in cases[:MINE_ITEMS]]
-    blocks: list[Block] = [_header(f"Tus casos abiertos ({len(cases)})")]
-    room = MESSAGE_BLOCKS_MAX - len(blocks) - 1
-    budget = MESSAGE_TEXT_BUDGET - text_size(blocks) - 200
-    listed = _paged_sections("*Qué espera cada uno*", lines, room, budget)
-    if len(cases) > len(lines):
-        extra = len(cases) - len(lines)
-        listed.append(_context(f"…y {extra} más. Abre la pestaña *Inicio* de la app."))
-    else:
-        listed.append(_context("Para actuar con botones, abre la pestaña *Inicio* de la app."))
-    blocks += listed
+        return {"text": NO_CASES, "blocks": _render([_section(f"*Tus casos*\n{NO_CASES}")])}
+    pages = page_count(len(cases))
+    page = min(max(1, page), pages)
+    first = (page - 1) * MINE_PAGE
+    shown = cases[first : first + MINE_PAGE]
+    lines = [mine_line(s, user, now) for s in shown]
+    title = f"Tus casos abiertos ({len(cases)})"
+    blocks: list[Block] = [_header(title)]
+    room = MESSAGE_BLOCKS_MAX - len(blocks) - 2
+    budget = MESSAGE_TEXT_BUDGET - text_size(blocks) - 300
+    blocks += _paged_sections("*Qué espera cada uno*", lines, room, budget)
+    if pages > 1:
+        last = first + len(shown)
+        blocks.append(_context(f"Página {page} de {pages} · casos {first + 1} a {last}"))
+    buttons = _page_buttons(page, pages)
+    if buttons is not None:
+        blocks.append(buttons)
     return {
         "text": t.truncate(f"Tienes {len(cases)} casos abiertos.", FALLBACK_TEXT_MAX),
         "blocks": _render(blocks[:MESSAGE_BLOCKS_MAX]),

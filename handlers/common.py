@@ -44,7 +44,10 @@ def open_modal(client: WebClient, rt: Runtime, body: dict[str, Any], view: dict[
         client.views_open(trigger_id=body["trigger_id"], view=view)
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
-        tell(rt, body, "No pude abrir el formulario a tiempo; vuelve a presionar el botón.")
+        tell(rt, body, MODAL_NOT_OPENED)
+
+
+MODAL_NOT_OPENED = "No pude abrir el formulario a tiempo; vuelve a presionar el botón."
 
 
 OUTAGE = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import date, datetime, time
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -12,6 +13,7 @@ from slack_sdk import WebClient
 
 from blocks import escalation_modals as modals
 from blocks import ids
+from blocks.diagnosis import estimate_echo
 from bot.adapters.calibration_store import calibration_records
 from bot.adapters.queue import enqueue
 from bot.composition import Runtime, utcnow
@@ -20,7 +22,7 @@ from bot.domain.button_values import BadContext, parse_ticket_value
 from bot.domain.calibration import record_line_of
 from bot.domain.case import CaseRecord, Diagnosis
 from bot.domain.estimates import EstimateError, parse_estimate
-from bot.domain.lifecycle import IllegalTransition, State
+from bot.domain.lifecycle import Event, IllegalTransition, State
 from bot.domain.thread_relay import read_thread_message
 from bot.domain.user_replies import user_update, window_days
 from bot.services import escalation
@@ -68,7 +70,8 @@ def register(app: App, rt: Runtime) -> None:
                 ),
             )
             return
-        open_modal(client, rt, body, modals.escalate_modal(record, rt.catalog))
+        view = modals.escalate_modal(record, rt.catalog)
+        modal_flow.open_decision_modal(client, rt, body, view, record.ticket_id)
 
     @app.action(ids.Action.TAKE_CASE)
     def take_button(ack: Ack, body: dict, action: dict) -> None:
@@ -115,7 +118,7 @@ def register(app: App, rt: Runtime) -> None:
             record = _case(rt, body, action.get("value", ""))
             if record is None or not_now(body, record, action_id):
                 return
-            open_modal(client, rt, body, build(record))
+            modal_flow.open_decision_modal(client, rt, body, build(record), record.ticket_id)
 
         app.action(action_id)(handler)
 
@@ -142,6 +145,7 @@ def register(app: App, rt: Runtime) -> None:
     app.view(ids.View.DIAGNOSIS)(submission(_diagnosis))
     app.view(ids.View.FIXED)(submission(_fixed))
     app.view(ids.View.RESPONSE)(submission(_response))
+    app.view(ids.View.RESPONSE_PREVIEW)(submission(_response_preview))
     app.view(ids.View.RESOLUTION)(submission(_resolution))
 
     @app.event("message")
@@ -210,22 +214,43 @@ def _fixed(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
     return lambda: escalation.mark_fixed(rt, record.ticket_id, note, user, utcnow())
 
 
+def _expected_date(rt: Runtime, form: ModalInput) -> str:
+    """The picked day as the user reads it ("viernes 4 de diciembre"); refused if past."""
+    raw = form.date(ids.Block.EXPECTED_DATE, what="la fecha esperada de resolución")
+    if not raw:
+        return ""
+    day = date.fromisoformat(raw)
+    today = utcnow().astimezone(rt.catalog.tz).date()
+    if day < today:
+        form.refuse(ids.Block.EXPECTED_DATE, "Esa fecha ya pasó: elige hoy o una fecha futura.")
+        return ""
+    midnight = datetime.combine(day, time(0), tzinfo=rt.catalog.tz)
+    return estimate_echo(midnight, rt.catalog.tz, reference=utcnow())
+
+
 def _response(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
+    """The five topics: composed into the message, which is shown whole before it goes."""
     topics = {
         "required_info": form.text(ids.Block.REQUIRED_INFO, required=False, what="-"),
         "useful_info": form.text(ids.Block.USEFUL_INFO, required=False, what="-"),
         "plain_diagnosis": form.text(
             ids.Block.PLAIN_DIAGNOSIS, required=True, what="el diagnóstico en palabras simples"
         ),
-        "expected_date": form.text(
-            ids.Block.EXPECTED_DATE, required=True, what="el plazo esperado de resolución"
-        ),
+        "expected_date": _expected_date(rt, form),
         "workaround": form.text(ids.Block.WORKAROUND, required=False, what="-"),
     }
     if not form.ok:
         return None
     initial = record.case.state is State.DIAGNOSED
     body = user_update(record.ticket, initial=initial, **topics)
+    event = Event.RESPOND_INITIAL if initial else Event.SEND_UPDATE
+    return modal_flow.Review(modals.response_preview(record, event, body))
+
+
+def _response_preview(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
+    body = form.text(ids.Block.REPLY, required=True, what="el mensaje para el usuario")
+    if not form.ok:
+        return None
     return lambda: escalation.answer_user(rt, record.ticket_id, body, user, utcnow())
 
 

@@ -7,13 +7,17 @@ open the same modals from here.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App, Respond
 
+from blocks import ids
+from blocks import soporte_answers as views
 from bot.adapters.queue import enqueue
-from bot.composition import Runtime
+from bot.composition import Runtime, utcnow
+from bot.domain import dashboard
 from handlers.common import log
 from workers.home import HOME_USERS, pending_key
 
@@ -36,3 +40,17 @@ def register(app: App, rt: Runtime) -> None:
             log.debug("home of %s already queued", user)
             return
         enqueue(rt.queue, "workers.home.publish_home", user, job_id=f"home-open-{uuid.uuid4().hex}")
+
+    @app.action(re.compile(rf"^{ids.MINE_PAGE}_\d+$"))
+    def mine_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        """ "Siguientes"/"Anteriores" of `/soporte mios`: the same answer, another page, in
+        place of the one shown (response_url, replace_original)."""
+        ack()
+        try:
+            page = int(action.get("value") or 1)
+        except ValueError:
+            return
+        user = body["user"]["id"]
+        mine = dashboard.my_cases(rt.store.summaries(), user)
+        message = views.mine_message(mine, user, utcnow(), page)
+        respond(replace_original=True, response_type="ephemeral", **message)

@@ -4,24 +4,54 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import redis
 from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
+from blocks import ids
+from bot.adapters import soft_claim
+from bot.adapters.queue import enqueue
 from bot.composition import Runtime
 from bot.domain import desk_texts as texts
 from bot.domain.button_values import BadContext, ModalContext
 from bot.domain.case import CaseRecord
 from bot.domain.lifecycle import IllegalTransition
 from bot.services.transitions import CaseBusy
-from handlers.common import OUTAGE, log
+from handlers.common import MODAL_NOT_OPENED, OUTAGE, log, tell
 from handlers.modal_input import ModalInput
 
 Step = Callable[[], object]
-Parse = Callable[[ModalInput, CaseRecord, str], Step | None]
+
+
+@dataclass(frozen=True)
+class Review:
+    """Not a step yet: show `view` in place of the modal (a preview of the reply)."""
+
+    view: dict[str, Any]
+
+
+Parse = Callable[[ModalInput, CaseRecord, str], "Step | Review | None"]
 MovedOn = Callable[[CaseRecord], str]
+
+# The modals that answer the end user or decide a case: opening one claims the case.
+DECISION_VIEWS = (
+    ids.View.WRONG_RECIPIENT,
+    ids.View.PERSON,
+    ids.View.UNSUPPORTED,
+    ids.View.INFORMATION,
+    ids.View.DOCUMENTED_ACTION,
+    ids.View.ESCALATE,
+    ids.View.RESPONSE,
+    ids.View.RESPONSE_PREVIEW,
+    ids.View.RESOLUTION,
+    ids.View.ACKNOWLEDGE,
+)
 
 # Slack accepts a signed request for five minutes: a submission seen within twice that is a
 # replay of the same bytes (or Slack delivering it again), and takes no second effect.
@@ -84,12 +114,54 @@ def submission(
         if not form.ok or step is None:
             ack(response_action="errors", errors=form.errors or {first: "Revisa el formulario."})
             return False
+        if isinstance(step, Review):
+            ack(response_action="update", view={**step.view, "notify_on_close": True})
+            return False
         try:
             step()
         except (IllegalTransition, CaseBusy) as exc:
             log.info("submission for %s refused: %s", ctx.ticket_id, exc)
             return refuse(moved_on(rt.store.get(ctx.ticket_id) or record))
+        soft_claim.release(rt.redis, ctx.ticket_id, user)  # the step re-renders the card
         ack()
         return True
+
+    return handler
+
+
+def _refresh_card(rt: Runtime, ticket_id: int, why: str) -> None:
+    enqueue(
+        rt.queue,
+        "workers.cards.refresh_card",
+        ticket_id,
+        job_id=f"card-{ticket_id}-{why}-{uuid.uuid4().hex}",
+    )
+
+
+def open_decision_modal(
+    client: WebClient, rt: Runtime, body: dict[str, Any], view: dict[str, Any], ticket_id: int
+) -> None:
+    """Open a decision modal and show the soft claim on the card ("… está respondiendo")."""
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view={**view, "notify_on_close": True})
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        tell(rt, body, MODAL_NOT_OPENED)
+        return
+    soft_claim.claim(rt.redis, ticket_id, body["user"]["id"])
+    _refresh_card(rt, ticket_id, "claim")
+
+
+def closed(rt: Runtime) -> Callable[[Ack, dict[str, Any], dict[str, Any]], None]:
+    """A view_closed listener: the agent cancelled the modal, so their claim is cleared."""
+
+    def handler(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        ack()
+        try:
+            ctx = ModalContext.decode(view.get("private_metadata", ""))
+        except BadContext:
+            return
+        if soft_claim.release(rt.redis, ctx.ticket_id, body["user"]["id"]):
+            _refresh_card(rt, ctx.ticket_id, "unclaim")
 
     return handler

@@ -17,16 +17,30 @@ class ModalInput:
         self.errors: dict[str, str] = {}
 
     def _element(self, block_id: str) -> dict[str, Any]:
-        return self.values.get(block_id, {}).get(block_id, {})
+        """The input under `block_id`, or under a refilled version of it ("reply~3f2a")."""
+        if block_id not in self.values:
+            block_id = next((b for b in self.values if b.split("~", 1)[0] == block_id), block_id)
+        return next(iter(self.values.get(block_id, {}).values()), {})
+
+    def block_of(self, base_id: str) -> str:
+        """The block_id the input `base_id` has in this view (refilled inputs get a suffix)."""
+        return next((b for b in self.values if b.split("~", 1)[0] == base_id), base_id)
 
     def text(self, block_id: str, *, required: bool, what: str) -> str:
         value = (self._element(block_id).get("value") or "").strip()
         if required and not value:
-            self.errors[block_id] = f"Escribe {what}: no puede quedar vacío."
+            self.refuse(block_id, f"Escribe {what}: no puede quedar vacío.")
         elif len(value) > MAX_TEXT:
-            self.errors[block_id] = (
+            self.errors[self.block_of(block_id)] = (
                 f"Es demasiado largo ({len(value):,} caracteres); el máximo es 3.000."
             ).replace(",", ".")
+        return value
+
+    def date(self, block_id: str, *, what: str) -> str | None:
+        """A date picker's "YYYY-MM-DD", or None (and an error) when none was chosen."""
+        value = self._element(block_id).get("selected_date")
+        if not value:
+            self.refuse(block_id, f"Elige {what}.")
         return value
 
     def selected(self, block_id: str, *, what: str) -> str | None:
@@ -44,7 +58,7 @@ class ModalInput:
         return ok
 
     def refuse(self, block_id: str, message: str) -> None:
-        self.errors[block_id] = message
+        self.errors[self.block_of(block_id)] = message
 
     @property
     def ok(self) -> bool:

@@ -8,16 +8,17 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from blocks import ids, modals
-from blocks.card import decision_label
+from blocks import escalation_modals, ids, modals
+from blocks.card import decision_label, detail_modal, parse_more_option
 from bot.composition import Runtime, utcnow
 from bot.domain import desk_texts as texts
 from bot.domain.button_values import BadContext, ModalContext, parse_ticket_value
 from bot.domain.case import CaseRecord
 from bot.domain.lifecycle import Event, IllegalTransition
-from bot.domain.user_replies import refer_to_person, resolve_with_action, window_days
+from bot.domain.user_replies import unfilled_slots, window_days
+from bot.services import escalation
 from bot.services.triage import CaseBusy, Decision, confirm_resolution, decide, not_fixed
-from handlers import modal_flow, permissions
+from handlers import modal_flow, modal_refill, permissions
 from handlers.common import log, open_modal, tell
 from handlers.modal_input import ModalInput
 
@@ -37,10 +38,19 @@ def _state_label(record: CaseRecord) -> str:
     return decision_label(decision) if decision else record.case.state.value
 
 
-def _open_case(rt: Runtime, body: dict[str, Any], action_id: str) -> CaseRecord | None:
+ALREADY_TOLD = (
+    "Este caso ya no está esperando el aviso al usuario (ya se le avisó, o el caso avanzó); "
+    "no se envió nada."
+)
+
+
+def _open_case(
+    rt: Runtime, body: dict[str, Any], action_id: str, raw_value: str | None = None
+) -> CaseRecord | None:
     """The case a triage button acts on, if it still offers that decision (else the clicker
-    is told)."""
-    raw_value = (body.get("actions") or [{}])[0].get("value", "")
+    is told). `raw_value` is the ticket when it is not the button's value ("Más opciones…")."""
+    if raw_value is None:
+        raw_value = (body.get("actions") or [{}])[0].get("value", "")
     try:
         ticket_id = parse_ticket_value(raw_value)
     except BadContext:
@@ -84,20 +94,77 @@ def register(app: App, rt: Runtime) -> None:
         if record:
             _decide_or_tell(rt, body, record.ticket_id, Decision(Event.MARK_SPAM))
 
-    def decision_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
-        ack()
-        record = _open_case(rt, body, action["action_id"])
+    def open_decision(
+        body: dict[str, Any], action_id: str, client: WebClient, raw: str | None = None
+    ) -> None:
+        record = _open_case(rt, body, action_id, raw)
         if record is None:
             return
-        _, builder = MODAL_BUTTONS[action["action_id"]]
+        _, builder = MODAL_BUTTONS[action_id]
         if builder is modals.wrong_recipient_modal:
             view = builder(record, rt.catalog)
         else:
             view = builder(record, rt.catalog, _window_text(rt))
-        open_modal(client, rt, body, view)
+        modal_flow.open_decision_modal(client, rt, body, view, record.ticket_id)
+
+    def decision_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
+        ack()
+        open_decision(body, action["action_id"], client)
 
     for action_id in MODAL_BUTTONS:
         app.action(action_id)(decision_button)
+
+    @app.action(ids.Action.MORE_OPTIONS)
+    def more_options(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
+        """ "Más opciones…": the rarely used decisions open the same modals as their buttons."""
+        ack()
+        choice = (action.get("selected_option") or {}).get("value", "")
+        action_id, raw = parse_more_option(choice)
+        if action_id not in MODAL_BUTTONS:
+            log.warning("more options with a bad value from %s", body["user"]["id"])
+            return
+        open_decision(body, action_id, client, raw)
+
+    @app.action(ids.Action.SEE_DETAIL)
+    def see_detail(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
+        """ "Ver detalle" of a finished card: the whole card, in a modal (agents only: the
+        card lives in their channel)."""
+        ack()
+        if not rt.catalog.is_agent(body["user"]["id"]):
+            tell(rt, body, texts.NOT_AN_AGENT)
+            return
+        try:
+            record = rt.store.get(parse_ticket_value(action.get("value", "")))
+        except BadContext:
+            return
+        if record is None:
+            tell(rt, body, texts.UNKNOWN_CASE.format(ticket_id=action.get("value", "")))
+            return
+        open_modal(client, rt, body, detail_modal(record, rt.catalog, utcnow()))
+
+    @app.action(ids.Action.ACKNOWLEDGE)
+    def acknowledge_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """ "Avisar al usuario" on an escalated case: review the acknowledgement, then send."""
+        ack()
+        record = _open_case(rt, body, ids.Action.ACKNOWLEDGE)
+        if record is None:
+            return
+        view = escalation_modals.acknowledge_modal(record)
+        modal_flow.open_decision_modal(client, rt, body, view, record.ticket_id)
+
+    def acknowledgement(form: ModalInput, record: CaseRecord, user: str):
+        body = _reply_text(form)
+        if not form.ok:
+            return None
+        return lambda: escalation.acknowledge(rt, record.ticket_id, body, user, utcnow())
+
+    app.view(ids.View.ACKNOWLEDGE)(
+        modal_flow.submission(rt, acknowledgement, lambda record: ALREADY_TOLD)
+    )
+
+    modal_refill.register(app, rt)
+    for callback_id in modal_flow.DECISION_VIEWS:
+        app.view_closed(callback_id)(modal_flow.closed(rt))
 
     def user_answer(step: Callable[..., CaseRecord]):
         """The agent records what the user answered: confirmed, or the problem persists."""
@@ -155,7 +222,13 @@ def register(app: App, rt: Runtime) -> None:
 
 
 def _reply_text(form: ModalInput) -> str:
-    return form.text(ids.Block.REPLY, required=True, what="la respuesta para el usuario")
+    """The reply as the agent left it; refused while a [[slot]] of the prefill is unfilled."""
+    text = form.text(ids.Block.REPLY, required=True, what="la respuesta para el usuario")
+    slots = unfilled_slots(text)
+    if slots:
+        pending = ", ".join(f"[[{slot}]]" for slot in slots)
+        form.refuse(ids.Block.REPLY, f"Completa o borra {pending} antes de enviar.")
+    return text
 
 
 def _wrong_recipient(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decision:
@@ -164,15 +237,12 @@ def _wrong_recipient(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decis
 
 def _person(rt: Runtime, form: ModalInput, record: CaseRecord) -> Decision:
     choice = form.selected(ids.Block.PERSON, what="a la persona (o el contacto general)")
-    note = form.text(ids.Block.SUMMARY, required=False, what="la nota")
     person = None
     if choice and choice != ids.NO_PERSON_VALUE:
         person = rt.catalog.person(choice)
         if person is None:
             form.refuse(ids.Block.PERSON, "Esa persona ya no está en el directorio.")
-    reply = refer_to_person(rt.catalog, record.ticket, person)
-    if note:
-        reply = f"{reply.rstrip()}\n\n{note}"
+    reply = _reply_text(form)
     detail = f"Persona: {person.name} <{person.email}>" if person else "Contacto general"
     return Decision(Event.REFER_TO_PERSON, reply=reply, detail=detail)
 
@@ -195,18 +265,16 @@ def _documented_action(rt: Runtime, form: ModalInput, record: CaseRecord) -> Dec
         ids.Block.CHECKED,
         what="Confirma que verificaste el resultado antes de responder al usuario.",
     )
-    summary = form.text(ids.Block.SUMMARY, required=True, what="el resumen de lo realizado")
-    product_key, _, procedure_key = (choice or "").partition(":")
-    product = rt.catalog.product(product_key)
-    procedure = product.procedure(procedure_key) if product else None
-    if choice and procedure is None:
+    reply = _reply_text(form)
+    found = modals.find_procedure(rt.catalog, choice)
+    if choice and found is None:
         form.refuse(ids.Block.PROCEDURE, "Ese procedimiento ya no está en el catálogo.")
-    if procedure is None:
+    if found is None:
         return Decision(Event.RESOLVE_WITH_ACTION)
-    reply = resolve_with_action(rt.catalog, record.ticket, procedure, summary)
+    product, procedure = found
     return Decision(
         Event.RESOLVE_WITH_ACTION,
         reply=reply,
-        product=product_key,
-        detail=f"Procedimiento: {procedure.title}. {summary}"[:500],
+        product=product.key,
+        detail=f"Procedimiento: {procedure.title}. {reply}"[:500],
     )

@@ -10,7 +10,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from blocks.card import ticket_card
-from bot.composition import Runtime, get_runtime
+from bot.adapters.soft_claim import claimed_by
+from bot.composition import Runtime, get_runtime, utcnow
 from bot.domain import desk_texts as texts
 from bot.domain.case import CardRef, CaseRecord
 from bot.domain.thread_relay import SharedFile, ThreadMessage
@@ -71,10 +72,11 @@ def post_card(ticket_id: int) -> str:
             link = permalink(rt, record.card.channel, record.card.ts)
             _save_card(rt, ticket_id, record, dataclasses.replace(record.card, permalink=link))
         return "already posted"
+    record = with_report_files(rt, record)
     channel = rt.catalog.agents_channel
     ts = find_posted_message(rt, channel, CARD_EVENT, ticket_id, "card")
     if ts is None:
-        card = ticket_card(record, rt.catalog)
+        card = ticket_card(record, rt.catalog, utcnow())
         response = post_message(
             rt,
             channel=channel,
@@ -92,6 +94,17 @@ def post_card(ticket_id: int) -> str:
     return ts
 
 
+def with_report_files(rt: Runtime, record: CaseRecord) -> CaseRecord:
+    """The case with the report's attachments read from Zendesk (once: kept on the ticket)."""
+    if record.ticket.attachments is not None:
+        return record
+    files = rt.zendesk.report_attachments(record.ticket_id)
+    return rt.store.update(
+        record.ticket_id,
+        lambda r: dataclasses.replace(r, ticket=dataclasses.replace(r.ticket, attachments=files)),
+    )
+
+
 def _save_card(rt: Runtime, ticket_id: int, seen: CaseRecord, card: CardRef) -> CaseRecord:
     """Record the card; re-render it when the case moved since `seen` was read."""
     saved = rt.store.update(ticket_id, lambda r: dataclasses.replace(r, card=card))
@@ -103,7 +116,8 @@ def _save_card(rt: Runtime, ticket_id: int, seen: CaseRecord, card: CardRef) -> 
 def update_card(rt: Runtime, record: CaseRecord) -> None:
     """Re-render the card from the record."""
     assert record.card is not None
-    card = ticket_card(record, rt.catalog)
+    claim = claimed_by(rt.redis, record.ticket_id)
+    card = ticket_card(record, rt.catalog, utcnow(), claimed_by=claim)
     rt.slack.chat_update(
         channel=record.card.channel, ts=record.card.ts, text=card["text"], blocks=card["blocks"]
     )

@@ -43,7 +43,8 @@ def build_home(
     maintains = any(user_id in p.maintainers for p in rt.catalog.products.values())
     if maintains or not rt.catalog.is_agent(user_id):  # a maintainer's own estimates
         sections += home_calibration_blocks(calibration_records(rt.redis), rt.catalog, user_id)
-    return home_view(dashboard.overview(shown, now), mine, user_id, rt.catalog, sections=sections)
+    overview = dashboard.overview(shown, now)
+    return home_view(overview, mine, user_id, rt.catalog, sections=sections, desk=shown)
 
 
 def _publish(rt: Runtime, user_id: str, view: dict[str, Any]) -> bool:

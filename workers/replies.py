@@ -33,7 +33,7 @@ def _ticket_change(rt: Runtime, event: Event) -> tuple[str | None, tuple[str, ..
         return status, (*SPAM_TAGS, "soporte_destinatario_errado")
     if event in WINDOW_EVENTS:
         return "pending", (f"soporte_{event.value}",)
-    if event in (Event.RESPOND_INITIAL, Event.SEND_UPDATE):
+    if event in (Event.RESPOND_INITIAL, Event.SEND_UPDATE, Event.ACKNOWLEDGE):
         return rt.settings.zendesk_waiting_status, ()
     return None, ()
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from zenpy import Zenpy
 from zenpy.lib.exception import APIException, RecordNotFoundException
 
-from bot.domain.case import Ticket
+from bot.domain.case import Attachment, Ticket
 from bot.domain.plain_text import excerpt
 
 logging.getLogger("zenpy").setLevel(logging.WARNING)
@@ -114,6 +114,8 @@ class ZendeskGateway:
             url=self.ticket_url(int(raw["id"])),
             follow_up_of=follow_up_source(raw),
             priority=raw.get("priority") or None,
+            type=raw.get("type"),
+            tags=tuple(raw.get("tags") or ()),
         )
 
     def export_page(self, cursor: str | None, start_time: int) -> ExportPage:
@@ -179,6 +181,21 @@ class ZendeskGateway:
                     return found[::-1]
                 found.append(comment)
         return found[::-1]
+
+    def report_attachments(self, ticket_id: int) -> tuple[Attachment, ...]:
+        """The files of the ticket's first comment (the user's report), as Ticket Comments
+        lists them; inline images and deleted files left out."""
+        data = self._get(f"tickets/{ticket_id}/comments.json", **{"page[size]": 1})
+        first = (data.get("comments") or [{}])[0]
+        return tuple(
+            Attachment(
+                name=str(a.get("file_name") or "archivo"),
+                url=str(a.get("content_url") or ""),
+                size=int(a.get("size") or 0),
+            )
+            for a in first.get("attachments") or ()
+            if not a.get("inline") and not a.get("deleted")
+        )
 
     def marker_written(self, ticket_id: int, marker: str, since: datetime) -> bool:
         """Whether an update since `since` carried `marker` in its audit's custom metadata."""

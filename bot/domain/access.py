@@ -15,12 +15,12 @@ from bot.domain.case import CaseRecord
 from bot.domain.catalog import Catalog
 
 STRANGER = (
-    "La cola de soporte solo la ven los agentes de soporte y los mantenedores de los "
+    "La cola de soporte solo la ven los agentes de soporte y los responsables técnicos de los "
     "productos. Si necesitas acceso, pídeselo a un agente."
 )
 CASE_CLOSED = (
-    "No puedes ver el caso #{ticket_id}: lo ven los agentes de soporte, los mantenedores "
-    "de su producto y su Mantenedor."
+    "No puedes ver el caso #{ticket_id}: lo ven los agentes de soporte, los responsables técnicos "
+    "de su producto y quien tomó el caso."
 )
 
 

@@ -11,6 +11,15 @@ from bot.domain.lifecycle import Case
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file the requester attached to a comment (Zendesk's attachment object)."""
+
+    name: str
+    url: str
+    size: int = 0
+
+
+@dataclass(frozen=True)
 class Ticket:
     """The parts of a Zendesk ticket a card shows."""
 
@@ -25,7 +34,11 @@ class Ticket:
     created_at: datetime
     url: str
     follow_up_of: int | None = None
-    priority: str | None = None  # Zendesk's: urgent, high, normal, low
+    priority: str | None = None
+    type: str | None = None
+    tags: tuple[str, ...] = ()
+    # The report's files (the ticket's first comment); None until they have been read.
+    attachments: tuple[Attachment, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -34,7 +47,15 @@ class Ticket:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Ticket:
-        return cls(**{**data, "created_at": datetime.fromisoformat(data["created_at"])})
+        files = data.get("attachments")
+        return cls(
+            **{
+                **data,
+                "created_at": datetime.fromisoformat(data["created_at"]),
+                "tags": tuple(data.get("tags") or ()),
+                "attachments": None if files is None else tuple(Attachment(**f) for f in files),
+            }
+        )
 
 
 @dataclass(frozen=True)

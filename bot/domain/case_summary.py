@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.domain.case import CaseRecord
 from bot.domain.case_targets import summary_fields
-from bot.domain.lifecycle import FINAL_STATES, TRIAGE_DECISIONS, Event, State
+from bot.domain.lifecycle import FINAL_STATES, TRIAGE_DECISIONS, Event, State, spent
 
 Summary = dict[str, Any]
 """One case's summary, as `summarize` builds it and `CaseStore.summaries()` reads it."""
@@ -53,6 +53,7 @@ def summarize(record: CaseRecord) -> Summary:
         "card": [record.card.channel, record.card.ts] if record.card else None,
         "card_url": record.card.permalink if record.card else None,
         "busy": bool(record.pending_replies),
+        "spent": sorted(event.value for event in spent(case)),
         "updated": _ts(case.timeline[-1].at) if case.timeline else _ts(case.opened_at),
         **summary_fields(record),
     }

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain import glossary
 from bot.domain.case_summary import Summary
 from bot.domain.lifecycle import FINAL_STATES, State
 from bot.domain.sla import DAY, SlaFigure, sla_figures
@@ -28,29 +29,8 @@ OPEN_STATES = (
     State.AWAITING_CONFIRMATION,
     State.USER_ANSWERED,
 )
-STATE_LABELS: dict[State, str] = {
-    State.NEW: "nuevo",
-    State.ESCALATED: "escalado",
-    State.ASSIGNED: "asignado",
-    State.DIAGNOSED: "diagnosticado",
-    State.IN_PROGRESS: "en curso",
-    State.FIXED: "corregido",
-    State.AWAITING_CONFIRMATION: "por confirmar",
-    State.USER_ANSWERED: "respondió el usuario",
-    State.SPAM: "spam",
-    State.RESOLVED: "resuelto",
-    State.CLOSED_IN_ZENDESK: "terminado en Zendesk",
-}
-NEXT_ACTIONS: dict[State, str] = {
-    State.NEW: "decidir triage",
-    State.ESCALATED: "esperando que un mantenedor lo tome",
-    State.ASSIGNED: "diagnóstico del mantenedor",
-    State.DIAGNOSED: "respuesta inicial al usuario",
-    State.IN_PROGRESS: "seguimiento / corrección",
-    State.FIXED: "proponer resolución",
-    State.AWAITING_CONFIRMATION: "confirmación del usuario",
-    State.USER_ANSWERED: "registrar si el usuario confirmó",
-}
+STATE_LABELS = glossary.STATE_NAMES
+NEXT_ACTIONS = glossary.NEXT_ACTIONS
 # States in which a diagnosis's estimate is still a promise (FIXED: the fix is in).
 ESTIMATE_STATES = frozenset({State.DIAGNOSED, State.IN_PROGRESS})
 
@@ -140,12 +120,12 @@ def my_cases(summaries: Iterable[Summary], user: str) -> list[Summary]:
 
 
 def roles(summary: Summary, user: str) -> tuple[str, ...]:
-    """("agente",), ("mantenedor",) or both: what `user` is on this case."""
+    """("agente",), ("responsable técnico",) or both: what `user` is on this case."""
     out = []
     if summary.get("agent") == user:
-        out.append("agente")
+        out.append(glossary.AGENT)
     if summary.get("maintainer") == user:
-        out.append("mantenedor")
+        out.append(glossary.MAINTAINER)
     return tuple(out)
 
 

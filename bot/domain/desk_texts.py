@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from bot.domain.lifecycle import Event
+from bot.domain import glossary
 from bot.domain.mrkdwn import escape_mrkdwn, from_slack, link, quote, truncate_mrkdwn
 from bot.domain.thread_relay import ThreadMessage
 
 RELAYED_TEXT_CHARS = 2500
 
-DECISION_LABELS: dict[Event, str] = {
-    Event.MARK_SPAM: "Spam",
-    Event.WRONG_RECIPIENT: "Destinatario errado",
-    Event.REFER_TO_PERSON: "Persona en la empresa",
-    Event.UNSUPPORTED_PRODUCT: "Producto no soportado",
-    Event.RESOLVE_WITH_INFORMATION: "Resolver con información",
-    Event.RESOLVE_WITH_ACTION: "Resolver con acción documentada",
-    Event.ESCALATE: "Escalar",
-    Event.RESPOND_INITIAL: "Respuesta inicial",
-    Event.SEND_UPDATE: "Actualización al usuario",
-    Event.PROPOSE_RESOLUTION: "Propuesta de resolución",
-}
+DECISION_LABELS = glossary.EVENT_LABELS  # one name per step: the card's and the notes'
 
 NOT_AN_AGENT = (
     "No tienes permiso para decidir casos de soporte: solo los agentes del catálogo pueden "
@@ -36,7 +25,7 @@ def already_decided(ticket_id: int, state_label: str, by: str | None) -> str:
 
 def decision_note(label: str, actor_name: str, detail: str = "") -> str:
     """The internal note that records a decision on the ticket."""
-    text = f"[soporte] Decisión de triage en Slack: {label}. Agente: {actor_name}."
+    text = f"[soporte] Decisión de {glossary.TRIAGE} en Slack: {label}. Agente: {actor_name}."
     return f"{text}\n{detail}".strip()
 
 
@@ -130,15 +119,17 @@ def _quoted(user_text: str) -> str:
 
 def escalation_note(product: str, agent: str, notes: str, tracker_url: str | None) -> str:
     text = f"[soporte] Escalado a mantenimiento de {product} por {agent}.\nAntecedentes: {notes}"
-    return f"{text}\nCola de desarrollo: {tracker_url}" if tracker_url else text
+    return (
+        f"{text}\n{glossary.capitalized(glossary.TRACKER)}: {tracker_url}" if tracker_url else text
+    )
 
 
 def owner_note(maintainer: str) -> str:
-    return f"[soporte] Mantenedor a cargo: {maintainer}."
+    return f"[soporte] {glossary.MAINTAINER_LABEL} a cargo: {maintainer}."
 
 
 def owner_thread(maintainer: str) -> str:
-    return f"🛠️ <@{maintainer}> tomó el caso y es su Mantenedor."
+    return f"🛠️ <@{maintainer}> tomó el caso y es su {glossary.MAINTAINER}."
 
 
 def diagnosis_note(

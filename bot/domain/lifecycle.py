@@ -52,6 +52,7 @@ class Event(StrEnum):
     NOT_FIXED = "not_fixed"
     REOPENED = "reopened"
     CLOSED_IN_ZENDESK = "closed_in_zendesk"
+    ACKNOWLEDGE = "acknowledge"
 
 
 TRIAGE_DECISIONS = (
@@ -88,6 +89,9 @@ _TRANSITIONS: dict[tuple[State, Event], State] = {
     (_S.NEW, _E.ESCALATE): _S.ESCALATED,
     (_S.ESCALATED, _E.TAKE_CASE): _S.ASSIGNED,
     (_S.ASSIGNED, _E.DIAGNOSE): _S.DIAGNOSED,
+    # "Avisar al usuario": an early word that the case is being examined, once per case.
+    (_S.ESCALATED, _E.ACKNOWLEDGE): _S.ESCALATED,
+    (_S.ASSIGNED, _E.ACKNOWLEDGE): _S.ASSIGNED,
     (_S.DIAGNOSED, _E.DIAGNOSE): _S.DIAGNOSED,
     (_S.IN_PROGRESS, _E.DIAGNOSE): _S.IN_PROGRESS,
     (_S.DIAGNOSED, _E.RESPOND_INITIAL): _S.IN_PROGRESS,
@@ -211,10 +215,26 @@ def allowed_events(state: State) -> frozenset[Event]:
     return frozenset(event for (src, event) in _TRANSITIONS if src is state)
 
 
+# Steps a case takes at most once, whatever its state ("Avisar al usuario").
+ONCE_A_CASE = frozenset({Event.ACKNOWLEDGE})
+
+
+def spent(case: Case) -> frozenset[Event]:
+    """The once-a-case steps this case already took."""
+    return frozenset(step.event for step in case.timeline if step.event in ONCE_A_CASE)
+
+
+def allowed_now(case: Case) -> frozenset[Event]:
+    """Events legal for this case now: its state's, less the once-a-case steps it took."""
+    return allowed_events(case.state) - spent(case)
+
+
 def _target(case: Case, event: Event) -> State:
     target = _TRANSITIONS.get((case.state, event))
     if target is None:
         raise IllegalTransition(case, event, "no such transition")
+    if event not in allowed_now(case):
+        raise IllegalTransition(case, event, "the user was already told")
     if event in (Event.NOT_FIXED, Event.REOPENED) and case.was_escalated:
         return State.IN_PROGRESS
     return target

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.domain.case import CaseRecord
 from bot.domain.catalog import Catalog
-from bot.domain.lifecycle import TRIAGE_DECISIONS, Event, State, allowed_events
+from bot.domain.lifecycle import TRIAGE_DECISIONS, Event, State, allowed_events, spent
 
 
 class Role(StrEnum):
@@ -35,6 +35,7 @@ _WORK: dict[Role, frozenset[Event]] = {
             Event.PROPOSE_RESOLUTION,
             Event.USER_CONFIRMED,
             Event.NOT_FIXED,
+            Event.ACKNOWLEDGE,
         }
     ),
     Role.MAINTAINER: frozenset({Event.DIAGNOSE, Event.MARK_FIXED}),
@@ -63,6 +64,7 @@ class CaseFacts:
     escalated: bool = False  # the case has its escalation's record
     maintainer: str | None = None
     product: str | None = None
+    spent: frozenset[Event] = frozenset()  # once-a-case steps already taken (lifecycle.spent)
 
     @classmethod
     def of(cls, record: CaseRecord) -> CaseFacts:
@@ -73,6 +75,7 @@ class CaseFacts:
             escalated=escalation is not None,
             maintainer=escalation.maintainer if escalation else None,
             product=record.product or (escalation.product if escalation else None),
+            spent=spent(record.case),
         )
 
     @classmethod
@@ -84,13 +87,14 @@ class CaseFacts:
             escalated=summary.get("escalated") is not None or bool(summary.get("maintainer")),
             maintainer=summary.get("maintainer"),
             product=summary.get("product"),
+            spent=frozenset(Event(value) for value in summary.get("spent") or ()),
         )
 
 
 def offers(facts: CaseFacts, roles: Iterable[Role]) -> frozenset[Event]:
     """The events a person with `roles` may take on the case now."""
     work = frozenset().union(*(_WORK[role] for role in roles))
-    available = work & allowed_events(facts.state)
+    available = work & allowed_events(facts.state) - facts.spent
     if facts.busy:
         available -= _WAITS_FOR_REPLY
     if facts.state in _ESCALATION_STATES and not facts.escalated:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from bot.domain.case import Ticket
@@ -31,6 +32,30 @@ def wrong_recipient(catalog: Catalog, ticket: Ticket) -> str:
     return catalog.templates.wrong_recipient.format(requester=greeting_name(ticket))
 
 
+# A part of a prefilled reply the agent still has to fill in: "[[producto]]".
+_SLOT = re.compile(r"\[\[([^\[\]\n]{1,80})\]\]")
+PRODUCT_SLOT = "[[producto]]"
+DOCS_SLOT = "[[enlace a la documentación]]"
+PERSON_SLOT = "[[nombre de la persona]]"
+EMAIL_SLOT = "[[correo de la persona]]"
+PROCEDURE_SLOT = "[[procedimiento]]"
+SUMMARY_SLOT = "[[resumen de lo realizado]]"
+
+
+def unfilled_slots(text: str) -> list[str]:
+    """The slots of a prefilled reply still in `text` ("producto", …), in order."""
+    return list(dict.fromkeys(m.group(1) for m in _SLOT.finditer(text)))
+
+
+def person_reply(catalog: Catalog, ticket: Ticket, person: Person | None, *, chosen: bool) -> str:
+    """The "Persona en la empresa" reply: with slots until the agent picks someone."""
+    if not chosen:
+        return catalog.templates.refer_to_person.format(
+            requester=greeting_name(ticket), person=PERSON_SLOT, email=EMAIL_SLOT
+        )
+    return refer_to_person(catalog, ticket, person)
+
+
 def refer_to_person(catalog: Catalog, ticket: Ticket, person: Person | None) -> str:
     if person is None:
         return catalog.templates.refer_to_general_contact.format(
@@ -55,18 +80,37 @@ def unsupported_product(catalog: Catalog, ticket: Ticket) -> str:
 
 
 def resolve_with_information(catalog: Catalog, ticket: Ticket, product: Product | None) -> str:
+    """The information reply; until a product is chosen its name and link are slots."""
     return catalog.templates.resolve_with_information.format(
         requester=greeting_name(ticket),
-        product=product.name if product else "",
-        docs_url=product.docs_url if product else "",
+        product=product.name if product else PRODUCT_SLOT,
+        docs_url=product.docs_url if product else DOCS_SLOT,
     )
 
 
 def resolve_with_action(
-    catalog: Catalog, ticket: Ticket, procedure: Procedure, summary: str
+    catalog: Catalog, ticket: Ticket, procedure: Procedure | None, summary: str = ""
 ) -> str:
+    """The documented-action reply; the procedure and the summary are slots until given."""
     return catalog.templates.resolve_with_action.format(
-        requester=greeting_name(ticket), procedure=procedure.title, summary=summary.strip()
+        requester=greeting_name(ticket),
+        procedure=procedure.title if procedure else PROCEDURE_SLOT,
+        summary=summary.strip() or SUMMARY_SLOT,
+    )
+
+
+def acknowledgement(ticket: Ticket) -> str:
+    """ "Avisar al usuario": the early word that the case reached the technical team."""
+    subject = " ".join((ticket.subject or "").split())
+    about = f" («{subject}»)" if subject else ""
+    return (
+        f"Hola {greeting_name(ticket)}:\n\n"
+        f"Recibimos su caso{about} y ya lo está revisando nuestro equipo técnico. "
+        "En cuanto tengamos un diagnóstico le escribiremos con lo que encontramos y el plazo "
+        "estimado de solución.\n\n"
+        "Si tiene más antecedentes (capturas de pantalla, la hora en que ocurrió, a quiénes "
+        "afecta), puede enviarlos respondiendo este mensaje.\n\n"
+        f"{SIGNATURE}"
     )
 
 

@@ -141,6 +141,21 @@ def answer_user(rt: Runtime, ticket_id: int, body: str, actor: str, now: datetim
     )
 
 
+def acknowledge(rt: Runtime, ticket_id: int, body: str, actor: str, now: datetime) -> CaseRecord:
+    """ "Avisar al usuario": the early word that the case is being examined (once a case;
+    the state machine refuses a second one)."""
+    return advance(
+        rt,
+        ticket_id,
+        Event.ACKNOWLEDGE,
+        actor,
+        now,
+        reason=body,
+        reply=body,
+        update=lambda r: _with_escalation(r, last_user_update=now),
+    )
+
+
 def mark_fixed(
     rt: Runtime, ticket_id: int, note: str, maintainer: str, now: datetime
 ) -> CaseRecord:

@@ -434,9 +434,11 @@ class ZendeskFake:
         organization_id: int | None = None,
         created_at: datetime | None = None,
         html_body: str | None = None,
+        files: Iterable[tuple[str, str]] = (),
     ) -> int:
         """Create a "new" ticket whose first public comment (by the requester) is
-        ``description`` (or ``html_body``); organization defaults to the requester's."""
+        ``description`` (or ``html_body``), with ``files`` ((file name, content type)) attached;
+        organization defaults to the requester's."""
         with self._lock:
             requester = self._users.get(requester_id)
             if requester is None:
@@ -457,10 +459,36 @@ class ZendeskFake:
                 updated_ts=ts,
             )
             comment = self._make_comment(description, html_body, True, requester_id, ts)
+            comment["attachments"] = [self._attachment(name, kind) for name, kind in files]
             ticket.description = comment["body"]
             ticket.comments.append(comment)
             self._tickets[ticket_id] = ticket
             return ticket_id
+
+    def _attachment(self, file_name: str, content_type: str) -> dict:
+        """An attachment as Ticket Comments list it (developer.zendesk.com/api-reference/
+        ticketing/tickets/ticket-attachments, "JSON format": id, file_name, content_url,
+        content_type, size, inline, deleted, thumbnails; content_url is "a full URL where the
+        attachment image file can be downloaded")."""
+        self._next_comment += 1
+        attachment_id = 900_000 + self._next_comment
+        token = sha256(f"{attachment_id}".encode()).hexdigest()[:25]
+        return {
+            "id": attachment_id,
+            "url": f"{self._base()}/api/v2/attachments/{attachment_id}.json",
+            "file_name": file_name,
+            "content_url": f"{self._base()}/attachments/token/{token}/?name={file_name}",
+            "mapped_content_url": f"{self._base()}/attachments/token/{token}/?name={file_name}",
+            "content_type": content_type,
+            "size": 1024,
+            "width": None,
+            "height": None,
+            "inline": False,
+            "deleted": False,
+            "malware_access_override": False,
+            "malware_scan_result": "malware_not_found",
+            "thumbnails": [],
+        }
 
     def add_user_comment(
         self, ticket_id: int, body: str, author_id: int | None = None, public: bool = True

@@ -179,7 +179,7 @@ def test_estado_summarises_the_desk(desk, history):
     assert answer["response_type"] == "ephemeral"
     text = shown(answer["blocks"])
     for state, n in (
-        ("Nuevo", 1),
+        ("Por clasificar", 1),
         ("Escalado", 1),
         ("Asignado", 1),
         ("Diagnosticado", 1),
@@ -191,14 +191,14 @@ def test_estado_summarises_the_desk(desk, history):
     new = desk.case(history["new"])
     assert new.card.permalink.startswith("https://fake.slack.com/archives/")
     assert f"{new.card.permalink}|#{history['new']}" in text
-    assert "Más antiguo sin triage" in text and "No llegan las alertas" in text
+    assert "Más antiguo sin clasificar" in text and "No llegan las alertas" in text
     assert "Escalamientos sin tomar* (1)" in text and "#9001" in text
     assert "Estimaciones vencidas* (1)" in text and "#9004" in text
     assert f"<@{OTHER_MAINTAINER}>" in text
     assert "Esperando confirmación del usuario* (1)" in text and "quedan 3 días" in text
     # SLA: triaged in the last 7 days: the real case and the seeded ones (NEW excluded).
-    assert "*Triage*\\nmediana" in text and "(9 casos)" in text
-    assert "*Resolución*\\nmediana" in text
+    assert "*Clasificación*\\nla mitad en menos de" in text and "(9 casos)" in text
+    assert "*Resolución*\\nla mitad en menos de" in text
     assert snapshot(desk) == before, "answered from Redis reads only"
 
 
@@ -222,7 +222,8 @@ def test_estado_of_a_ticket_shows_its_timeline(desk, history):
         "certeza alta",
         "confianza media",
         "Historial* (3 pasos)",
-        f"*Escalar* (nuevo → escalado) por <@{AGENT}>: «Sospecho del PDF.»",
+        f"*Escalar a responsable técnico* (por clasificar → escalado) por <@{AGENT}>: "
+        "«Sospecho del PDF.»",
         f"*Caso tomado* (escalado → asignado) por <@{MAINTAINER}>: «tomó el caso»",
         "*Diagnóstico* (asignado → diagnosticado)",
         "Ver tarjeta",
@@ -238,7 +239,7 @@ def test_mios_lists_the_callers_cases(desk, history):
     mine = shown(desk.command("mios", user=AGENT).json())
     assert "Tus casos abiertos (5)" in mine
     for tid, waits in (
-        (history["assigned"], "diagnóstico del mantenedor"),
+        (history["assigned"], "diagnóstico del responsable técnico"),
         (history["diagnosed"], "respuesta inicial al usuario"),
         (history["in_progress"], "seguimiento / corrección"),
         (history["fixed"], "proponer resolución"),
@@ -249,10 +250,10 @@ def test_mios_lists_the_callers_cases(desk, history):
         assert f"|#{history[other]}>" not in mine, other
     theirs = shown(desk.command("mios", user=OTHER_AGENT).json())
     assert "Tus casos abiertos (2)" in theirs
-    assert "esperando que un mantenedor lo tome" in theirs
+    assert "esperando que un responsable técnico lo tome" in theirs
     assert "seguimiento / corrección — estimación vencida" in theirs
     maintainer = shown(desk.command("míos", user=MAINTAINER).json())
-    assert "Tus casos abiertos (4)" in maintainer and "(mantenedor)" in maintainer
+    assert "Tus casos abiertos (4)" in maintainer and "(responsable técnico)" in maintainer
     nobody = desk.command("mios", user=STRANGER).json()
     assert "No tienes casos abiertos" in nobody["text"]
 
@@ -308,6 +309,7 @@ def test_home_is_published_for_the_user_who_opened_it(desk, history):
         for b in view["blocks"]
         if b["type"] == "actions"
         for e in b["elements"]
+        if e["type"] == "button"
     }
     assert (ids.Action.RESPOND, str(history["diagnosed"])) in buttons
     assert (ids.Action.PROPOSE_RESOLUTION, str(history["fixed"])) in buttons
@@ -332,16 +334,21 @@ def test_home_buttons_open_the_card_modals_and_the_home_follows_the_case(desk, h
     assert desk.slack.count("views.open") == opened + 1
     view = desk.opened_view()
     assert view["callback_id"] == ids.View.RESPONSE, "the same modal as the card's button"
-    desk.submit(
+    review = desk.submit(
         view,
         {
             ids.Block.REQUIRED_INFO: text_value(""),
             ids.Block.USEFUL_INFO: text_value(""),
             ids.Block.PLAIN_DIAGNOSIS: text_value("El informe es demasiado grande."),
-            ids.Block.EXPECTED_DATE: text_value("el viernes"),
+            ids.Block.EXPECTED_DATE: {
+                "type": "datepicker",
+                "selected_date": (utcnow() + timedelta(days=3)).date().isoformat(),
+            },
             ids.Block.WORKAROUND: text_value(""),
         },
-    )
+    ).json()["view"]
+    [reply] = [b for b in review["blocks"] if b.get("block_id") == ids.Block.REPLY]
+    desk.submit(review, {ids.Block.REPLY: text_value(reply["element"]["initial_value"])})
     desk.run_jobs()
     assert desk.case(tid).case.state is State.IN_PROGRESS
     publishes = desk.slack.calls_to("views.publish")
@@ -377,7 +384,7 @@ def test_home_buttons_open_the_card_modals_and_the_home_follows_the_case(desk, h
     [refusal] = desk.slack.app_home_messages(STRANGER)
     assert "No tienes permiso" in refusal["text"]
     [not_owner] = desk.slack.app_home_messages(AGENT)
-    assert "Solo el Mantenedor" in not_owner["text"]
+    assert "Solo el responsable técnico" in not_owner["text"]
 
 
 # --- retention -----------------------------------------------------------------------------

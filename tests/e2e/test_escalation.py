@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 
 from blocks import ids
+from bot.composition import utcnow
 from bot.domain.lifecycle import State
 from testkit.example_desk import CHANNEL_MEMBER, MAINTAINER
 from tests.harness import AGENT, STRANGER, option, text_value
@@ -44,7 +46,7 @@ def diagnose(desk, tid: int, estimate: str = "3 días", who: str = MAINTAINER):
 
 def respond(desk, tid: int, workaround: str = "") -> None:
     desk.click(ids.Action.RESPOND, tid)
-    desk.submit(
+    review = desk.submit(
         desk.opened_view(),
         {
             ids.Block.REQUIRED_INFO: text_value(""),
@@ -52,10 +54,16 @@ def respond(desk, tid: int, workaround: str = "") -> None:
             ids.Block.PLAIN_DIAGNOSIS: text_value(
                 "El informe es demasiado grande para el sistema."
             ),
-            ids.Block.EXPECTED_DATE: text_value("el viernes"),
+            ids.Block.EXPECTED_DATE: {
+                "type": "datepicker",
+                "selected_date": (utcnow() + timedelta(days=3)).date().isoformat(),
+            },
             ids.Block.WORKAROUND: text_value(workaround),
         },
-    )
+    ).json()
+    assert review["response_action"] == "update", "the whole message is shown before it goes"
+    [reply] = [b for b in review["view"]["blocks"] if b.get("block_id") == ids.Block.REPLY]
+    desk.submit(review["view"], {ids.Block.REPLY: text_value(reply["element"]["initial_value"])})
     desk.run_jobs()
 
 
@@ -159,7 +167,7 @@ def test_only_maintainers_or_channel_members_take(desk):
     desk.slack.set_members(PULSO_CHANNEL, [MAINTAINER, CHANNEL_MEMBER])
     take(desk, tid, STRANGER)
     assert desk.case(tid).case.state is State.ESCALATED
-    assert "mantenedores" in desk.ephemerals(STRANGER)[-1]
+    assert "responsables técnicos" in desk.ephemerals(STRANGER)[-1]
     desk.slack.faults.fail_next("conversations.members", error="internal_error")
     take(desk, tid, CHANNEL_MEMBER)
     assert desk.case(tid).case.state is State.ESCALATED, "a failed lookup must deny"

@@ -19,6 +19,7 @@ import pytest
 
 from blocks import ids
 from bot.composition import build_runtime, set_runtime, utcnow
+from bot.domain import user_replies as replies
 from bot.domain.lifecycle import State, Transition
 from testkit.example_desk import invite_desk_bot
 from testkit.fakes import slack_rules
@@ -144,8 +145,10 @@ def test_every_one_of_150_people_can_be_picked(desk):
     assert {f"p{n:03d}@unholster.com" for n in range(1, PEOPLE + 1)} <= reachable
     [last] = suggest(desk, view, ids.Block.PERSON, "numero 150")["options"][1:]
     assert last["value"] == "p150@unholster.com", "accents and case do not matter"
+    person = desk.rt.catalog.person(last["value"])
+    shown = replies.person_reply(desk.rt.catalog, desk.case(tid).ticket, person, chosen=True)
     desk.submit(
-        view, {ids.Block.PERSON: selected(last["value"]), ids.Block.SUMMARY: text_value("")}
+        view, {ids.Block.PERSON: selected(last["value"]), ids.Block.REPLY: text_value(shown)}
     )
     desk.run_jobs()
     [reply] = user_messages(desk, tid)
@@ -171,7 +174,14 @@ def test_every_one_of_120_procedures_can_be_picked(desk):
                 "type": "checkboxes",
                 "selected_options": [{"value": ids.CHECKED_VALUE}],
             },
-            ids.Block.SUMMARY: text_value("Hecho y verificado."),
+            ids.Block.REPLY: text_value(
+                replies.resolve_with_action(
+                    desk.rt.catalog,
+                    desk.case(tid).ticket,
+                    desk.rt.catalog.product("producto-30").procedure("proc-4"),
+                    "Hecho y verificado.",
+                )
+            ),
         },
     )
     desk.run_jobs()
@@ -224,4 +234,4 @@ def test_long_timeline_and_long_case_list_are_paged_not_refused(desk):
     assert "Actualización 60" in shown or "más" in shown
     mine = desk.command("mios").json()
     assert slack_rules.message_errors(mine["text"], mine["blocks"]) is None
-    assert "más" in json.dumps(mine, ensure_ascii=False), "the rest is pointed to, not dropped"
+    assert "Siguientes" in json.dumps(mine, ensure_ascii=False), "the rest is paged, not dropped"

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from blocks import ids
+from bot.domain import user_replies as replies
 from bot.domain.lifecycle import State
 from tests.harness import AGENT, OTHER_AGENT, option, text_value
 
@@ -69,7 +70,7 @@ def test_wrong_recipient_replies_then_closes_as_spam(desk, ticket):
     assert zd["status"] == "solved" and "spam" in zd["tags"] and zd["assignee_id"]
     assert desk.case(ticket).case.state is State.SPAM
     assert desk.case(ticket).replies[-1].sent_at is not None
-    assert "Destinatario errado" in desk.card_text(ticket)
+    assert "Destinatario equivocado" in desk.card_text(ticket)
     assert "Enviando respuesta" not in desk.card_text(ticket)
     # the internal note went first: nothing is written after the update that solves it
     comments = desk.zendesk.comments(ticket)
@@ -80,11 +81,14 @@ def test_wrong_recipient_replies_then_closes_as_spam(desk, ticket):
 def test_person_in_company_gives_their_email(desk, ticket):
     desk.click(ids.Action.PERSON, ticket)
     view = desk.opened_view()
+    catalog, record = desk.rt.catalog, desk.case(ticket)
+    person = catalog.person("maria.gonzalez@unholster.com")
+    shown = replies.person_reply(catalog, record.ticket, person, chosen=True)  # after the pick
     desk.submit(
         view,
         {
             ids.Block.PERSON: option("maria.gonzalez@unholster.com"),
-            ids.Block.SUMMARY: text_value(""),
+            ids.Block.REPLY: text_value(shown),
         },
     )
     desk.run_jobs()
@@ -95,7 +99,12 @@ def test_person_in_company_gives_their_email(desk, ticket):
 
 def test_person_unknown_refers_to_general_contact(desk, ticket):
     desk.click(ids.Action.PERSON, ticket)
-    desk.submit(desk.opened_view(), {ids.Block.PERSON: option(ids.NO_PERSON_VALUE)})
+    catalog, record = desk.rt.catalog, desk.case(ticket)
+    shown = replies.person_reply(catalog, record.ticket, None, chosen=True)  # after the pick
+    desk.submit(
+        desk.opened_view(),
+        {ids.Block.PERSON: option(ids.NO_PERSON_VALUE), ids.Block.REPLY: text_value(shown)},
+    )
     desk.run_jobs()
     [body] = user_messages(desk, ticket)
     assert "contacto@unholster.com" in body
@@ -146,7 +155,10 @@ def test_resolve_with_documented_action_carries_the_summary(desk, ticket):
                 "type": "checkboxes",
                 "selected_options": [{"value": ids.CHECKED_VALUE}],
             },
-            ids.Block.SUMMARY: text_value("Restablecí su contraseña; ya puede ingresar."),
+            ids.Block.REPLY: text_value(
+                "Hola Ana: realizamos «Restablecer contraseña». "
+                "Restablecí su contraseña; ya puede ingresar."
+            ),
         },
     )
     desk.run_jobs()
@@ -171,7 +183,7 @@ def test_resolve_with_documented_action_carries_the_summary(desk, ticket):
             {
                 ids.Block.PROCEDURE: option("pulso:reset-password"),
                 ids.Block.CHECKED: {"type": "checkboxes", "selected_options": []},
-                ids.Block.SUMMARY: text_value("hecho"),
+                ids.Block.REPLY: text_value("hecho"),
             },
             ids.Block.CHECKED,
         ),
@@ -182,7 +194,7 @@ def test_resolve_with_documented_action_carries_the_summary(desk, ticket):
                     "type": "checkboxes",
                     "selected_options": [{"value": ids.CHECKED_VALUE}],
                 },
-                ids.Block.SUMMARY: text_value("hecho"),
+                ids.Block.REPLY: text_value("hecho"),
             },
             ids.Block.PROCEDURE,
         ),

@@ -141,7 +141,10 @@ def test_a_webhook_reads_a_new_ticket_in_one_call(desk: Desk) -> None:
     desk.zendesk.reset_requests()
     assert desk.webhook({"ticket_id": tid}).status_code == 202
     desk.run_jobs()
-    assert [r.path for r in desk.zendesk.requests] == [f"/api/v2/tickets/{tid}.json"]
+    assert [r.path for r in desk.zendesk.requests] == [
+        f"/api/v2/tickets/{tid}.json",
+        f"/api/v2/tickets/{tid}/comments.json",  # the report's attachments, for the card
+    ]
     assert "Ana Pérez" in desk.card_text(tid) and "Municipalidad" in desk.card_text(tid)
 
 
@@ -363,7 +366,8 @@ def test_the_agent_records_that_the_problem_persists(desk: Desk) -> None:
     desk.run_jobs()
     assert desk.case(tid).case.state is State.NEW
     card = desk.card_text(tid)
-    assert ids.Action.SPAM in card and "problema sigue" in card
+    assert ids.Action.INFORMATION in card and "problema sigue" in card
+    assert ids.Action.SPAM not in card, "a user who wrote back is no spammer"
 
 
 def test_answering_the_user_opens_a_new_window(desk: Desk) -> None:

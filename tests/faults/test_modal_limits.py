@@ -67,17 +67,17 @@ def test_empty_blank_and_overlong_input_is_refused_inline(desk: Desk) -> None:
         ),
         (
             ids.Action.PERSON,
-            {ids.Block.PERSON: option(ids.NO_PERSON_VALUE), ids.Block.SUMMARY: text_value(long)},
-            ids.Block.SUMMARY,
+            {ids.Block.PERSON: option(ids.NO_PERSON_VALUE), ids.Block.REPLY: text_value(long)},
+            ids.Block.REPLY,
         ),
         (
             ids.Action.DOCUMENTED_ACTION,
             {
                 ids.Block.PROCEDURE: option("pulso:reset-password"),
                 ids.Block.CHECKED: checked(),
-                ids.Block.SUMMARY: text_value("   "),
+                ids.Block.REPLY: text_value("   "),
             },
-            ids.Block.SUMMARY,
+            ids.Block.REPLY,
         ),
         (
             ids.Action.ESCALATE,
@@ -143,7 +143,7 @@ def test_slack_markup_in_replies_and_notes_never_pings(desk: Desk) -> None:
     desk.click(ids.Action.PERSON, second)
     desk.submit(
         desk.opened_view(),
-        {ids.Block.PERSON: option(ids.NO_PERSON_VALUE), ids.Block.SUMMARY: text_value(MARKUP)},
+        {ids.Block.PERSON: option(ids.NO_PERSON_VALUE), ids.Block.REPLY: text_value(MARKUP)},
     )
     desk.run_jobs()
     escalate(desk, third, notes=f"Notas {MARKUP}")

@@ -8,12 +8,14 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from rq.registry import StartedJobRegistry
 
 from blocks import ids
+from bot.composition import utcnow
 from bot.domain.lifecycle import State
 from testkit.example_desk import MAINTAINER, PULSO_CHANNEL
 from testkit.waiting import wait_for
@@ -114,16 +116,21 @@ def test_no_secret_or_email_in_logs_and_ticket_text_only_in_its_channels(
 
     def respond() -> None:
         desk.click(ids.Action.RESPOND, tid)
-        desk.submit(
+        review = desk.submit(
             desk.opened_view(),
             {
                 ids.Block.REQUIRED_INFO: text_value(""),
                 ids.Block.USEFUL_INFO: text_value("El navegador que usa."),
                 ids.Block.PLAIN_DIAGNOSIS: text_value("El informe es demasiado grande."),
-                ids.Block.EXPECTED_DATE: text_value("el viernes"),
+                ids.Block.EXPECTED_DATE: {
+                    "type": "datepicker",
+                    "selected_date": (utcnow() + timedelta(days=3)).date().isoformat(),
+                },
                 ids.Block.WORKAROUND: text_value(""),
             },
-        )
+        ).json()["view"]
+        [reply] = [b for b in review["blocks"] if b.get("block_id") == ids.Block.REPLY]
+        desk.submit(review, {ids.Block.REPLY: text_value(reply["element"]["initial_value"])})
 
     home = {"type": "app_home_opened", "user": STRANGER, "tab": "home", "channel": "D0STRANGER"}
     run_flow(

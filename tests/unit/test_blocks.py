@@ -83,73 +83,55 @@ def test_user_mention_only_for_slack_user_ids() -> None:
 
 
 def test_new_card_offers_the_triage_chain_in_order(catalog: Catalog) -> None:
+    """Likely decisions first (one primary), the rare ones behind "Más opciones…", spam last
+    with a confirmation that says what Zendesk will do (issue 12)."""
     card = ticket_card(make_record(), catalog)
     actions = block(card, ids.Block.CARD_ACTIONS)
     assert actions is not None
-    buttons = actions["elements"]
-    assert [b["action_id"] for b in buttons] == list(ids.TRIAGE_ACTIONS)
+    elements = actions["elements"]
+    assert [b["action_id"] for b in elements] == [
+        ids.Action.INFORMATION,
+        ids.Action.DOCUMENTED_ACTION,
+        ids.Action.ESCALATE,
+        ids.Action.MORE_OPTIONS,
+        ids.Action.SPAM,
+    ]
+    buttons = [e for e in elements if e["type"] == "button"]
     assert [b["text"]["text"] for b in buttons] == [
-        "Spam",
-        "Destinatario errado",
-        "Persona en la empresa",
-        "Producto no soportado",
         "Resolver con información",
-        "Resolver con acción documentada",
-        "Escalar",
+        "Aplicar procedimiento",
+        "Escalar a responsable técnico",
+        "Marcar como spam",
     ]
     assert {b["value"] for b in buttons} == {"4321"}
-    assert buttons[0]["style"] == "danger" and buttons[-1]["style"] == "primary"
-    assert buttons[0]["confirm"]["title"]["text"] == "¿Marcar como spam?"
-    assert "sin responder" in buttons[0]["confirm"]["text"]["text"]
-    assert "spam" in buttons[1]["confirm"]["text"]["text"]
-    assert "responderá" in buttons[1]["confirm"]["text"]["text"]
-    assert all("confirm" not in b for b in buttons[2:])
-    assert status(card) == "Pendiente de triage"
+    assert [b.get("style") for b in buttons] == ["primary", None, None, "danger"]
+    spam = buttons[-1]
+    assert spam["confirm"]["title"]["text"] == "¿Marcar como spam?"
+    assert "sin responder" in spam["confirm"]["text"]["text"]
+    assert "suspende" not in spam["confirm"]["text"]["text"]
+    more = elements[3]
+    assert more["type"] == "static_select"
+    assert [o["text"]["text"] for o in more["options"]] == [
+        "Persona en la empresa",
+        "Producto no soportado",
+        "Destinatario equivocado",
+    ]
+    assert [o["value"] for o in more["options"]] == [
+        f"{ids.Action.PERSON}|4321",
+        f"{ids.Action.UNSUPPORTED}|4321",
+        f"{ids.Action.WRONG_RECIPIENT}|4321",
+    ]
+    assert status(card) == "🆕 Por clasificar"
     assert_valid_blocks(card["blocks"])
 
 
-def test_card_shows_the_ticket(catalog: Catalog) -> None:
-    record = make_record()
-    card = ticket_card(record, catalog)
-    assert card["blocks"][0] == {
-        "type": "header",
-        "text": {"type": "plain_text", "text": "#4321 · No puedo entrar a Pulso", "emoji": True},
-    }
-    body = "\n".join(card_texts(card))
-    for expected in (
-        "Ana Soto",
-        "ana.soto@muni.cl",
-        "Municipalidad de Ejemplo",
-        "Pulso, Portal de Transparencia",
-        t.slack_date(record.ticket.created_at),
-        t.ago(record.ticket.created_at),
-        "<https://unholster.zendesk.com/agent/tickets/4321|Abrir en Zendesk>",
-        "> Hola, desde ayer no puedo iniciar sesión.",
-    ):
-        assert expected in body
-    assert card["text"] == "Ticket #4321 · No puedo entrar a Pulso"
-
-
-def test_card_without_name_organisation_or_subject(catalog: Catalog) -> None:
-    ticket = make_ticket(
-        subject="", requester_name=None, organization_id=None, organization_name=None, excerpt=""
-    )
-    card = ticket_card(make_record(ticket=ticket), catalog)
-    body = "\n".join(card_texts(card))
-    assert card["blocks"][0]["text"]["text"] == "#4321 · (sin asunto)"
-    assert "(sin nombre)" in body
-    assert "Sin organización" in body
-    assert "ninguno registrado" in body
-    assert_valid_blocks(card["blocks"])
-
-
-def test_card_org_name_comes_from_the_catalogue_when_the_ticket_lacks_it(
+def test_spam_confirm_says_it_suspends_the_requester_when_the_catalogue_does(
     catalog: Catalog,
 ) -> None:
-    ticket = make_ticket(organization_id=SINGLE_ORG, organization_name=None)
-    body = "\n".join(card_texts(ticket_card(make_record(ticket=ticket), catalog)))
-    assert "Ministerio de Ejemplo" in body
-    assert "Monitor Mercado Público" in body
+    suspending = dataclasses.replace(catalog, spam_suspends_requester=True)
+    card = ticket_card(make_record(), suspending)
+    spam = block(card, ids.Block.CARD_ACTIONS)["elements"][-1]
+    assert "suspende al remitente" in spam["confirm"]["text"]["text"]
 
 
 def test_huge_html_excerpt_is_cut_to_slack_limits(catalog: Catalog) -> None:
@@ -160,7 +142,9 @@ def test_huge_html_excerpt_is_cut_to_slack_limits(catalog: Catalog) -> None:
     assert len(card["blocks"][0]["text"]["text"]) <= 150
     assert card["blocks"][0]["text"]["text"].endswith("…")
     assert all(len(text) <= 3000 for text in card_texts(card))
-    excerpt = card["blocks"][2]["text"]["text"]
+    excerpt = next(
+        b["text"]["text"] for b in card["blocks"] if b["type"] == "section" and "text" in b
+    )
     assert excerpt.startswith("> &lt;div&gt;&lt;p&gt;Hola &amp;")
     assert excerpt.endswith("…")
     assert "<div>" not in excerpt
@@ -199,15 +183,15 @@ def test_pending_reply_hides_the_buttons(catalog: Catalog) -> None:
 
 def test_spam_status(catalog: Catalog) -> None:
     card = ticket_card(make_record(Event.MARK_SPAM), catalog)
-    assert status(card) == f"🚫 Spam — marcado por <@{AGENT}> el {t.slack_date(NOW)}"
+    assert status(card) == f"🚫 Spam — marcado por <@{AGENT}> {t.slack_date(NOW)}"
     assert block(card, ids.Block.CARD_ACTIONS) is None
 
 
 def test_wrong_recipient_status(catalog: Catalog) -> None:
     card = ticket_card(make_record(Event.WRONG_RECIPIENT), catalog)
     assert status(card) == (
-        f"↩️ Destinatario errado: respondido y cerrado como spam por <@{AGENT}> "
-        f"el {t.slack_date(NOW)}"
+        f"↩️ Destinatario equivocado: respondido y cerrado como spam por <@{AGENT}> "
+        f"{t.slack_date(NOW)}"
     )
     assert block(card, ids.Block.CARD_ACTIONS) is None
 
@@ -218,7 +202,7 @@ def test_wrong_recipient_status(catalog: Catalog) -> None:
         (Event.REFER_TO_PERSON, "Persona en la empresa"),
         (Event.UNSUPPORTED_PRODUCT, "Producto no soportado"),
         (Event.RESOLVE_WITH_INFORMATION, "Resolver con información"),
-        (Event.RESOLVE_WITH_ACTION, "Resolver con acción documentada"),
+        (Event.RESOLVE_WITH_ACTION, "Aplicar procedimiento"),
     ],
 )
 def test_awaiting_confirmation_status_and_button(
@@ -228,7 +212,7 @@ def test_awaiting_confirmation_status_and_button(
     assert record.case.state is State.AWAITING_CONFIRMATION
     card = ticket_card(record, catalog)
     assert status(card) == (
-        f"✉️ {label} — respondido por <@{AGENT}> el {t.slack_date(NOW)}. "
+        f"✉️ {label} — respondido por <@{AGENT}> {t.slack_date(NOW)}. "
         f"Esperando confirmación del usuario hasta {t.slack_date(NOW + WINDOW)}"
     )
     actions = block(card, ids.Block.CARD_ACTIONS)
@@ -236,7 +220,7 @@ def test_awaiting_confirmation_status_and_button(
     (button,) = actions["elements"]
     assert button["action_id"] == ids.Action.USER_CONFIRMED
     assert button["text"]["text"] == "Usuario confirmó"
-    assert button["style"] == "primary"
+    assert "style" not in button, "not the green primary that invites an early close"
     assert button["value"] == "4321"
     assert button["confirm"]["text"]["text"] == "¿El usuario confirmó que el caso está resuelto?"
     assert_valid_blocks(card["blocks"])
@@ -247,7 +231,7 @@ def test_resolved_by_confirmation(catalog: Catalog) -> None:
     confirmed_at = NOW + timedelta(minutes=1)
     assert status(card) == (
         "✅ Resuelto — confirmado por el usuario "
-        f"(registrado por <@{AGENT}> el {t.slack_date(confirmed_at)})"
+        f"(registrado por <@{AGENT}> {t.slack_date(confirmed_at)})"
     )
     assert block(card, ids.Block.CARD_ACTIONS) is None
 
@@ -265,13 +249,15 @@ def test_user_reply_in_the_window_shows_the_words_and_asks_the_agent(catalog: Ca
     card = ticket_card(record, catalog)
     shown = status(card)
     assert shown.startswith("💬 *El usuario respondió*")
-    assert "Sí, ya funciona &lt;!channel&gt;" in shown and "<!channel>" not in shown
+    words = card["blocks"][2]["text"]["text"]  # first after the header and the first line
+    assert words.startswith("💬 *Nuevo mensaje del usuario*")
+    assert "Sí, ya funciona &lt;!channel&gt;" in words and "<!channel>" not in words
     actions = block(card, ids.Block.CARD_ACTIONS)
     assert actions is not None
     assert [b["action_id"] for b in actions["elements"]] == [
+        ids.Action.PROPOSE_RESOLUTION,
         ids.Action.USER_CONFIRMED,
         ids.Action.NOT_FIXED,
-        ids.Action.PROPOSE_RESOLUTION,
     ]
 
 
@@ -281,14 +267,24 @@ def test_not_fixed_brings_the_triage_buttons_back(catalog: Catalog) -> None:
     card = ticket_card(record, catalog)
     assert "problema sigue" in status(card)
     actions = block(card, ids.Block.CARD_ACTIONS)
-    assert [b["action_id"] for b in actions["elements"]] == list(ids.TRIAGE_ACTIONS)
+    elements = actions["elements"]
+    assert [b["action_id"] for b in elements] == [
+        ids.Action.INFORMATION,
+        ids.Action.DOCUMENTED_ACTION,
+        ids.Action.ESCALATE,
+        ids.Action.MORE_OPTIONS,
+    ], "a returning user is neither spam nor a wrong recipient"
+    assert [o["value"].split("|")[0] for o in elements[-1]["options"]] == [
+        ids.Action.PERSON,
+        ids.Action.UNSUPPORTED,
+    ]
 
 
 @pytest.mark.parametrize(
     ("events", "prefix"),
     [
-        ((Event.ESCALATE,), "🆙 Escalado por <@U0AGENT001> el "),
-        ((Event.ESCALATE, Event.TAKE_CASE), "🛠️ Asignado a <@U0AGENT001> el "),
+        ((Event.ESCALATE,), "🆙 Escalado por <@U0AGENT001> <!date"),
+        ((Event.ESCALATE, Event.TAKE_CASE), "🛠️ Asignado a <@U0AGENT001> <!date"),
         ((Event.ESCALATE, Event.TAKE_CASE, Event.DIAGNOSE), "🔎 Diagnosticado — Diagnóstico por "),
     ],
 )
@@ -367,10 +363,9 @@ def test_person_modal_lists_the_directory_and_the_general_contact(catalog: Catal
     assert [o["value"] for o in found] == [ids.NO_PERSON_VALUE, "maria.gonzalez@unholster.com"]
     by_mail = modals.person_options(catalog, "juan.perez@")["options"]
     assert [o["value"] for o in by_mail][1:] == ["juan.perez@unholster.com"]
-    note = input_block(view, ids.Block.SUMMARY)
-    assert note["optional"] is True
-    assert note["label"]["text"] == "Nota adicional para el usuario"
-    assert note["element"]["multiline"] is True
+    reply = input_block(view, ids.Block.REPLY)  # the whole reply, before a pick: with slots
+    assert reply["element"]["multiline"] is True
+    assert "[[nombre de la persona]]" in reply["element"]["initial_value"]
     assert catalog.general_contact in context_text(view)
     assert "7 días" in context_text(view)
 
@@ -449,9 +444,9 @@ def test_action_modal_groups_procedures_by_product(catalog: Catalog) -> None:
             "value": ids.CHECKED_VALUE,
         }
     ]
-    summary = input_block(view, ids.Block.SUMMARY)
-    assert summary.get("optional") is not True
-    assert summary["label"]["text"] == "Resumen de lo realizado (se envía al usuario)"
+    reply = input_block(view, ids.Block.REPLY)  # the reply as sent, the summary a slot
+    assert reply.get("optional") is not True
+    assert "[[resumen de lo realizado]]" in reply["element"]["initial_value"]
 
 
 def test_action_modal_without_organisation_offers_every_products_procedures(

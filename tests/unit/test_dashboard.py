@@ -217,9 +217,9 @@ def test_days_left_without_deadline():
 
 def test_next_action_per_state():
     cases = {s["id"]: s for s in open_desk()}
-    assert d.next_action(cases[1], NOW) == "decidir triage"
-    assert d.next_action(cases[3], NOW) == "esperando que un mantenedor lo tome"
-    assert d.next_action(cases[5], NOW) == "diagnóstico del mantenedor"
+    assert d.next_action(cases[1], NOW) == "clasificar el caso"
+    assert d.next_action(cases[3], NOW) == "esperando que un responsable técnico lo tome"
+    assert d.next_action(cases[5], NOW) == "diagnóstico del responsable técnico"
     assert d.next_action(cases[6], NOW) == "respuesta inicial al usuario — estimación vencida"
     assert d.next_action(cases[7], NOW) == "seguimiento / corrección"
     assert d.next_action(cases[9], NOW) == "proponer resolución"
@@ -233,7 +233,7 @@ def test_my_cases_as_agent_or_maintainer():
     assert [s["id"] for s in d.my_cases(summaries, MAINT)] == [5, 6, 7, 9]
     assert d.my_cases(summaries, "U0NOBODY01") == []
     assert d.roles(summaries[4], AGENT) == ("agente",)
-    assert d.roles(summaries[4], MAINT) == ("mantenedor",)
+    assert d.roles(summaries[4], MAINT) == ("responsable técnico",)
 
 
 def test_expired_after_thirty_days_only_when_finished():
@@ -373,29 +373,30 @@ def test_status_message_in_spanish_with_card_links():
     shown = json.dumps(message, ensure_ascii=False)
     for phrase in (
         "Cola de soporte",
-        "Nuevo",
+        "Por clasificar",
         "Escalado",
         "Asignado",
         "Diagnosticado",
         "En curso",
         "Corregido",
         "Por confirmar",
-        "Más antiguo sin triage",
+        "Más antiguo sin clasificar",
         "Escalamientos sin tomar",
         "Estimaciones vencidas",
         "Esperando confirmación del usuario",
         "Tiempos de atención",
         "Últimos 7 días",
         "Últimos 30 días",
-        "mediana",
-        "p90",
+        "la mitad en menos de",
+        "9 de cada 10 en menos de",
     ):
         assert phrase in shown, phrase
     assert "https://example.slack.com/archives/C0AGENTS01/p1700000000000004|#4" in shown
     assert "#2 Asunto 2 — llegó hace 1 d 6 h" in shown, "oldest untriaged, no card: plain #2"
     assert "quedan 3 días" in shown and "Pulso" in shown
     # 7-day triage from history(): median 30 min, p90 1 h.
-    assert "mediana 30 min · p90 1 h (5 casos)" in shown
+    assert "la mitad en menos de 30 min · 9 de cada 10 en menos de 1 h (5 casos)" in shown
+    assert "p90" not in shown and "triage" not in shown.lower()
     assert_within_limits(message["blocks"], 50)
 
 
@@ -441,8 +442,15 @@ def test_mine_message_150_cases():
     shown = json.dumps(message, ensure_ascii=False)
     assert "Tus casos abiertos (150)" in shown
     assert "→ seguimiento / corrección" in shown
-    assert f"…y {150 - views.MINE_ITEMS} más" in shown
+    assert "Página 1 de 8 · casos 1 a 20" in shown and "Inicio" not in shown
+    [pages] = [b for b in message["blocks"] if b["type"] == "actions"]
+    assert [(e["text"]["text"], e["value"]) for e in pages["elements"]] == [("Siguientes →", "2")]
     assert_within_limits(message["blocks"], 50)
+    last = views.mine_message(d.my_cases(many, AGENT), AGENT, NOW, page=8)
+    shown = json.dumps(last, ensure_ascii=False)
+    assert "Página 8 de 8 · casos 141 a 150" in shown
+    [pages] = [b for b in last["blocks"] if b["type"] == "actions"]
+    assert [(e["text"]["text"], e["value"]) for e in pages["elements"]] == [("← Anteriores", "7")]
 
 
 def test_mine_message_when_nothing_is_yours():
@@ -476,9 +484,9 @@ def test_home_view_150_cases_within_100_blocks_with_the_card_buttons():
     [
         (State.DIAGNOSED, AGENT, [ids.Action.RESPOND]),
         (State.IN_PROGRESS, AGENT, [ids.Action.RESPOND, ids.Action.PROPOSE_RESOLUTION]),
-        (State.FIXED, AGENT, [ids.Action.RESPOND, ids.Action.PROPOSE_RESOLUTION]),
+        (State.FIXED, AGENT, [ids.Action.PROPOSE_RESOLUTION, ids.Action.RESPOND]),
         (State.AWAITING_CONFIRMATION, AGENT, [ids.Action.USER_CONFIRMED]),
-        (State.ESCALATED, AGENT, []),
+        (State.ESCALATED, AGENT, [ids.Action.ACKNOWLEDGE]),
         (State.ASSIGNED, MAINT, [ids.Action.DIAGNOSE]),
         # The fix is reported once the user had the initial response (bot/domain/offers.py).
         (State.DIAGNOSED, MAINT, [ids.Action.DIAGNOSE]),
@@ -487,7 +495,7 @@ def test_home_view_150_cases_within_100_blocks_with_the_card_buttons():
         (
             State.USER_ANSWERED,
             AGENT,
-            [ids.Action.USER_CONFIRMED, ids.Action.NOT_FIXED, ids.Action.PROPOSE_RESOLUTION],
+            [ids.Action.PROPOSE_RESOLUTION, ids.Action.USER_CONFIRMED, ids.Action.NOT_FIXED],
         ),
     ],
 )
@@ -522,7 +530,7 @@ def test_case_message_shows_the_whole_case():
         "certeza alta",
         "confianza media",
         "Historial* (4 pasos)",
-        "Escalar",
+        "Escalar a responsable técnico",
         "Caso tomado",
         "Respuesta inicial",
         "paso 1: escalate",
@@ -553,7 +561,7 @@ def test_case_message_long_timeline_is_cut():
     assert_within_limits(message["blocks"], 50)
     assert slack_rules.message_errors(message["text"], message["blocks"]) is None
     sections = [b["text"]["text"] for b in message["blocks"] if "text" in b][1:]
-    shown = sum(text.count("*Actualización*") for text in sections)
+    shown = sum(text.count("*Actualización al usuario*") for text in sections)
     assert 0 < shown < 1000
     assert sections[-1].rstrip().endswith("»"), "the newest step closes the list"
     pointer = message["blocks"][-1]["elements"][0]["text"]

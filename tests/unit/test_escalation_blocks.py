@@ -12,7 +12,7 @@ from slack_sdk.models.views import View
 
 from blocks import escalation_modals as em
 from blocks import ids
-from blocks.card import ticket_card
+from blocks.card import detail_modal, ticket_card
 from blocks.escalation import diagnosis_text, escalation_message, estimate_echo
 from bot.adapters.catalog_reader import load_catalog
 from bot.domain import mrkdwn as t
@@ -109,8 +109,8 @@ def test_escalation_message_carries_the_report_and_the_agents_notes(catalog: Cat
         "Escalado por <@U0AGENT001>",
         "> Creo que es el índice; pasó lo mismo en enero.",
         "<https://unholster.zendesk.com/agent/tickets/4321|Ticket #4321 en Zendesk>",
-        "<https://www.pivotaltracker.com/story/1|Ver en el tracker>",
-        "Sin mantenedor: ¿quién lo toma?",
+        "<https://www.pivotaltracker.com/story/1|Ver en la cola de desarrollo>",
+        "Sin responsable técnico: ¿quién lo toma?",
         "<@U0MANT0001> <@U0MANT0002>",
     ):
         assert expected in body
@@ -185,7 +185,7 @@ def test_escalation_buttons_follow_the_state(
 
 def test_escalation_status_names_the_maintainer_and_the_diagnosis(catalog: Catalog) -> None:
     assigned = texts(escalation_message(escalated(State.ASSIGNED), catalog))
-    assert "🛠️ Mantenedor: <@U0MANT0001>" in assigned
+    assert "🛠️ Responsable técnico: <@U0MANT0001>" in assigned
     assert "¿quién lo toma?" not in assigned
     assert "Falta el diagnóstico" in assigned
 
@@ -253,8 +253,16 @@ def test_estimate_echo_is_spanish_local_time() -> None:
 @pytest.mark.parametrize(
     ("state", "line", "expected"),
     [
-        (State.ESCALATED, "🆙 Escalado a <#C0PULSO001> — esperando mantenedor", []),
-        (State.ASSIGNED, "🛠️ Caso tomado por <@U0MANT0001>", []),
+        (
+            State.ESCALATED,
+            "🆙 Escalado a <#C0PULSO001> — esperando responsable técnico",
+            [(ids.Action.ACKNOWLEDGE, "Avisar al usuario", None)],
+        ),
+        (
+            State.ASSIGNED,
+            "🛠️ Caso tomado por <@U0MANT0001>",
+            [(ids.Action.ACKNOWLEDGE, "Avisar al usuario", None)],
+        ),
         (
             State.DIAGNOSED,
             "🔎 Diagnóstico recibido",
@@ -271,15 +279,15 @@ def test_estimate_echo_is_spanish_local_time() -> None:
         (
             State.FIXED,
             "🩹 Corregido en el producto",
-            [
-                (ids.Action.RESPOND, "Enviar actualización", None),
+            [  # the likely step first (issue 12)
                 (ids.Action.PROPOSE_RESOLUTION, "Proponer resolución", "primary"),
+                (ids.Action.RESPOND, "Enviar actualización", None),
             ],
         ),
         (
             State.AWAITING_CONFIRMATION,
             "✉️ Propuesta de resolución — respondido por",
-            [(ids.Action.USER_CONFIRMED, "Usuario confirmó", "primary")],
+            [(ids.Action.USER_CONFIRMED, "Usuario confirmó", None)],
         ),
         (State.RESOLVED, "✅ Resuelto", []),
     ],
@@ -291,6 +299,9 @@ def test_card_of_an_escalated_case(
     assert status(card).startswith(line)
     assert buttons(card, ids.Block.CARD_ACTIONS) == expected
     body = texts(card)
+    if state is State.RESOLVED:  # a finished card collapses; "Ver detalle" has the rest
+        assert "Ver detalle" in body and "🧵" not in body
+        body = texts(detail_modal(escalated(state), catalog, NOW))
     assert "🧵 Escalamiento en <#C0PULSO001>" in body
     link = "https://example.slack.com/archives/C0PULSO001/p1772452800123456"
     assert f"<{link}|Ver hilo del escalamiento>" in body
@@ -300,19 +311,19 @@ def test_card_of_an_escalated_case(
 def test_card_shows_maintainer_diagnosis_fix_and_tracker(catalog: Catalog) -> None:
     record = escalated(State.FIXED, tracker_url="https://www.pivotaltracker.com/story/9")
     body = texts(ticket_card(record, catalog))
-    assert "🛠️ Mantenedor: <@U0MANT0001>" in body
+    assert "🛠️ Responsable técnico: <@U0MANT0001>" in body
     assert "🩺 *Diagnóstico* (certeza alta)" in body
     assert "*Estimación:* viernes 4 de diciembre, 15:00 («viernes») — confianza media" in body
     assert "✅ Corregido: Reindexamos la búsqueda." in body
-    assert "<https://www.pivotaltracker.com/story/9|Ver en el tracker>" in body
+    assert "<https://www.pivotaltracker.com/story/9|Ver en la cola de desarrollo>" in body
 
 
 def test_card_before_the_escalation_is_posted(catalog: Catalog) -> None:
     card = ticket_card(escalated(State.ESCALATED, channel=None, ts=None, permalink=None), catalog)
-    assert status(card) == "🆙 Escalado a <#C0PULSO001> — esperando mantenedor"
+    assert status(card) == "🆙 Escalado a <#C0PULSO001> — esperando responsable técnico"
     body = texts(card)
     assert "(publicando el escalamiento…)" in body
-    assert "Mantenedor: sin asignar" in body
+    assert "Responsable técnico: sin asignar" in body
     assert "slack.com/archives" not in body
 
 
@@ -359,7 +370,7 @@ def test_escalate_modal_offers_the_organisations_products(
     notes = input_block(view, ids.Block.NOTES)
     assert notes.get("optional") is not True
     assert notes["element"]["multiline"] is True
-    assert notes["label"]["text"] == "Antecedentes y sospechas para el mantenedor"
+    assert notes["label"]["text"] == "Antecedentes y sospechas para el responsable técnico"
     assert "canal del producto" in context_text(view)
     assert "#4321" in context_text(view)
 
@@ -411,7 +422,7 @@ def test_diagnosis_modal_revision_starts_from_the_latest_diagnosis(catalog: Cata
 
 def test_initial_response_modal_is_prefilled_from_the_diagnosis(catalog: Catalog) -> None:
     view = em.response_modal(escalated(State.DIAGNOSED), catalog, initial=True)
-    assert_valid_view(view)
+    assert_valid_view(view, submit="Revisar")
     assert view["callback_id"] == ids.View.RESPONSE
     assert view["title"]["text"] == "Respuesta inicial"
     assert metadata(view) == ModalContext(4321, Event.RESPOND_INITIAL.value)
@@ -434,10 +445,11 @@ def test_initial_response_modal_is_prefilled_from_the_diagnosis(catalog: Catalog
     assert input_block(view, ids.Block.REQUIRED_INFO)["label"]["text"] == (
         "Información que el usuario DEBE aportar"
     )
-    assert initial_value(view, ids.Block.PLAIN_DIAGNOSIS) == make_diagnosis().summary
-    assert initial_value(view, ids.Block.EXPECTED_DATE) == "viernes 4 de diciembre, 15:00"
+    # the technical diagnosis is reference, not a prefill of the plain words (issue 12)
+    assert initial_value(view, ids.Block.PLAIN_DIAGNOSIS) is None
+    assert input_block(view, ids.Block.EXPECTED_DATE)["element"]["initial_date"] == "2026-12-04"
     assert initial_value(view, ids.Block.WORKAROUND) is None
-    assert "🩺 *Diagnóstico* (certeza alta)" in texts(view)
+    assert "🩺 *Diagnóstico* (certeza alta)" in context_text(view)
 
 
 def test_update_modal_starts_from_the_last_values(catalog: Catalog) -> None:
@@ -450,18 +462,19 @@ def test_update_modal_starts_from_the_last_values(catalog: Catalog) -> None:
     }
     record = escalated(State.IN_PROGRESS, last_user_update=NOW + timedelta(hours=2))
     view = em.response_modal(record, catalog, initial=False, previous=previous)
-    assert_valid_view(view)
+    assert_valid_view(view, submit="Revisar")
     assert view["title"]["text"] == "Actualización"
     assert metadata(view) == ModalContext(4321, Event.SEND_UPDATE.value)
     for block_id, value in previous.items():
-        assert initial_value(view, block_id) == (value or None)
+        if block_id != ids.Block.EXPECTED_DATE:  # a date picker, from the estimate
+            assert initial_value(view, block_id) == (value or None)
     assert t.slack_date(NOW + timedelta(hours=2)) in context_text(view)
 
 
 def test_update_modal_without_previous_values_uses_the_diagnosis(catalog: Catalog) -> None:
     view = em.response_modal(escalated(State.FIXED), catalog, initial=False)
-    assert_valid_view(view)
-    assert initial_value(view, ids.Block.EXPECTED_DATE) == "viernes 4 de diciembre, 15:00"
+    assert_valid_view(view, submit="Revisar")
+    assert input_block(view, ids.Block.EXPECTED_DATE)["element"]["initial_date"] == "2026-12-04"
 
 
 def test_fixed_modal(catalog: Catalog) -> None:
@@ -502,8 +515,8 @@ def test_modals_fit_slack_limits_with_huge_text(catalog: Catalog) -> None:
     views = [
         (em.escalate_modal(record, catalog), "Enviar"),
         (em.diagnosis_modal(record, huge), "Enviar"),
-        (em.response_modal(record, catalog, initial=True), "Enviar"),
-        (em.response_modal(record, catalog, initial=False, previous=previous), "Enviar"),
+        (em.response_modal(record, catalog, initial=True), "Revisar"),
+        (em.response_modal(record, catalog, initial=False, previous=previous), "Revisar"),
         (em.fixed_modal(record), "Guardar"),
         (em.resolution_modal(record, catalog, "7 días"), "Enviar"),
     ]

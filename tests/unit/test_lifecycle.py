@@ -17,6 +17,7 @@ from bot.domain.lifecycle import (
     State,
     Transition,
     allowed_events,
+    allowed_now,
     apply,
 )
 
@@ -37,6 +38,8 @@ EXPECTED_TRANSITIONS: dict[tuple[State, Event], State] = {
     (S.NEW, E.ESCALATE): S.ESCALATED,
     (S.ESCALATED, E.TAKE_CASE): S.ASSIGNED,
     (S.ASSIGNED, E.DIAGNOSE): S.DIAGNOSED,
+    (S.ESCALATED, E.ACKNOWLEDGE): S.ESCALATED,
+    (S.ASSIGNED, E.ACKNOWLEDGE): S.ASSIGNED,
     (S.DIAGNOSED, E.DIAGNOSE): S.DIAGNOSED,
     (S.IN_PROGRESS, E.DIAGNOSE): S.IN_PROGRESS,
     (S.DIAGNOSED, E.RESPOND_INITIAL): S.IN_PROGRESS,
@@ -493,3 +496,14 @@ def test_failed_apply_leaves_the_case_unchanged() -> None:
     with pytest.raises(IllegalTransition):
         apply(case, E.WINDOW_EXPIRED, "timer", NOW, window_generation=1)
     assert case.to_dict() == snapshot
+
+
+def test_the_user_is_told_the_case_is_being_examined_once() -> None:
+    """ "Avisar al usuario" (issue 12): the state machine refuses a second acknowledgement."""
+    case = fire(Case(ticket_id=9, opened_at=NOW), E.ESCALATE)
+    case = fire(case, E.ACKNOWLEDGE)
+    assert case.state is S.ESCALATED
+    assert E.ACKNOWLEDGE not in allowed_now(case)
+    with pytest.raises(IllegalTransition):
+        fire(case, E.ACKNOWLEDGE)
+    assert E.ACKNOWLEDGE not in allowed_now(fire(case, E.TAKE_CASE))

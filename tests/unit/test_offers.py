@@ -24,6 +24,9 @@ NOBODY: frozenset[Role] = frozenset()
 # The process, state by state: who may do what now. Anything missing offers nothing.
 TABLE: dict[tuple[State, Role], set[Event]] = {
     (S.NEW, Role.AGENT): set(TRIAGE_DECISIONS),
+    # "Avisar al usuario": the early word while the maintainers work (once a case).
+    (S.ESCALATED, Role.AGENT): {E.ACKNOWLEDGE},
+    (S.ASSIGNED, Role.AGENT): {E.ACKNOWLEDGE},
     (S.ESCALATED, Role.PRODUCT_MAINTAINER): {E.TAKE_CASE},
     (S.ESCALATED, Role.CHANNEL_MEMBER): {E.TAKE_CASE},
     (S.ASSIGNED, Role.MAINTAINER): {E.DIAGNOSE},
@@ -90,6 +93,9 @@ def test_roles_come_from_the_catalogue_and_the_case() -> None:
 def test_who_may_press_each_button() -> None:
     maintainers = {Role.PRODUCT_MAINTAINER, Role.CHANNEL_MEMBER}
     for action in ids.Action:
+        if action is ids.Action.SEE_DETAIL:  # reading a finished card takes no step
+            assert action not in ids.ACTION_EVENTS
+            continue
         who = roles_for(ids.ACTION_EVENTS[action])
         if action is ids.Action.TAKE_CASE:
             assert who == maintainers
