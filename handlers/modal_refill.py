@@ -99,17 +99,18 @@ def register(app: App, rt: Runtime) -> None:
         ids.Block.PERSON: (person, person_prefills),
         ids.Block.PROCEDURE: (procedure, lambda r: modals.action_prefills(r, rt.catalog)),
     }
-    for action_id, (rebuild, prefills) in listeners.items():
 
-        def picked(
-            ack: Ack, body: dict[str, Any], client: WebClient, rebuild=rebuild, prefills=prefills
-        ):
+    def listener(rebuild: Rebuild, prefills: Callable[[CaseRecord], list[str]]):
+        def picked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
             ack()
             if (body.get("view") or {}).get("callback_id") not in REFILLED_VIEWS:
                 return
             refill(body, client, rebuild, prefills)
 
-        app.action(action_id)(picked)
+        return picked
+
+    for action_id, (rebuild, prefills) in listeners.items():
+        app.action(action_id)(listener(rebuild, prefills))
 
 
 REFILLED_VIEWS = (ids.View.INFORMATION, ids.View.PERSON, ids.View.DOCUMENTED_ACTION)
