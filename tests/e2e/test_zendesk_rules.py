@@ -457,7 +457,7 @@ def test_the_maintainer_is_the_assignee_only_if_the_catalogue_says_so(
         desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
         desk.run_jobs()
         owner_note = next(
-            n for n in zendesk.internal_notes(tid) if "Mantenedor a cargo" in n["body"]
+            n for n in zendesk.internal_notes(tid) if "Responsable técnico a cargo" in n["body"]
         )
         assert owner_note["author_id"] == mario
         assert zendesk.ticket(tid)["assignee_id"] == (mario if assign else ana)
