@@ -29,8 +29,8 @@ NOTE = (
     "corrección. Con menos de 5 casos se dan las cifras, no porcentajes."
 )
 NO_FIXES = (
-    "Aún no hay estimaciones medidas: se miden cuando un Mantenedor marca el problema como "
-    "corregido."
+    "Aún no hay estimaciones medidas: se miden cuando un responsable técnico marca el "
+    "problema como corregido."
 )
 
 
@@ -68,7 +68,7 @@ def calibration_blocks(
     blocks += [
         _section(_record(_product_title(k, catalog), c)) for k, c in sorted(by_product.items())
     ]
-    blocks.append(_section("👩‍🔧 *Por mantenedor*"))
+    blocks.append(_section("👩‍🔧 *Por responsable técnico*"))
     blocks += [_section(_record(t.user_mention(u), c)) for u, c in sorted(by_person.items())]
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=NOTE)]))
     return blocks
@@ -86,7 +86,7 @@ def calibration_message(
     if len(blocks) > MESSAGE_BLOCKS_MAX:
         blocks = [*blocks[: MESSAGE_BLOCKS_MAX - 1], blocks[-1]]
     return {
-        "text": "Calibración de las estimaciones de los mantenedores",
+        "text": "Calibración de las estimaciones de los responsables técnicos",
         "blocks": [b.to_dict() for b in blocks],
     }
 

@@ -89,7 +89,7 @@ def register(app: App, rt: Runtime) -> None:
                 body,
                 f"Este caso ya lo tomó <@{owner}>."
                 if owner
-                else "Este caso ya no está esperando mantenedor.",
+                else "Este caso ya no está esperando responsable técnico.",
             )
 
     def maintainer_button(action_id: str, build: Callable[[CaseRecord], dict]) -> None:
@@ -174,7 +174,9 @@ def register(app: App, rt: Runtime) -> None:
 
 def _escalate(rt: Runtime, form: ModalInput, record: CaseRecord, user: str):
     product = form.selected(ids.Block.PRODUCT, what="el producto")
-    notes = form.text(ids.Block.NOTES, required=True, what="los antecedentes para el mantenedor")
+    notes = form.text(
+        ids.Block.NOTES, required=True, what="los antecedentes para el responsable técnico"
+    )
     if product and rt.catalog.product(product) is None:
         form.refuse(ids.Block.PRODUCT, "Ese producto ya no está en el catálogo.")
     if not form.ok:

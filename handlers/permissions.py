@@ -34,9 +34,10 @@ from handlers.common import OUTAGE, log, on_outage, tell
 from handlers.modal_input import ModalInput
 
 NOT_A_MAINTAINER = (
-    "Solo los mantenedores de {product} (o los miembros de su canal) pueden tomar este caso."
+    "Solo los responsables técnicos de {product} (o los miembros de su canal) pueden tomar "
+    "este caso."
 )
-NOT_THE_OWNER = "Solo el Mantenedor del caso (<@{owner}>) puede hacer esto."
+NOT_THE_OWNER = "Solo el responsable técnico del caso (<@{owner}>) puede hacer esto."
 MEMBERSHIP_UNKNOWN = (
     "No pude confirmar que seas miembro del canal del producto; por seguridad no se hizo nada. "
     "Intenta de nuevo en un momento."

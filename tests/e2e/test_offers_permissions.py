@@ -51,7 +51,7 @@ def test_only_the_products_people_take_and_only_the_mantenedor_diagnoses(desk: D
     before = desk.case(tid)
     for outsider in (STRANGER, OTHER_PRODUCT_MAINTAINER, AGENT):
         take(desk, tid, outsider)
-        assert "mantenedores de Pulso" in desk.ephemerals(outsider)[-1]
+        assert "responsables técnicos de Pulso" in desk.ephemerals(outsider)[-1]
     assert desk.case(tid) == before, "nothing changed"
 
     take(desk, tid, MAINTAINER)
@@ -59,7 +59,10 @@ def test_only_the_products_people_take_and_only_the_mantenedor_diagnoses(desk: D
     desk.click_in_thread(ids.Action.DIAGNOSE, tid, CHANNEL_MEMBER)
     desk.run_jobs()
     assert desk.slack.count("views.open") == opened, "no modal for someone else"
-    assert f"Solo el Mantenedor del caso (<@{MAINTAINER}>)" in desk.ephemerals(CHANNEL_MEMBER)[-1]
+    assert (
+        f"Solo el responsable técnico del caso (<@{MAINTAINER}>)"
+        in desk.ephemerals(CHANNEL_MEMBER)[-1]
+    )
 
     desk.click_in_thread(ids.Action.DIAGNOSE, tid, MAINTAINER)
     view = desk.opened_view()
@@ -71,7 +74,9 @@ def test_only_the_products_people_take_and_only_the_mantenedor_diagnoses(desk: D
     }
     for other in (AGENT, STRANGER):  # the modal the Mantenedor opened, sent by someone else
         [refusal] = errors(desk.submit(view, values, user=other))
-        assert refusal == f"Solo el Mantenedor del caso (<@{MAINTAINER}>) puede hacer esto."
+        assert (
+            refusal == f"Solo el responsable técnico del caso (<@{MAINTAINER}>) puede hacer esto."
+        )
     assert desk.case(tid).case.state is State.ASSIGNED
     answer = desk.submit(view, values, user=MAINTAINER)
     assert answer.status_code == 200 and not answer.content

@@ -229,7 +229,8 @@ def test_cases_in_the_week_and_how_each_was_decided() -> None:
         summary(NOW - 8 * 24 * H, decision="mark_spam"),  # the week before
     ]
     assert cases_in(week, NOW - 7 * 24 * H, NOW) == (
-        "*Casos recibidos:* 4\n• Spam: 1\n• Escalar a responsable técnico: 2\n• Sin decisión todavía: 1"
+        "*Casos recibidos:* 4\n• Spam: 1\n• Escalar a responsable técnico: 2\n"
+        "• Sin decisión todavía: 1"
     )
 
 
