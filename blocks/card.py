@@ -408,23 +408,20 @@ def holder(record: CaseRecord) -> str | None:
 _MAINTAINER_STATES = frozenset({State.ASSIGNED, State.DIAGNOSED, State.IN_PROGRESS})
 
 
-def first_line(
-    record: CaseRecord, *, countdown: str | None = None, claimed_by: str | None = None
-) -> str:
-    """The card's first line: priority when urgent, state, age, who has it, the countdown."""
+def first_line(record: CaseRecord, *, claimed_by: str | None = None) -> str:
+    """The card's first line: priority when urgent, state, age, who has it (or who is
+    answering); the target's countdown follows it in the same context block."""
     ticket, case = record.ticket, record.case
     parts: list[str] = []
     if ticket.priority == "urgent":
         parts.append(f"*{glossary.PRIORITY_LABELS['urgent']}*")
     parts.append(f"*{STATE_LABELS[case.state]}*")
     parts.append(f"llegó {t.ago(ticket.created_at)}")
-    if claimed_by and case.state is State.NEW and not record.pending_replies:
+    if claimed_by and not case.is_final and not record.pending_replies:
         parts.append(f"✍️ {t.user_mention(claimed_by)} está respondiendo…")
     else:
         who = holder(record)
         parts.append(f"lo tiene {t.user_mention(who)}" if who else "sin asignar")
-    if countdown:
-        parts.append(countdown)
     return t.truncate_mrkdwn(" · ".join(parts), CONTEXT_TEXT_MAX)
 
 
@@ -460,6 +457,16 @@ def attachments_line(record: CaseRecord) -> str | None:
     more = f" (+{len(files) - ATTACHMENTS_ON_CARD} más)" if len(files) > ATTACHMENTS_ON_CARD else ""
     label = "1 archivo" if len(files) == 1 else f"{len(files)} archivos"
     return t.truncate_mrkdwn(f"📎 *{label}:* {' · '.join(shown)}{more}", CONTEXT_TEXT_MAX)
+
+
+def _first_line_block(
+    record: CaseRecord, countdown: str | None, claimed_by: str | None
+) -> ContextBlock:
+    """The first line, with the target's countdown (blocks/targets.py) as its last element."""
+    elements = [MarkdownTextObject(text=first_line(record, claimed_by=claimed_by))]
+    if countdown:
+        elements.append(MarkdownTextObject(text=countdown))
+    return ContextBlock(block_id=ids.BLOCK_CARD_FIRST, elements=elements)
 
 
 def _context_line(text: str, block_id: str | None = None) -> ContextBlock:
@@ -498,9 +505,7 @@ def card_detail_blocks(
                 text=t.truncate(f"#{ticket.id} · {subject}", HEADER_TEXT_MAX), emoji=True
             )
         ),
-        _context_line(
-            first_line(record, countdown=countdown, claimed_by=claimed_by), ids.Block.CARD_FIRST
-        ),
+        _first_line_block(record, countdown, claimed_by),
     ]
     if _returning_words(record):
         blocks.append(_user_words_block(record))

@@ -5,11 +5,13 @@ published to the Slack fake."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from blocks import ids
+from bot.composition import utcnow
 from bot.domain.lifecycle import State
 from testkit.example_desk import MAINTAINER
 from tests.harness import AGENT, Desk, click_payload, interactive_body, option, text_value
@@ -107,16 +109,21 @@ def test_no_fix_is_offered_on_the_home_before_the_user_had_the_initial_response(
     open_home(desk, AGENT)
     assert home_actions(desk, AGENT, tid) == card_actions(desk, tid) == [ids.Action.RESPOND]
     click_on_home(desk, ids.Action.RESPOND, tid, AGENT)
-    desk.submit(
+    review = desk.submit(
         desk.opened_view(),
         {
             ids.Block.REQUIRED_INFO: text_value(""),
             ids.Block.USEFUL_INFO: text_value(""),
             ids.Block.PLAIN_DIAGNOSIS: text_value("El informe es demasiado grande."),
-            ids.Block.EXPECTED_DATE: text_value("el viernes"),
+            ids.Block.EXPECTED_DATE: {
+                "type": "datepicker",
+                "selected_date": (utcnow() + timedelta(days=3)).date().isoformat(),
+            },
             ids.Block.WORKAROUND: text_value(""),
         },
-    )
+    ).json()["view"]  # the composed message, reviewed before it goes (issue 12)
+    [reply] = [b for b in review["blocks"] if b.get("block_id") == ids.BLOCK_REPLY]
+    desk.submit(review, {ids.BLOCK_REPLY: text_value(reply["element"]["initial_value"])})
     desk.run_jobs()
     assert desk.case(tid).case.state is State.IN_PROGRESS
     fix = [ids.Action.DIAGNOSE, ids.Action.MARK_FIXED]
@@ -143,11 +150,13 @@ def test_the_home_offers_what_the_card_offers_once_the_user_answered(desk: Desk)
     assert desk.case(tid).case.state is State.USER_ANSWERED
 
     open_home(desk, AGENT)
-    answered = [ids.Action.USER_CONFIRMED, ids.Action.NOT_FIXED, ids.Action.PROPOSE_RESOLUTION]
+    answered = [ids.Action.PROPOSE_RESOLUTION, ids.Action.USER_CONFIRMED, ids.Action.NOT_FIXED]
     assert card_actions(desk, tid) == answered
     assert home_actions(desk, AGENT, tid) == answered
 
     assert click_on_home(desk, ids.Action.NOT_FIXED, tid, AGENT).status_code == 200
     desk.run_jobs()
     assert desk.case(tid).case.state is State.NEW, "never escalated: back to triage"
-    assert list(ids.TRIAGE_ACTIONS) == card_actions(desk, tid)
+    # the user wrote back: neither spam nor a wrong recipient (issue 12)
+    returning = [ids.Action.INFORMATION, ids.Action.DOCUMENTED_ACTION, ids.Action.ESCALATE]
+    assert card_actions(desk, tid) == [*returning, ids.Action.MORE_OPTIONS]

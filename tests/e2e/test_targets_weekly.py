@@ -82,7 +82,7 @@ def test_the_weekly_summary_is_posted_once(desk):
     [message] = summaries_posted(desk)
     text = json.dumps(message["blocks"], ensure_ascii=False)
     assert "*Casos recibidos:* 2" in text
-    assert "• Resolver con información: 1" in text and "• Escalar: 1" in text
+    assert "• Resolver con información: 1" in text and "• Escalar a responsable técnico: 1" in text
     assert "• Pulso: 1 (1 de menos de 1 día)" in text, "open escalations by product and age"
     assert "*Plazos · últimos 7 días*" in text
     assert message["metadata"]["event_payload"] == {"week": OPENING.date().isoformat()}

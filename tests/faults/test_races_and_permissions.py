@@ -209,7 +209,7 @@ def test_non_maintainer_and_failed_membership_lookup_cannot_take(
     assert desk.zendesk.ticket(tid) == zendesk_before
     assert desk.zendesk.requests == []
     assert slack_writes(desk, since) == []
-    assert "mantenedores" in desk.ephemerals(STRANGER)[-1]
+    assert "responsables técnicos" in desk.ephemerals(STRANGER)[-1]
     assert "No pude confirmar" in desk.ephemerals(CHANNEL_MEMBER)[-1]
     assert any("take_case" in m for m in refusals(caplog, STRANGER))
     member_logs = refusals(caplog, CHANNEL_MEMBER)

@@ -143,7 +143,9 @@ def test_the_targets_countdown_ends_the_first_line(catalog: Catalog) -> None:
     rec = record()
     countdown = countdown_line(rec, catalog, NOW)
     assert countdown
-    assert first_line(ticket_card(rec, catalog, NOW)).endswith(countdown)
+    card = ticket_card(rec, catalog, NOW)
+    [line] = [b for b in card["blocks"] if b.get("block_id") == ids.BLOCK_CARD_FIRST]
+    assert line["elements"][-1]["text"] == countdown
 
 
 # --- the buttons per state ----------------------------------------------------------------
@@ -273,3 +275,14 @@ def test_every_state_renders_within_slack_limits(catalog: Catalog) -> None:
             card = ticket_card(rec, catalog, NOW, claimed_by="U0AGENT002")
             assert_slack_takes(card)
             assert rec.case.state in State
+
+
+def test_soft_claim_shows_on_an_escalated_card_too_but_never_on_a_finished_one(
+    catalog: Catalog,
+) -> None:
+    escalated_card = ticket_card(
+        record(Event.ESCALATE, Event.TAKE_CASE, escalated=True), catalog, claimed_by=AGENT
+    )
+    assert f"<@{AGENT}> está respondiendo…" in first_line(escalated_card)
+    done = ticket_card(record(Event.MARK_SPAM), catalog, claimed_by=AGENT)
+    assert "está respondiendo" not in shown(done)
