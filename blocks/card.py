@@ -466,7 +466,7 @@ def _first_line_block(
     elements = [MarkdownTextObject(text=first_line(record, claimed_by=claimed_by))]
     if countdown:
         elements.append(MarkdownTextObject(text=countdown))
-    return ContextBlock(block_id=ids.BLOCK_CARD_FIRST, elements=elements)
+    return ContextBlock(block_id=ids.Block.CARD_FIRST, elements=elements)
 
 
 def _context_line(text: str, block_id: str | None = None) -> ContextBlock:

@@ -24,13 +24,13 @@ def new_case(desk, files=()) -> int:
 
 def first_line(desk, tid: int) -> str:
     card = desk.card_of(tid)
-    [line] = [b for b in card["blocks"] if b.get("block_id") == ids.BLOCK_CARD_FIRST]
+    [line] = [b for b in card["blocks"] if b.get("block_id") == ids.Block.CARD_FIRST]
     return line["elements"][0]["text"]
 
 
 def card_actions(desk, tid: int) -> list[str]:
     card = desk.card_of(tid)
-    found = [b for b in card["blocks"] if b.get("block_id") == ids.BLOCK_CARD_ACTIONS]
+    found = [b for b in card["blocks"] if b.get("block_id") == ids.Block.CARD_ACTIONS]
     return [e["action_id"] for b in found for e in b["elements"]]
 
 
@@ -58,7 +58,7 @@ def close_modal(desk, view: dict[str, Any], user: str = AGENT) -> None:
 def test_opening_a_decision_modal_shows_who_is_answering(desk):
     tid = new_case(desk)
     assert "sin asignar" in first_line(desk, tid)
-    desk.click(ids.ACTION_UNSUPPORTED, tid)
+    desk.click(ids.Action.UNSUPPORTED, tid)
     desk.run_jobs()
     assert f"✍️ <@{AGENT}> está respondiendo…" in first_line(desk, tid)
     assert 0 < desk.rt.redis.ttl(claim_key(tid)) <= CLAIM_TTL, "a soft claim expires by itself"
@@ -67,10 +67,10 @@ def test_opening_a_decision_modal_shows_who_is_answering(desk):
     desk.run_jobs()
     assert "está respondiendo" not in first_line(desk, tid), "cancelled: the claim is gone"
 
-    desk.click(ids.ACTION_UNSUPPORTED, tid, user=OTHER_AGENT)
+    desk.click(ids.Action.UNSUPPORTED, tid, user=OTHER_AGENT)
     desk.run_jobs()
     assert f"<@{OTHER_AGENT}> está respondiendo…" in first_line(desk, tid)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("No es nuestro.")}, OTHER_AGENT)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("No es nuestro.")}, OTHER_AGENT)
     desk.run_jobs()
     assert "está respondiendo" not in first_line(desk, tid), "submitted: the claim is gone"
     assert desk.rt.redis.get(claim_key(tid)) is None
@@ -79,12 +79,12 @@ def test_opening_a_decision_modal_shows_who_is_answering(desk):
 
 def test_the_double_submit_guard_stays_under_the_soft_claim(desk):
     tid = new_case(desk)
-    desk.click(ids.ACTION_UNSUPPORTED, tid)
+    desk.click(ids.Action.UNSUPPORTED, tid)
     first = desk.opened_view()
-    desk.click(ids.ACTION_UNSUPPORTED, tid, user=OTHER_AGENT)  # the claim never stops anyone
+    desk.click(ids.Action.UNSUPPORTED, tid, user=OTHER_AGENT)  # the claim never stops anyone
     second = desk.opened_view()
-    desk.submit(first, {ids.BLOCK_REPLY: text_value("Primera respuesta.")})
-    late = desk.submit(second, {ids.BLOCK_REPLY: text_value("Segunda.")}, OTHER_AGENT).json()
+    desk.submit(first, {ids.Block.REPLY: text_value("Primera respuesta.")})
+    late = desk.submit(second, {ids.Block.REPLY: text_value("Segunda.")}, OTHER_AGENT).json()
     assert late["response_action"] == "errors"
     desk.run_jobs()
     [_, sent] = desk.zendesk.public_comments(tid)
@@ -93,8 +93,8 @@ def test_the_double_submit_guard_stays_under_the_soft_claim(desk):
 
 def test_the_user_who_writes_back_is_shown_first_with_the_actions_that_fit(desk):
     tid = new_case(desk)
-    desk.click(ids.ACTION_UNSUPPORTED, tid)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("No es nuestro.")})
+    desk.click(ids.Action.UNSUPPORTED, tid)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("No es nuestro.")})
     desk.run_jobs()
     desk.zendesk.add_user_comment(tid, "Perdón, sí es de Pulso: el informe de ventas.")
     desk.intake()
@@ -104,14 +104,14 @@ def test_the_user_who_writes_back_is_shown_first_with_the_actions_that_fit(desk)
     assert third.startswith("💬 *Nuevo mensaje del usuario*")
     assert "sí es de Pulso" in third
     actions = card_actions(desk, tid)
-    assert actions[0] == ids.ACTION_PROPOSE_RESOLUTION
-    assert ids.ACTION_SPAM not in actions and ids.ACTION_MORE_OPTIONS not in actions
-    desk.click(ids.ACTION_NOT_FIXED, tid)  # back to triage: still no spam for this user
+    assert actions[0] == ids.Action.PROPOSE_RESOLUTION
+    assert ids.Action.SPAM not in actions and ids.Action.MORE_OPTIONS not in actions
+    desk.click(ids.Action.NOT_FIXED, tid)  # back to triage: still no spam for this user
     desk.run_jobs()
     actions = card_actions(desk, tid)
-    assert ids.ACTION_INFORMATION in actions and ids.ACTION_SPAM not in actions
+    assert ids.Action.INFORMATION in actions and ids.Action.SPAM not in actions
     text = json.dumps(desk.card_of(tid)["blocks"], ensure_ascii=False)
-    assert "sí es de Pulso" in text and ids.ACTION_WRONG_RECIPIENT not in text
+    assert "sí es de Pulso" in text and ids.Action.WRONG_RECIPIENT not in text
 
 
 def test_the_reports_files_are_on_the_card_and_in_the_escalation(desk):
@@ -120,10 +120,10 @@ def test_the_reports_files_are_on_the_card_and_in_the_escalation(desk):
     urls = [a["content_url"] for a in comment["attachments"]]
     text = desk.card_text(tid)
     assert f"<{urls[0]}|captura.png>" in text and f"<{urls[1]}|error.log>" in text
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("Ver la captura.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Ver la captura.")},
     )
     desk.run_jobs()
     [message] = [m for m in desk.slack.messages(PULSO_CHANNEL) if not m.get("thread_ts")]
@@ -153,26 +153,26 @@ def test_more_options_opens_the_rare_decisions(desk):
         "actions": [
             {
                 "type": "static_select",
-                "action_id": ids.ACTION_MORE_OPTIONS,
-                "block_id": ids.BLOCK_CARD_ACTIONS,
-                "selected_option": {"value": f"{ids.ACTION_WRONG_RECIPIENT}|{tid}"},
+                "action_id": ids.Action.MORE_OPTIONS,
+                "block_id": ids.Block.CARD_ACTIONS,
+                "selected_option": {"value": f"{ids.Action.WRONG_RECIPIENT}|{tid}"},
                 "action_ts": "1.0",
             }
         ],
     }
     desk.post_signed(interactive_body(payload), "application/x-www-form-urlencoded")
-    assert desk.opened_view()["callback_id"] == ids.VIEW_WRONG_RECIPIENT
+    assert desk.opened_view()["callback_id"] == ids.View.WRONG_RECIPIENT
     assert desk.opened_view()["title"]["text"] == "Destinatario equivocado"
 
 
 def test_a_finished_card_collapses_and_ver_detalle_shows_it_all(desk):
     tid = new_case(desk, files=[("captura.png", "image/png")])
-    desk.click(ids.ACTION_SPAM, tid)
+    desk.click(ids.Action.SPAM, tid)
     desk.run_jobs()
     card = desk.card_of(tid)
     assert len(card["blocks"]) == 2
     assert "Spam — marcado por" in card["blocks"][0]["text"]["text"]
-    desk.click(ids.ACTION_SEE_DETAIL, tid)
+    desk.click(ids.Action.SEE_DETAIL, tid)
     detail = json.dumps(desk.opened_view(), ensure_ascii=False)
     for kept in ("Ana Pérez", "Sale un error 500.", "captura.png", "Abrir en Zendesk"):
         assert kept in detail, kept

@@ -57,7 +57,7 @@ def press(desk, button: dict, key: str) -> dict:
             {
                 "type": "button",
                 "action_id": button["action_id"],
-                "block_id": ids.BLOCK_MINE_PAGES,
+                "block_id": ids.Block.MINE_PAGES,
                 "value": button["value"],
                 "action_ts": str(time.time()),
             }

@@ -41,7 +41,7 @@ def current_view(desk, callback_id: str) -> dict[str, Any]:
 
 
 def reply_block(view: dict[str, Any]) -> dict[str, Any]:
-    [found] = [b for b in view["blocks"] if b.get("block_id", "").split("~")[0] == ids.BLOCK_REPLY]
+    [found] = [b for b in view["blocks"] if b.get("block_id", "").split("~")[0] == ids.Block.REPLY]
     return found
 
 
@@ -108,24 +108,24 @@ def submit_as_shown(desk, view: dict[str, Any], values: dict[str, dict[str, Any]
 
 def test_picking_the_product_refills_the_blank_reply(desk, ticket):
     """Today's bug: "…su consulta sobre ." for an organisation with two products."""
-    desk.click(ids.ACTION_INFORMATION, ticket)
-    opened = current_view(desk, ids.VIEW_INFORMATION)
+    desk.click(ids.Action.INFORMATION, ticket)
+    opened = current_view(desk, ids.View.INFORMATION)
     before = reply_block(opened)["element"]["initial_value"]
     assert "sobre ." not in before and "[[producto]]" in before
-    refused = submit_as_shown(desk, opened, {ids.BLOCK_PRODUCT: option("pulso")}).json()
+    refused = submit_as_shown(desk, opened, {ids.Block.PRODUCT: option("pulso")}).json()
     assert refused["response_action"] == "errors"
     assert "[[producto]]" in next(iter(refused["errors"].values()))
     assert user_messages(desk, ticket) == []
 
-    pick(desk, opened, ids.BLOCK_PRODUCT, option("pulso"))
+    pick(desk, opened, ids.Block.PRODUCT, option("pulso"))
     assert desk.slack.count("views.update") == 1
-    refilled = current_view(desk, ids.VIEW_INFORMATION)
+    refilled = current_view(desk, ids.View.INFORMATION)
     block = reply_block(refilled)
     assert block["block_id"] != reply_block(opened)["block_id"], "a new block shows the refill"
     text = block["element"]["initial_value"]
     assert "Pulso" in text and "https://docs.unholster.com/pulso" in text and "[[" not in text
 
-    submit_as_shown(desk, refilled, {ids.BLOCK_PRODUCT: option("pulso")})
+    submit_as_shown(desk, refilled, {ids.Block.PRODUCT: option("pulso")})
     desk.run_jobs()
     [body] = user_messages(desk, ticket)
     assert body.startswith(text.rstrip()) and "7 días" in body
@@ -133,30 +133,30 @@ def test_picking_the_product_refills_the_blank_reply(desk, ticket):
 
 
 def test_a_second_pick_keeps_what_the_agent_wrote(desk, ticket):
-    desk.click(ids.ACTION_INFORMATION, ticket)
-    pick(desk, current_view(desk, ids.VIEW_INFORMATION), ids.BLOCK_PRODUCT, option("pulso"))
-    refilled = current_view(desk, ids.VIEW_INFORMATION)
+    desk.click(ids.Action.INFORMATION, ticket)
+    pick(desk, current_view(desk, ids.View.INFORMATION), ids.Block.PRODUCT, option("pulso"))
+    refilled = current_view(desk, ids.View.INFORMATION)
     mine = text_value("Hola Ana: revise https://docs.unholster.com/pulso/acceso, paso 3.")
-    pick(desk, refilled, ids.BLOCK_PRODUCT, option("portal"), {ids.BLOCK_REPLY: mine})
-    kept = current_view(desk, ids.VIEW_INFORMATION)
+    pick(desk, refilled, ids.Block.PRODUCT, option("portal"), {ids.Block.REPLY: mine})
+    kept = current_view(desk, ids.View.INFORMATION)
     assert reply_block(kept)["block_id"] == reply_block(refilled)["block_id"]
     assert reply_block(kept)["element"]["initial_value"] == mine["value"]
 
 
 def test_person_pick_shows_the_whole_reply_before_it_goes(desk, ticket):
-    desk.click(ids.ACTION_PERSON, ticket)
-    opened = current_view(desk, ids.VIEW_PERSON)
+    desk.click(ids.Action.PERSON, ticket)
+    opened = current_view(desk, ids.View.PERSON)
     assert "[[nombre de la persona]]" in reply_block(opened)["element"]["initial_value"]
     chosen = option("maria.gonzalez@unholster.com")
     chosen["type"] = "external_select"
-    pick(desk, opened, ids.BLOCK_PERSON, chosen)
-    shown = reply_block(current_view(desk, ids.VIEW_PERSON))["element"]["initial_value"]
+    pick(desk, opened, ids.Block.PERSON, chosen)
+    shown = reply_block(current_view(desk, ids.View.PERSON))["element"]["initial_value"]
     assert "María González" in shown and "maria.gonzalez@unholster.com" in shown
     edited = shown + "\n\nPD: también puede llamarla al anexo 204."
     submit_as_shown(
         desk,
-        current_view(desk, ids.VIEW_PERSON),
-        {ids.BLOCK_PERSON: chosen, ids.BLOCK_REPLY: text_value(edited)},
+        current_view(desk, ids.View.PERSON),
+        {ids.Block.PERSON: chosen, ids.Block.REPLY: text_value(edited)},
     )
     desk.run_jobs()
     [body] = user_messages(desk, ticket)
@@ -164,19 +164,19 @@ def test_person_pick_shows_the_whole_reply_before_it_goes(desk, ticket):
 
 
 def test_procedure_pick_puts_it_in_the_reply_and_the_summary_is_a_slot(desk, ticket):
-    desk.click(ids.ACTION_DOCUMENTED_ACTION, ticket)
+    desk.click(ids.Action.DOCUMENTED_ACTION, ticket)
     chosen = option("pulso:reset-password")
     chosen["type"] = "external_select"
-    pick(desk, current_view(desk, ids.VIEW_DOCUMENTED_ACTION), ids.BLOCK_PROCEDURE, chosen)
-    view = current_view(desk, ids.VIEW_DOCUMENTED_ACTION)
+    pick(desk, current_view(desk, ids.View.DOCUMENTED_ACTION), ids.Block.PROCEDURE, chosen)
+    view = current_view(desk, ids.View.DOCUMENTED_ACTION)
     shown = reply_block(view)["element"]["initial_value"]
     assert "Restablecer contraseña" in shown and "[[resumen de lo realizado]]" in shown
     checked = {"type": "checkboxes", "selected_options": [{"value": ids.CHECKED_VALUE}]}
-    values = {ids.BLOCK_PROCEDURE: chosen, ids.BLOCK_CHECKED: checked}
+    values = {ids.Block.PROCEDURE: chosen, ids.Block.CHECKED: checked}
     refused = submit_as_shown(desk, view, values).json()
     assert "[[resumen de lo realizado]]" in next(iter(refused["errors"].values()))
     done = shown.replace("[[resumen de lo realizado]]", "Restablecí su contraseña.")
-    submit_as_shown(desk, view, {**values, ids.BLOCK_REPLY: text_value(done)})
+    submit_as_shown(desk, view, {**values, ids.Block.REPLY: text_value(done)})
     desk.run_jobs()
     [body] = user_messages(desk, ticket)
     assert "Restablecí su contraseña." in body and "[[" not in body
@@ -186,19 +186,19 @@ def test_procedure_pick_puts_it_in_the_reply_and_the_summary_is_a_slot(desk, tic
 
 
 def escalate(desk, tid: int) -> None:
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("Sospecho del PDF.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Sospecho del PDF.")},
     )
     desk.run_jobs()
 
 
 def test_avisar_al_usuario_is_sent_once(desk, ticket):
     escalate(desk, ticket)
-    assert ids.ACTION_ACKNOWLEDGE in desk.card_text(ticket)
-    desk.click(ids.ACTION_ACKNOWLEDGE, ticket)
-    view = current_view(desk, ids.VIEW_ACKNOWLEDGE)
+    assert ids.Action.ACKNOWLEDGE in desk.card_text(ticket)
+    desk.click(ids.Action.ACKNOWLEDGE, ticket)
+    view = current_view(desk, ids.View.ACKNOWLEDGE)
     text = reply_block(view)["element"]["initial_value"]
     assert "equipo técnico" in text
     submit_as_shown(desk, view, {})
@@ -206,45 +206,45 @@ def test_avisar_al_usuario_is_sent_once(desk, ticket):
     assert user_messages(desk, ticket) == [text]
     record = desk.case(ticket)
     assert record.case.state is State.ESCALATED
-    assert ids.ACTION_ACKNOWLEDGE not in desk.card_text(ticket), "once only"
-    desk.click(ids.ACTION_ACKNOWLEDGE, ticket)  # a stale button
+    assert ids.Action.ACKNOWLEDGE not in desk.card_text(ticket), "once only"
+    desk.click(ids.Action.ACKNOWLEDGE, ticket)  # a stale button
     desk.run_jobs()
     assert len(user_messages(desk, ticket)) == 1, "never the same message twice"
 
 
 def test_initial_response_is_reviewed_whole_then_sent(desk, ticket):
     escalate(desk, ticket)
-    desk.click_in_thread(ids.ACTION_TAKE_CASE, ticket, MAINTAINER)
+    desk.click_in_thread(ids.Action.TAKE_CASE, ticket, MAINTAINER)
     desk.run_jobs()
-    desk.click_in_thread(ids.ACTION_DIAGNOSE, ticket, MAINTAINER)
+    desk.click_in_thread(ids.Action.DIAGNOSE, ticket, MAINTAINER)
     desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_DIAGNOSIS: text_value("OOM en el worker de PDF: falta paginar."),
-            ids.BLOCK_CERTAINTY: option("alta"),
-            ids.BLOCK_ESTIMATE: text_value("3 días"),
-            ids.BLOCK_CONFIDENCE: option("media"),
+            ids.Block.DIAGNOSIS: text_value("OOM en el worker de PDF: falta paginar."),
+            ids.Block.CERTAINTY: option("alta"),
+            ids.Block.ESTIMATE: text_value("3 días"),
+            ids.Block.CONFIDENCE: option("media"),
         },
         user=MAINTAINER,
     )
     desk.run_jobs()
-    desk.click(ids.ACTION_RESPOND, ticket)
-    opened = current_view(desk, ids.VIEW_RESPONSE)
-    date = next(b for b in opened["blocks"] if b.get("block_id") == ids.BLOCK_EXPECTED_DATE)
+    desk.click(ids.Action.RESPOND, ticket)
+    opened = current_view(desk, ids.View.RESPONSE)
+    date = next(b for b in opened["blocks"] if b.get("block_id") == ids.Block.EXPECTED_DATE)
     assert date["element"]["type"] == "datepicker" and date["element"]["initial_date"]
-    plain = next(b for b in opened["blocks"] if b.get("block_id") == ids.BLOCK_PLAIN_DIAGNOSIS)
+    plain = next(b for b in opened["blocks"] if b.get("block_id") == ids.Block.PLAIN_DIAGNOSIS)
     assert not plain["element"].get("initial_value"), "plain words are written, not copied"
     past = {"type": "datepicker", "selected_date": "2020-01-01"}
     topics = {
-        ids.BLOCK_PLAIN_DIAGNOSIS: text_value("El informe es muy grande para generarse."),
-        ids.BLOCK_EXPECTED_DATE: past,
+        ids.Block.PLAIN_DIAGNOSIS: text_value("El informe es muy grande para generarse."),
+        ids.Block.EXPECTED_DATE: past,
     }
     refused = submit_as_shown(desk, opened, topics).json()
     assert refused["errors"] == {
-        ids.BLOCK_EXPECTED_DATE: refused["errors"][ids.BLOCK_EXPECTED_DATE]
+        ids.Block.EXPECTED_DATE: refused["errors"][ids.Block.EXPECTED_DATE]
     }
     day = (utcnow() + timedelta(days=3)).date().isoformat()
-    topics[ids.BLOCK_EXPECTED_DATE] = {"type": "datepicker", "selected_date": day}
+    topics[ids.Block.EXPECTED_DATE] = {"type": "datepicker", "selected_date": day}
     review = submit_as_shown(desk, opened, topics).json()
     assert review["response_action"] == "update"
     assert user_messages(desk, ticket) == [], "nothing goes before the review"
@@ -253,9 +253,9 @@ def test_initial_response_is_reviewed_whole_then_sent(desk, ticket):
     assert composed.startswith("Hola Ana:") and "El informe es muy grande" in composed
     assert "Plazo estimado de resolución" in composed
     desk.submit(
-        {**preview, "callback_id": ids.VIEW_RESPONSE_PREVIEW},
+        {**preview, "callback_id": ids.View.RESPONSE_PREVIEW},
         {
-            ids.BLOCK_REPLY: text_value(composed + "\nGracias por su paciencia."),
+            ids.Block.REPLY: text_value(composed + "\nGracias por su paciencia."),
         },
     )
     desk.run_jobs()

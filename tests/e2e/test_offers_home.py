@@ -122,8 +122,8 @@ def test_no_fix_is_offered_on_the_home_before_the_user_had_the_initial_response(
             ids.Block.WORKAROUND: text_value(""),
         },
     ).json()["view"]  # the composed message, reviewed before it goes (issue 12)
-    [reply] = [b for b in review["blocks"] if b.get("block_id") == ids.BLOCK_REPLY]
-    desk.submit(review, {ids.BLOCK_REPLY: text_value(reply["element"]["initial_value"])})
+    [reply] = [b for b in review["blocks"] if b.get("block_id") == ids.Block.REPLY]
+    desk.submit(review, {ids.Block.REPLY: text_value(reply["element"]["initial_value"])})
     desk.run_jobs()
     assert desk.case(tid).case.state is State.IN_PROGRESS
     fix = [ids.Action.DIAGNOSE, ids.Action.MARK_FIXED]

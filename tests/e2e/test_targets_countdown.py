@@ -92,19 +92,19 @@ def test_the_card_counts_down_to_the_first_reply_and_then_to_the_resolution(desk
         user=MAINTAINER,
     )
     desk.run_jobs()
-    desk.click(ids.ACTION_RESPOND, tid)
+    desk.click(ids.Action.RESPOND, tid)
     review = desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_REQUIRED_INFO: text_value(""),
-            ids.BLOCK_USEFUL_INFO: text_value(""),
-            ids.BLOCK_PLAIN_DIAGNOSIS: text_value("Un problema de sesiones."),
-            ids.BLOCK_EXPECTED_DATE: {"type": "datepicker", "selected_date": "2099-01-01"},
-            ids.BLOCK_WORKAROUND: text_value(""),
+            ids.Block.REQUIRED_INFO: text_value(""),
+            ids.Block.USEFUL_INFO: text_value(""),
+            ids.Block.PLAIN_DIAGNOSIS: text_value("Un problema de sesiones."),
+            ids.Block.EXPECTED_DATE: {"type": "datepicker", "selected_date": "2099-01-01"},
+            ids.Block.WORKAROUND: text_value(""),
         },
     ).json()["view"]  # the composed message, reviewed before it goes (issue 12)
-    [reply] = [b for b in review["blocks"] if b.get("block_id") == ids.BLOCK_REPLY]
-    desk.submit(review, {ids.BLOCK_REPLY: text_value(reply["element"]["initial_value"])})
+    [reply] = [b for b in review["blocks"] if b.get("block_id") == ids.Block.REPLY]
+    desk.submit(review, {ids.Block.REPLY: text_value(reply["element"]["initial_value"])})
     desk.run_jobs()
     assert desk.case(tid).case.state is State.IN_PROGRESS
     [line] = countdowns(desk.card_of(tid)["blocks"])

@@ -156,19 +156,19 @@ def test_a_fix_is_measured_and_the_maintainer_sees_their_record_before_estimatin
         user=MAINTAINER,
     )
     desk.run_jobs()
-    desk.click(ids.ACTION_RESPOND, tid)
+    desk.click(ids.Action.RESPOND, tid)
     review = desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_REQUIRED_INFO: text_value(""),
-            ids.BLOCK_USEFUL_INFO: text_value(""),
-            ids.BLOCK_PLAIN_DIAGNOSIS: text_value("Un informe muy grande."),
-            ids.BLOCK_EXPECTED_DATE: {"type": "datepicker", "selected_date": "2099-01-01"},
-            ids.BLOCK_WORKAROUND: text_value(""),
+            ids.Block.REQUIRED_INFO: text_value(""),
+            ids.Block.USEFUL_INFO: text_value(""),
+            ids.Block.PLAIN_DIAGNOSIS: text_value("Un informe muy grande."),
+            ids.Block.EXPECTED_DATE: {"type": "datepicker", "selected_date": "2099-01-01"},
+            ids.Block.WORKAROUND: text_value(""),
         },
     ).json()["view"]  # the composed message, reviewed before it goes (issue 12)
-    [reply] = [b for b in review["blocks"] if b.get("block_id") == ids.BLOCK_REPLY]
-    desk.submit(review, {ids.BLOCK_REPLY: text_value(reply["element"]["initial_value"])})
+    [reply] = [b for b in review["blocks"] if b.get("block_id") == ids.Block.REPLY]
+    desk.submit(review, {ids.Block.REPLY: text_value(reply["element"]["initial_value"])})
     desk.run_jobs()
     desk.click_in_thread(ids.Action.MARK_FIXED, tid, MAINTAINER)
     desk.submit(

@@ -144,7 +144,7 @@ def test_the_targets_countdown_ends_the_first_line(catalog: Catalog) -> None:
     countdown = countdown_line(rec, catalog, NOW)
     assert countdown
     card = ticket_card(rec, catalog, NOW)
-    [line] = [b for b in card["blocks"] if b.get("block_id") == ids.BLOCK_CARD_FIRST]
+    [line] = [b for b in card["blocks"] if b.get("block_id") == ids.Block.CARD_FIRST]
     assert line["elements"][-1]["text"] == countdown
 
 
