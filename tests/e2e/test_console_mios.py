@@ -9,10 +9,10 @@ import re
 import time
 from datetime import timedelta
 
-from bench.dashboard import synthetic_record
 from blocks import ids
 from bot.composition import utcnow
 from bot.domain.lifecycle import State
+from testkit.synthetic_cases import synthetic_record
 from tests.harness import AGENT, AGENTS_CHANNEL, interactive_body
 
 CASES = 45

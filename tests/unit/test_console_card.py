@@ -20,7 +20,7 @@ from bot.domain import mrkdwn as t
 from bot.domain.case import Attachment, CaseRecord, Escalation, Ticket
 from bot.domain.catalog import Catalog
 from bot.domain.lifecycle import Case, Event, State, apply
-from tests.fakes import slack_rules
+from testkit.fakes import slack_rules
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "catalog.example.toml"
 NOW = datetime(2026, 12, 2, 10, 35, tzinfo=UTC)

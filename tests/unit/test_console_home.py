@@ -14,7 +14,7 @@ from bot.adapters.catalog_reader import load_catalog
 from bot.domain import dashboard as d
 from bot.domain import glossary
 from bot.domain.lifecycle import State
-from tests.fakes import slack_rules
+from testkit.fakes import slack_rules
 
 CATALOG = load_catalog(Path(__file__).resolve().parents[2] / "catalog.example.toml")
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)

@@ -19,7 +19,7 @@ from bot.domain.catalog import Catalog
 from bot.domain.lifecycle import Case, Event, apply
 from handlers.modal_input import ModalInput
 from handlers.modal_refill import untouched
-from tests.fakes import slack_rules
+from testkit.fakes import slack_rules
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "catalog.example.toml"
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
