@@ -46,8 +46,11 @@ START_RETRIES = 15  # supervisor waits 1 s, 2 s, … 15 s between attempts: abou
 STOP_WAIT = 25  # gunicorn's graceful timeout (10 s) and a job's warm shutdown fit in it
 DESK_KEY = "soporte:desk"  # in Redis: the desk that runs on it (./run app)
 DESK_TTL = 30
-# How long each process must stay up for its start to count (gunicorn loads the app).
-START_SECS = {"web": 3, "socket": 3, "worker": 2, "cron": 2, "redis": 1}
+# How long each process must stay up for its start to count (gunicorn loads the app). The
+# worker and cron get 5 s: without Redis they die only after importing rq and trying to
+# connect, which takes over 2 s on a busy machine; counted as started, each death would
+# reset supervisor's retries and the desk would stay half-alive for ever.
+START_SECS = {"web": 3, "socket": 3, "worker": 5, "cron": 5, "redis": 1}
 PRIORITY = {"redis": 1, "worker": 10, "cron": 20, "web": 30, "socket": 40}
 
 
