@@ -185,6 +185,8 @@ def status_text(
     step = _last_step(record)
     if step is None:
         return STATE_LABELS[State.NEW]
+    if step.event is Event.REPLY_REFUSED:
+        return f"⚠️ Zendesk rechazó la respuesta: {t.escape_mrkdwn(step.reason)}"
     if case.state is State.USER_ANSWERED:
         words = t.quote(t.escape_mrkdwn(t.truncate(record.user_words or "", USER_WORDS_ON_CARD)))
         return (

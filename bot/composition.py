@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.adapters.case_store import CaseStore
 from bot.adapters.catalog_reader import load_catalog
+from bot.adapters.queue import RqJobs
 from bot.adapters.settings import Settings, load_settings
 from bot.adapters.zendesk import ZendeskGateway
 from bot.domain.catalog import Catalog
@@ -35,9 +36,14 @@ def utcnow() -> datetime:
 
 @dataclass
 class Runtime:
+    """The desk's ports over the real services (bot/services/ports.py `Ports`, and more)."""
+
     settings: Settings
     catalog: Catalog
     redis: redis.Redis
+
+    def now(self) -> datetime:
+        return utcnow()
 
     @cached_property
     def store(self) -> CaseStore:
@@ -46,6 +52,10 @@ class Runtime:
     @cached_property
     def queue(self) -> Queue:
         return Queue(QUEUE_NAME, connection=self.redis)
+
+    @cached_property
+    def jobs(self) -> RqJobs:
+        return RqJobs(self.queue)
 
     @cached_property
     def slack(self) -> WebClient:

@@ -14,7 +14,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.adapters.queue import enqueue
+from bot.adapters import keys
+from bot.adapters.queue import Job, enqueue
 from bot.composition import Runtime
 
 log = logging.getLogger("soporte.handlers")
@@ -29,12 +30,12 @@ def tell(rt: Runtime, body: dict[str, Any], text: str) -> None:
     user = body["user"]["id"]
     enqueue(
         rt.queue,
-        "workers.cards.notify_user",
+        Job.NOTIFY_USER,
         channel,
         user,
         text,
         body.get("response_url"),
-        job_id=f"notify-{uuid.uuid4().hex}",
+        job_id=keys.notify_job(uuid.uuid4().hex),
     )
 
 

@@ -14,8 +14,9 @@ from slack_sdk import WebClient
 from blocks import escalation_modals as modals
 from blocks import ids
 from blocks.diagnosis import estimate_echo
+from bot.adapters import keys
 from bot.adapters.calibration_store import calibration_records
-from bot.adapters.queue import enqueue
+from bot.adapters.queue import Job, enqueue
 from bot.composition import Runtime, utcnow
 from bot.domain import desk_texts as texts
 from bot.domain.button_values import BadContext, parse_ticket_value
@@ -159,16 +160,16 @@ def register(app: App, rt: Runtime) -> None:
         if raw is None:
             return
         event_id = body.get("event_id") or f"{message.channel}-{message.ts}-{message.kind}"
-        if not rt.redis.set(f"soporte:event:{event_id}", "1", nx=True, ex=3 * 86400):
+        if not rt.redis.set(keys.slack_event(event_id), "1", nx=True, ex=3 * 86400):
             return
         if message.kind == "new":
-            mark_relay_queued(rt, message.channel, message.ts)
+            mark_relay_queued(rt, int(raw), message.channel, message.ts)
         enqueue(
             rt.queue,
-            "workers.cards.relay_thread_message",
+            Job.RELAY_THREAD_MESSAGE,
             int(raw),
             dataclasses.asdict(message),
-            job_id=f"relay-msg-{event_id}",
+            job_id=keys.relay_message_job(event_id),
         )
 
 

@@ -15,7 +15,8 @@ from slack_bolt import Ack, App, Respond
 
 from blocks import ids
 from blocks import soporte_answers as views
-from bot.adapters.queue import enqueue
+from bot.adapters import keys
+from bot.adapters.queue import Job, enqueue
 from bot.composition import Runtime, utcnow
 from bot.domain import dashboard
 from handlers.common import log
@@ -39,7 +40,7 @@ def register(app: App, rt: Runtime) -> None:
         if not first:
             log.debug("home of %s already queued", user)
             return
-        enqueue(rt.queue, "workers.home.publish_home", user, job_id=f"home-open-{uuid.uuid4().hex}")
+        enqueue(rt.queue, Job.PUBLISH_HOME, user, job_id=keys.home_open_job(uuid.uuid4().hex))
 
     @app.action(re.compile(rf"^{ids.MINE_PAGE}_\d+$"))
     def mine_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

@@ -15,8 +15,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks import ids
-from bot.adapters import soft_claim
-from bot.adapters.queue import enqueue
+from bot.adapters import keys, soft_claim
+from bot.adapters.queue import Job, enqueue
 from bot.composition import Runtime
 from bot.domain import desk_texts as texts
 from bot.domain.button_values import BadContext, ModalContext
@@ -61,7 +61,7 @@ REPLAY_WINDOW = 600
 def submission_key(body: dict[str, Any]) -> str:
     """One key per submission: the digest of everything Slack sent with it."""
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    return f"soporte:submission:{digest}"
+    return keys.submission(digest)
 
 
 def submission(
@@ -132,9 +132,9 @@ def submission(
 def _refresh_card(rt: Runtime, ticket_id: int, why: str) -> None:
     enqueue(
         rt.queue,
-        "workers.cards.refresh_card",
+        Job.REFRESH_CARD,
         ticket_id,
-        job_id=f"card-{ticket_id}-{why}-{uuid.uuid4().hex}",
+        job_id=keys.card_job(ticket_id, f"{why}-{uuid.uuid4().hex}"),
     )
 
 

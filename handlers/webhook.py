@@ -10,7 +10,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.adapters.queue import enqueue
+from bot.adapters import keys
+from bot.adapters.queue import Job, enqueue
 from bot.composition import Runtime
 
 log = logging.getLogger("soporte.webhook")
@@ -74,7 +75,5 @@ def handle(rt: Runtime, headers: dict[str, str], body: bytes, now: datetime) -> 
     if ticket_id is None:
         return 400, 'expected {"ticket_id": <id>} or an event with detail.id'
     digest = hashlib.sha256(body).hexdigest()[:16]
-    enqueue(
-        rt.queue, "workers.intake.ingest_ticket", ticket_id, job_id=f"webhook-{ticket_id}-{digest}"
-    )
+    enqueue(rt.queue, Job.INGEST_TICKET, ticket_id, job_id=keys.webhook_job(ticket_id, digest))
     return 202, "accepted"

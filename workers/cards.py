@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from blocks.card import ticket_card
+from bot.adapters import keys
 from bot.adapters.soft_claim import claimed_by
 from bot.composition import Runtime, get_runtime, utcnow
 from bot.domain import desk_texts as texts
@@ -20,35 +21,50 @@ from workers.target_timers import schedule_target_timers
 
 log = logging.getLogger(__name__)
 CARD_EVENT = "soporte_case"
+RELAY_EVENT = "soporte_relay"  # a maintainer's reply copied to the card thread
 
 
 def find_posted_message(
-    rt: Runtime, channel: str, event_type: str, ticket_id: int, kind: str
+    rt: Runtime,
+    channel: str,
+    event_type: str,
+    ticket_id: int,
+    kind: str,
+    *,
+    thread_ts: str | None = None,
+    payload: dict[str, str] | None = None,
 ) -> str | None:
     """On a retry, the ts of the message an earlier attempt posted but could not record.
 
     The first attempt only notes when it started (no Slack call); a retry pages through the
-    channel's history since then and finds the message by its metadata, so a lost
-    `chat.postMessage` response never gives a second message, however busy the channel.
+    channel's history (or the thread's replies, for a message posted in `thread_ts`) since
+    then and finds the message by its metadata — its event type, the ticket and the rest of
+    `payload` — so a lost `chat.postMessage` response never gives a second message, however
+    busy the channel.
     """
-    key = f"soporte:posting:{kind}:{ticket_id}"
+    key = keys.posting(kind, ticket_id)
     if rt.redis.set(key, str(time.time()), nx=True, ex=7 * 86400):
         return None
     started = float(rt.redis.get(key) or 0)
+    wanted = {"ticket_id": str(ticket_id), **(payload or {})}
     cursor = None
     while True:
-        page = rt.slack.conversations_history(
-            channel=channel,
-            oldest=f"{max(0.0, started - 60):.6f}",
-            limit=200,
-            include_all_metadata=True,
-            cursor=cursor,
-        )
+        window = {
+            "channel": channel,
+            "oldest": f"{max(0.0, started - 60):.6f}",
+            "limit": 200,
+            "include_all_metadata": True,
+            "cursor": cursor,
+        }
+        if thread_ts:
+            page = rt.slack.conversations_replies(ts=thread_ts, **window)
+        else:
+            page = rt.slack.conversations_history(**window)
         for message in page.get("messages", []):
             meta = message.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if meta.get("event_type") == event_type and str(payload.get("ticket_id")) == str(
-                ticket_id
+            found = meta.get("event_payload") or {}
+            if meta.get("event_type") == event_type and all(
+                str(found.get(name)) == value for name, value in wanted.items()
             ):
                 return message["ts"]
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
@@ -146,22 +162,47 @@ def post_in_thread(ticket_id: int, text: str) -> str | None:
     return response["ts"]
 
 
-RELAY_COPY = "soporte:relay:{channel}:{ts}"  # a relayed reply → ts of its copy for the agent
 RELAY_TTL = 30 * 86400
 QUEUED = "queued"
 
 
-def _relay_copy_key(channel: str, ts: str) -> str:
-    return RELAY_COPY.format(channel=channel, ts=ts)
-
-
-def mark_relay_queued(rt: Runtime, channel: str, ts: str) -> None:
+def mark_relay_queued(rt: Runtime, ticket_id: int, channel: str, ts: str) -> None:
     """A reply's relay is on its way: an edit or deletion arriving meanwhile waits for it."""
-    rt.redis.set(_relay_copy_key(channel, ts), QUEUED, nx=True, ex=RELAY_TTL)
+    rt.redis.set(keys.relay_copy(ticket_id, channel, ts), QUEUED, nx=True, ex=RELAY_TTL)
 
 
 class RelayNotPostedYet(RuntimeError):
     """The copy of an edited or deleted reply is not posted yet; the job is retried."""
+
+
+def _relay_once(rt: Runtime, ticket_id: int, msg: ThreadMessage) -> str:
+    """Post the copy of a maintainer's reply in the card thread, once: a retry after Slack's
+    answer was lost finds the copy by its metadata instead of posting it again."""
+    record = rt.store.get(ticket_id)
+    if record is None or record.card is None:
+        raise RuntimeError(f"ticket {ticket_id} has no card yet")
+    card = record.card
+    payload = {"ticket_id": ticket_id, "relayed_ts": msg.ts}
+    kind = f"relay-{msg.ts}"
+    ts = find_posted_message(
+        rt,
+        card.channel,
+        RELAY_EVENT,
+        ticket_id,
+        kind,
+        thread_ts=card.ts,
+        payload={"relayed_ts": msg.ts},
+    )
+    if ts is None:
+        ts = post_message(
+            rt,
+            channel=card.channel,
+            thread_ts=card.ts,
+            text=texts.maintainer_said(msg),
+            metadata={"event_type": RELAY_EVENT, "event_payload": payload},
+            unfurl_links=False,
+        )["ts"]
+    return ts
 
 
 def relay_thread_message(ticket_id: int, message: dict) -> str:
@@ -169,10 +210,9 @@ def relay_thread_message(ticket_id: int, message: dict) -> str:
     reply, or rewrite the copy of one its author edited or deleted."""
     rt = get_runtime()
     msg = ThreadMessage(**{**message, "files": tuple(SharedFile(**f) for f in message["files"])})
-    key = _relay_copy_key(msg.channel, msg.ts)
+    key = keys.relay_copy(ticket_id, msg.channel, msg.ts)
     if msg.kind == "new":
-        ts = post_in_thread(ticket_id, texts.maintainer_said(msg))
-        rt.redis.set(key, ts or "", ex=RELAY_TTL)
+        rt.redis.set(key, _relay_once(rt, ticket_id, msg), ex=RELAY_TTL)
         return "relayed"
     copy_ts = rt.redis.get(key)
     if copy_ts is None:

@@ -7,6 +7,7 @@ import logging
 import os
 
 from blocks.escalation import diagnosis_estimate_echo, diagnosis_text, escalation_message
+from bot.adapters import keys
 from bot.adapters.trackers import ensure_issue, tracker_client
 from bot.adapters.zendesk import TicketUpdate
 from bot.composition import Runtime, get_runtime
@@ -21,9 +22,7 @@ log = logging.getLogger(__name__)
 ESCALATION_EVENT = "soporte_escalation"
 
 
-def thread_key(channel: str, ts: str) -> str:
-    """Redis key that maps an escalation thread back to its ticket."""
-    return f"soporte:thread:{channel}:{ts}"
+thread_key = keys.escalation_thread
 
 
 def _record(rt: Runtime, ticket_id: int) -> tuple[CaseRecord, Escalation]:

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from blocks.calibration import home_calibration_blocks
 from blocks.home import home_view
 from blocks.targets import figures_blocks
+from bot.adapters import keys
 from bot.adapters.calibration_store import calibration_records
 from bot.composition import Runtime, get_runtime, utcnow
 from bot.domain import access, dashboard
@@ -19,16 +20,14 @@ from bot.services.target_figures import for_a_job
 
 log = logging.getLogger(__name__)
 
-HOME_USERS = "soporte:home-users"  # who has opened the Home at least once
-PENDING = "soporte:home-pending:{user}"  # a publish for this user is queued
+HOME_USERS = keys.HOME_USERS
 # Errors a retry cannot fix: the job logs them and ends instead of retrying for an hour.
 PERMANENT = frozenset(
     {"not_enabled", "user_not_found", "invalid_arguments", "invalid_blocks", "account_inactive"}
 )
 
 
-def pending_key(user_id: str) -> str:
-    return PENDING.format(user=user_id)
+pending_key = keys.home_pending  # a publish for this user is queued
 
 
 def build_home(

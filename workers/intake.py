@@ -13,30 +13,28 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from bot.adapters import keys
 from bot.adapters.health import record_intake
-from bot.adapters.queue import enqueue, job_pending
+from bot.adapters.queue import FollowUp, Job
 from bot.composition import Runtime, get_runtime, utcnow
-from bot.domain import desk_texts as texts
 from bot.domain.case import CaseRecord, Ticket
 from bot.domain.lifecycle import Case, State
+from bot.services.transitions import open_case
 from workers.ticket_writes import is_own_update
 
 log = logging.getLogger(__name__)
-CURSOR = "intake:cursor"
-STARTED = "intake:started-at"
-LOCK = "soporte:intake:lock"
+CURSOR = keys.INTAKE_CURSOR_NAME
+STARTED = keys.INTAKE_STARTED_NAME
+LOCK = keys.INTAKE_LOCK
 MAX_PAGES_PER_RUN = 9
 CLOSED_STATUSES = frozenset({"solved", "closed", "deleted"})
-
-
-def card_job_id(ticket_id: int) -> str:
-    return f"post-card-{ticket_id}"
+card_job_id = keys.post_card_job
 
 
 def desk_started(rt: Runtime) -> datetime:
     """When the desk first took in tickets (kept in Redis from the first intake on)."""
     now = utcnow()
-    rt.redis.set(f"soporte:{STARTED}", now.isoformat(), nx=True)
+    rt.redis.set(keys.INTAKE_STARTED, now.isoformat(), nx=True)
     raw = rt.store.get_value(STARTED)
     return datetime.fromisoformat(raw) if raw else now
 
@@ -58,35 +56,20 @@ def admit(rt: Runtime, ticket: Ticket, status: str, updated_at: datetime) -> str
         if not is_new_to_the_desk(rt, ticket, status):
             return "old ticket, not a card"
         record = CaseRecord(case=Case(tid, opened_at=utcnow()), ticket=ticket)
-
-        def then(pipe, _: CaseRecord) -> None:
-            enqueue(
-                rt.queue, "workers.cards.post_card", tid, job_id=card_job_id(tid), pipeline=pipe
-            )
-            earlier = ticket.follow_up_of
-            if earlier and rt.store.exists(earlier):
-                enqueue(
-                    rt.queue,
-                    "workers.cards.post_in_thread",
-                    earlier,
-                    texts.follow_up_thread(tid, ticket.url),
-                    job_id=f"follow-up-{earlier}-{tid}",
-                    pipeline=pipe,
-                )
-
-        if rt.store.create(record, then=then):
+        earlier = ticket.follow_up_of
+        if open_case(rt, record, tell_earlier=bool(earlier and rt.store.exists(earlier))):
             return "new"
         existing = rt.store.get(tid)
         assert existing is not None
-    if existing.card is None and not job_pending(rt.queue, card_job_id(tid)):
-        enqueue(rt.queue, "workers.cards.post_card", tid, job_id=card_job_id(tid))
+    if existing.card is None and not rt.jobs.pending(card_job_id(tid)):
+        rt.jobs.schedule(FollowUp(Job.POST_CARD, (tid,), card_job_id(tid)))
         return "card requeued"
     if existing.case.state in (State.SPAM, State.CLOSED_IN_ZENDESK):
         return "known"
     if is_own_update(rt, tid, updated_at, status):
         return "our own update"
     stamp = int(updated_at.timestamp())
-    enqueue(rt.queue, "workers.timers.check_ticket_activity", tid, job_id=f"activity-{tid}-{stamp}")
+    rt.jobs.schedule(FollowUp(Job.CHECK_TICKET_ACTIVITY, (tid,), keys.activity_job(tid, stamp)))
     return "changed"
 
 
@@ -126,12 +109,8 @@ def ingest_ticket(ticket_id: int) -> str:
     """A webhook said this ticket was created or changed."""
     rt = get_runtime()
     if rt.store.exists(ticket_id):
-        enqueue(
-            rt.queue,
-            "workers.timers.check_ticket_activity",
-            ticket_id,
-            job_id=f"activity-{ticket_id}-wh-{int(utcnow().timestamp())}",
-        )
+        job_id = keys.webhook_activity_job(ticket_id, int(utcnow().timestamp()))
+        rt.jobs.schedule(FollowUp(Job.CHECK_TICKET_ACTIVITY, (ticket_id,), job_id))
         return "changed"
     ticket, raw = rt.zendesk.fetch_ticket(ticket_id)
     updated = datetime.fromisoformat(str(raw.get("updated_at")).replace("Z", "+00:00"))

@@ -16,6 +16,7 @@ import redis
 from redis.exceptions import LockError
 from slack_sdk.web import SlackResponse
 
+from bot.adapters import keys
 from bot.composition import Runtime
 
 # A post normally takes well under a second. A worker killed mid-post leaves the lock for at
@@ -35,10 +36,8 @@ def post_message(rt: Runtime, **message: Any) -> SlackResponse:
     """chat.postMessage at Slack's pace for the channel (other workers included)."""
     channel = message["channel"]
     interval = 1.0 / rt.settings.channel_rate
-    last_key = f"soporte:pace:{channel}"
-    lock = rt.redis.lock(
-        f"soporte:pace-lock:{channel}", timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_WAIT
-    )
+    last_key = keys.pace(channel)
+    lock = rt.redis.lock(keys.pace_lock(channel), timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_WAIT)
     if not lock.acquire():
         raise LockError(f"channel {channel} busy for {LOCK_WAIT} s; the job will retry")
     try:

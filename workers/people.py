@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
+from bot.adapters import keys
 from bot.composition import Runtime
 
 log = logging.getLogger(__name__)
 
 
 def display_name(rt: Runtime, user_id: str) -> str:
-    key = f"soporte:user-name:{user_id}"
+    key = keys.user_name(user_id)
     cached = rt.redis.get(key)
     if cached:
         return cached.decode()
@@ -42,7 +43,7 @@ NO_MATCH_CACHE_SECONDS = 3600
 
 def api_user_id(rt: Runtime) -> int:
     """The Zendesk API user's id (users/me), cached."""
-    key = "soporte:zendesk-me"
+    key = keys.ZENDESK_ME
     cached = rt.redis.get(key)
     if cached:
         return int(cached)
@@ -54,7 +55,7 @@ def api_user_id(rt: Runtime) -> int:
 def zendesk_agent(rt: Runtime, slack_user: str) -> ZendeskAgent:
     """The Zendesk agent with the Slack user's profile e-mail (users.info needs the
     users:read.email scope), else the API user. Cached a day (an hour when none matched)."""
-    key = f"soporte:zendesk-agent:{slack_user}"
+    key = keys.zendesk_agent(slack_user)
     cached = rt.redis.get(key)
     if cached:
         data = json.loads(cached)

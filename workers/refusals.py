@@ -16,10 +16,12 @@ from typing import Any
 
 import requests
 from rq import Queue
-from rq.job import Job
+from rq.job import Job as RqJob
 from slack_sdk.errors import SlackApiError
 from zenpy.lib.exception import APIException
 
+from bot.adapters import keys
+from bot.adapters.queue import Job, enqueue
 from bot.composition import get_runtime
 from workers.pacing import post_message
 
@@ -59,24 +61,24 @@ SLACK_PERMANENT = frozenset(
 TOLD_TTL = 7 * 86400
 
 WHAT = {
-    "workers.replies.send_reply": "enviar la respuesta al usuario",
-    "workers.replies.close_as_spam": "cerrar el ticket como spam",
-    "workers.cards.post_card": "publicar la tarjeta",
-    "workers.cards.refresh_card": "actualizar la tarjeta",
-    "workers.cards.post_in_thread": "escribir en el hilo de la tarjeta",
-    "workers.cards.notify_user": "enviar un aviso privado",
-    "workers.intake.ingest_ticket": "leer el ticket que avisó el webhook de Zendesk",
-    "workers.timers.expire_window": "cerrar el plazo de confirmación",
-    "workers.timers.solve_ticket": "marcar el ticket como resuelto",
-    "workers.timers.check_ticket_activity": "revisar la actividad del ticket",
-    "workers.escalation.open_thread": "abrir el hilo de escalamiento",
-    "workers.escalation.refresh_escalation": "actualizar el mensaje de escalamiento",
-    "workers.escalation.post_in_escalation": "escribir en el hilo de escalamiento",
-    "workers.escalation.publish_diagnosis": "publicar el diagnóstico",
-    "workers.escalation.announce_fix": "avisar la corrección",
+    Job.SEND_REPLY: "enviar la respuesta al usuario",
+    Job.CLOSE_AS_SPAM: "cerrar el ticket como spam",
+    Job.POST_CARD: "publicar la tarjeta",
+    Job.REFRESH_CARD: "actualizar la tarjeta",
+    Job.POST_IN_THREAD: "escribir en el hilo de la tarjeta",
+    Job.NOTIFY_USER: "enviar un aviso privado",
+    Job.INGEST_TICKET: "leer el ticket que avisó el webhook de Zendesk",
+    Job.EXPIRE_WINDOW: "cerrar el plazo de confirmación",
+    Job.SOLVE_TICKET: "marcar el ticket como resuelto",
+    Job.CHECK_TICKET_ACTIVITY: "revisar la actividad del ticket",
+    Job.OPEN_THREAD: "abrir el hilo de escalamiento",
+    Job.REFRESH_ESCALATION: "actualizar el mensaje de escalamiento",
+    Job.POST_IN_ESCALATION: "escribir en el hilo de escalamiento",
+    Job.PUBLISH_DIAGNOSIS: "publicar el diagnóstico",
+    Job.ANNOUNCE_FIX: "avisar la corrección",
 }
 # Jobs whose failure may be the card thread itself: tell the agents' channel instead.
-THREAD_JOBS = frozenset({"workers.cards.post_card", "workers.cards.post_in_thread"})
+THREAD_JOBS = frozenset({Job.POST_CARD, Job.POST_IN_THREAD})
 
 
 def permanent_reason(exc: BaseException | None) -> str | None:
@@ -101,6 +103,33 @@ def permanent_reason(exc: BaseException | None) -> str | None:
     return None
 
 
+def zendesk_refusal(exc: BaseException) -> str | None:
+    """Zendesk's own words for a request it refused for good ("422 RecordInvalid — Comment:
+    author is invalid"), or None when a retry may still work."""
+    if permanent_reason(exc) is None or isinstance(exc, SlackApiError):
+        return None
+    response = getattr(exc, "response", None)
+    words = [str(getattr(response, "status_code", ""))]
+    try:
+        body = response.json() if response is not None else {}
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    if isinstance(body.get("error"), str):
+        words.append(body["error"])
+    details = body.get("details") if isinstance(body.get("details"), dict) else {}
+    described = [
+        str(item.get("description"))
+        for items in details.values()
+        if isinstance(items, list)
+        for item in items
+        if isinstance(item, dict) and item.get("description")
+    ]
+    reason = " ".join(words)
+    shown = "; ".join(described) or (body.get("description") if body.get("description") else "")
+    return f"{reason} — {shown}"[:300] if shown else reason
+
+
 def refusal_text(func: str, ticket_id: int | None, reason: str) -> str:
     what = WHAT.get(func, func.rsplit(".", 1)[-1].replace("_", " "))
     ticket = f" del ticket #{ticket_id}" if ticket_id else ""
@@ -110,7 +139,7 @@ def refusal_text(func: str, ticket_id: int | None, reason: str) -> str:
     )
 
 
-def on_failure(job: Job, connection: Any, exc_type: Any, exc: BaseException, tb: Any) -> None:
+def on_failure(job: RqJob, connection: Any, exc_type: Any, exc: BaseException, tb: Any) -> None:
     """RQ's failure callback of every desk job: end a permanently refused job and tell."""
     reason = permanent_reason(exc)
     if reason is None:
@@ -118,18 +147,16 @@ def on_failure(job: Job, connection: Any, exc_type: Any, exc: BaseException, tb:
     job.retries_left = 0
     ticket_id = job.args[0] if job.args and isinstance(job.args[0], int) else None
     log.warning("%s refused for good (%s): not retried", job.description, reason)
-    told = f"soporte:refusal-told:{job.func_name}:{ticket_id}:{reason}"
+    told = keys.refusal_told(job.func_name, ticket_id, reason)
     if not connection.set(told, "1", nx=True, ex=TOLD_TTL):
         return
-    from bot.adapters.queue import enqueue  # bot.adapters.queue names this module as the callback
-
     enqueue(
         Queue(job.origin, connection=connection),
-        "workers.refusals.tell_refusal",
+        Job.TELL_REFUSAL,
         ticket_id,
         job.func_name,
         reason,
-        job_id=f"refusal-{job.id}",
+        job_id=keys.refusal_job(job.id),
         on_failure=False,
     )
 

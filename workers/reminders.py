@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.adapters.queue import enqueue
+from bot.adapters import keys
+from bot.adapters.queue import FollowUp, Job
 from bot.composition import get_runtime, utcnow
 from bot.domain import desk_texts as texts
 from bot.domain.lifecycle import State
@@ -27,19 +28,14 @@ def remind_unclaimed(ticket_id: int, ping: int) -> str:
     record = rt.store.get(ticket_id)
     if record is None or record.case.state is not State.ESCALATED:
         return "taken"
-    if held := held_until_open(rt, "workers.reminders.remind_unclaimed", ticket_id, ping):
+    if held := held_until_open(rt, Job.REMIND_UNCLAIMED, ticket_id, ping):
         return held
     after = rt.settings.unclaimed_reminder
     post_in_escalation(ticket_id, texts.remind_unclaimed(_span(after * ping)))
     if ping < MAX_UNCLAIMED_PINGS:
-        enqueue(
-            rt.queue,
-            "workers.reminders.remind_unclaimed",
-            ticket_id,
-            ping + 1,
-            job_id=f"remind-unclaimed-{ticket_id}-{ping + 1}",
-            at=rt.catalog.calendar.after(utcnow(), after),
-        )
+        job_id = keys.remind_unclaimed_job(ticket_id, ping + 1)
+        at = rt.catalog.calendar.after(utcnow(), after)
+        rt.jobs.schedule(FollowUp(Job.REMIND_UNCLAIMED, (ticket_id, ping + 1), job_id, at))
     return "pinged"
 
 
@@ -48,7 +44,7 @@ def remind_undiagnosed(ticket_id: int) -> str:
     record = rt.store.get(ticket_id)
     if record is None or record.case.state is not State.ASSIGNED or record.escalation is None:
         return "diagnosed"
-    if held := held_until_open(rt, "workers.reminders.remind_undiagnosed", ticket_id):
+    if held := held_until_open(rt, Job.REMIND_UNDIAGNOSED, ticket_id):
         return held
     maintainer = record.escalation.maintainer or ""
     post_in_escalation(
@@ -67,7 +63,7 @@ def remind_estimate(ticket_id: int, index: int) -> str:
         return "no longer pending"
     if len(record.escalation.diagnoses) != index:
         return "estimate revised"
-    if held := held_until_open(rt, "workers.reminders.remind_estimate", ticket_id, index):
+    if held := held_until_open(rt, Job.REMIND_ESTIMATE, ticket_id, index):
         return held
     _, when = echo(rt, record, index)
     post_in_escalation(ticket_id, texts.remind_estimate(record.escalation.maintainer or "", when))
@@ -88,7 +84,7 @@ def remind_user_update(ticket_id: int, replies_then: int) -> str:
         return "not waiting on an update"
     if len(record.replies) != replies_then:
         return "user was updated"
-    if held := held_until_open(rt, "workers.reminders.remind_user_update", ticket_id, replies_then):
+    if held := held_until_open(rt, Job.REMIND_USER_UPDATE, ticket_id, replies_then):
         return held
     agent = escalating_agent(record)
     text = texts.remind_user_update(_span(rt.settings.update_reminder))

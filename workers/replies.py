@@ -8,16 +8,17 @@ from typing import Any
 
 from zenpy.lib.exception import APIException
 
-from bot.adapters.queue import enqueue
+from bot.adapters import keys
 from bot.adapters.zendesk import TicketUpdate, reply_marker
 from bot.composition import Runtime, get_runtime, utcnow
 from bot.domain import desk_texts as texts
-from bot.domain.case import CaseRecord
-from bot.domain.lifecycle import Event
+from bot.domain.case import CaseRecord, Reply
+from bot.domain.lifecycle import Event, IllegalTransition
 from bot.domain.user_replies import window_days
-from bot.services.transitions import close_in_desk, home_refresh, schedule
+from bot.services.transitions import advance, amend, close_in_desk
 from bot.services.triage import WINDOW_EVENTS
 from workers.people import display_name, zendesk_agent
+from workers.refusals import zendesk_refusal
 from workers.ticket_writes import FINISHED, NOTE_BLOCKED, Written, write_once
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def send_reply(ticket_id: int, reply_id: str) -> str:
         log.error("reply %s of ticket %s not found; nothing sent", reply_id, ticket_id)
         return "missing"
     if not reply.pending:
-        return "already sent"
+        return "refused by Zendesk" if reply.refused else "already sent"
     event = Event(reply.kind)
     agent = zendesk_agent(rt, reply.author)
     status, tags = _ticket_change(rt, event)
@@ -83,26 +84,51 @@ def send_reply(ticket_id: int, reply_id: str) -> str:
         writes.reverse()
     ticket = None
     for marker, change, blocked_by in writes:
-        outcome, ticket = write_once(
-            rt, ticket_id, marker, change, current=ticket, blocked_by=blocked_by
-        )
+        try:
+            outcome, ticket = write_once(
+                rt, ticket_id, marker, change, current=ticket, blocked_by=blocked_by
+            )
+        except APIException as exc:
+            reason = zendesk_refusal(exc) if marker == reply_marker(reply_id) else None
+            if reason is None:
+                raise
+            return _refused(rt, ticket_id, reply, reason)
         if outcome is Written.TICKET_FINISHED and marker == reply_marker(reply_id):
             return _drop(rt, ticket_id, reply_id, ticket)
     if event is Event.WRONG_RECIPIENT and rt.catalog.spam_suspends_requester:
         _mark_as_spam(ticket_id)
-    rt.store.update(
+    amend(
+        rt,
         ticket_id,
         lambda r: _mark(r, reply_id, sent_at=utcnow(), as_api_user=not agent.matched),
-        lambda pipe, _: schedule(rt, home_refresh(ticket_id, utcnow()), pipe),
-    )
-    enqueue(
-        rt.queue,
-        "workers.cards.refresh_card",
-        ticket_id,
-        job_id=f"card-{ticket_id}-sent-{reply_id}",
+        keys.sent_tag(reply_id),
     )
     log.info("ticket %s: reply %s %s", ticket_id, reply_id, outcome.value)
     return outcome.value
+
+
+def _refused(rt: Runtime, ticket_id: int, reply: Reply, reason: str) -> str:
+    """Zendesk refused the reply for good: nothing was sent, and the case goes back to the
+    agent (a closing window the reply opened is voided); the card and its thread say why."""
+
+    def mark(record: CaseRecord) -> CaseRecord:
+        return _mark(record, reply.reply_id, refused=reason)
+
+    try:
+        advance(
+            rt,
+            ticket_id,
+            Event.REPLY_REFUSED,
+            "zendesk",
+            reason=reason,
+            refused=Event(reply.kind),
+            thread=texts.reply_refused_thread(reason),
+            update=mark,
+        )
+    except IllegalTransition:  # the case moved on meanwhile: the card still shows the refusal
+        amend(rt, ticket_id, mark, keys.sent_tag(reply.reply_id))
+    log.warning("ticket %s: reply %s refused by Zendesk: %s", ticket_id, reply.reply_id, reason)
+    return "refused by Zendesk"
 
 
 def _drop(rt: Runtime, ticket_id: int, reply_id: str, ticket: dict[str, Any] | None) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.adapters.queue import enqueue
+from bot.adapters import keys
+from bot.adapters.queue import FollowUp, Job
 from bot.composition import Runtime, utcnow
 from bot.domain.case import CaseRecord
 from bot.domain.case_targets import case_times
@@ -26,20 +27,11 @@ def schedule_target_timers(rt: Runtime, record: CaseRecord) -> None:
     for target in targets_of_case(rt, record):
         if target.reached is not None or target.metric in record.targets_missed:
             continue
-        deadline = stamp(target.deadline)
-        args = (tid, target.metric.value, deadline)
+        deadline, metric = stamp(target.deadline), target.metric.value
+        args = (tid, metric, deadline)
         if now <= target.deadline:
-            enqueue(
-                rt.queue,
-                "workers.targets.warn_target",
-                *args,
-                job_id=f"target-warn-{tid}-{target.metric.value}-{deadline}",
-                at=target.warn_time,
-            )
-        enqueue(
-            rt.queue,
-            "workers.targets.miss_target",
-            *args,
-            job_id=f"target-miss-{tid}-{target.metric.value}-{deadline}",
-            at=target.deadline + timedelta(seconds=1),
-        )
+            job_id = keys.target_warn_job(tid, metric, deadline)
+            rt.jobs.schedule(FollowUp(Job.WARN_TARGET, args, job_id, target.warn_time))
+        job_id = keys.target_miss_job(tid, metric, deadline)
+        at = target.deadline + timedelta(seconds=1)
+        rt.jobs.schedule(FollowUp(Job.MISS_TARGET, args, job_id, at))

@@ -15,15 +15,16 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from bot.adapters import keys
 from bot.adapters.calibration_store import record_fixes
-from bot.adapters.queue import enqueue
+from bot.adapters.queue import FollowUp, Job
 from bot.composition import Runtime, get_runtime, utcnow
 from bot.domain import target_texts
 from bot.domain.case import CaseRecord
 from bot.domain.case_targets import measured_fix
 from bot.domain.targets import Metric, Target
 from bot.services.escalation import escalating_agent
-from bot.services.transitions import FollowUp, home_refresh, schedule
+from bot.services.transitions import amend, surfaces
 from workers.cards import post_in_thread
 from workers.escalation import post_in_escalation
 from workers.target_timers import stamp, targets_of_case
@@ -46,7 +47,7 @@ def _current(rt: Runtime, ticket_id: int, metric: str, deadline: int) -> Target 
 
 
 def _warned_key(ticket_id: int, target: Target) -> str:
-    return f"soporte:target-warned:{ticket_id}:{target.metric.value}:{stamp(target.start)}"
+    return keys.target_warned(ticket_id, target.metric.value, stamp(target.start))
 
 
 def warn_target(ticket_id: int, metric: str, deadline: int) -> str:
@@ -76,21 +77,14 @@ def warn_target(ticket_id: int, metric: str, deadline: int) -> str:
     return "warned"
 
 
-def _refresh(rt: Runtime, record: CaseRecord, why: str, pipe: Any = None) -> None:
+def _tag(record: CaseRecord, why: str) -> str:
+    return f"{len(record.case.timeline)}-{why}"
+
+
+def _refresh(rt: Runtime, record: CaseRecord, why: str) -> None:
     """The card, the escalation message and the Home show the target's news."""
-    tid, steps = record.ticket_id, len(record.case.timeline)
-    jobs = [
-        FollowUp("workers.cards.refresh_card", (tid,), f"card-{tid}-{steps}-{why}"),
-        home_refresh(tid, utcnow()),
-    ]
-    if record.escalation and record.escalation.ts:
-        jobs.append(
-            FollowUp(
-                "workers.escalation.refresh_escalation", (tid,), f"esc-msg-{tid}-{steps}-{why}"
-            )
-        )
-    for job in jobs:
-        schedule(rt, job, pipe)
+    for job in surfaces(record, utcnow(), _tag(record, why)):
+        rt.jobs.schedule(job)
 
 
 def _post_warning(rt: Runtime, record: CaseRecord, target: Target, now: datetime) -> None:
@@ -124,17 +118,14 @@ def miss_target(ticket_id: int, metric: str, deadline: int) -> str:
             return record
         return dataclasses.replace(record, targets_missed=(*record.targets_missed, metric))
 
-    def then(pipe: Any, record: CaseRecord) -> None:
-        _refresh(rt, record, f"miss-{metric}", pipe)
-
     before = rt.store.get(ticket_id)
-    if before is not None and metric in before.targets_missed:
+    if before is None or metric in before.targets_missed:
         return "already recorded"
-    rt.store.update(ticket_id, change, then)
+    amend(rt, ticket_id, change, _tag(before, f"miss-{metric}"))
     return "missed"
 
 
-def held_until_open(rt: Runtime, func: str, *args: Any) -> str | None:
+def held_until_open(rt: Runtime, func: Job, *args: Any) -> str | None:
     """None while the desk is open; otherwise the reminder `func(*args)` is scheduled again
     for the next opening (a reminder due at night fires then) and the reason is returned."""
     now = utcnow()
@@ -142,10 +133,9 @@ def held_until_open(rt: Runtime, func: str, *args: Any) -> str | None:
     if calendar.is_open(now):
         return None
     opening = calendar.next_opening(now)
-    name = func.rsplit(".", 1)[-1]
+    name = func.value.rsplit(".", 1)[-1]
     shown = "-".join(str(a) for a in args)
-    job_id = f"held-{name}-{shown}-{stamp(opening)}"
-    enqueue(rt.queue, func, *args, job_id=job_id, at=opening)
+    rt.jobs.schedule(FollowUp(func, args, keys.held_job(name, shown, stamp(opening)), opening))
     return f"held until {opening.isoformat()}"
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.adapters import keys
 from bot.adapters.zendesk import TicketUpdate
 from bot.composition import Runtime
 
@@ -34,13 +35,8 @@ class Written(StrEnum):
     TICKET_FINISHED = "ticket finished in Zendesk"
 
 
-def _attempt_key(ticket_id: int, marker: str) -> str:
-    return f"soporte:zendesk-write:{ticket_id}:{marker}"
-
-
-def own_update_key(ticket_id: int) -> str:
-    """Where the desk keeps the updated_at of its own latest write to the ticket."""
-    return f"soporte:own-update:{ticket_id}"
+_attempt_key = keys.zendesk_write
+own_update_key = keys.own_update
 
 
 def written_before(rt: Runtime, ticket_id: int, marker: str) -> bool:

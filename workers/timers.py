@@ -9,16 +9,16 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.adapters.queue import cancel, enqueue
+from bot.adapters import keys
+from bot.adapters.queue import FollowUp, Job
 from bot.adapters.zendesk import TicketUpdate, UpdateConflict
 from bot.composition import Runtime, get_runtime, utcnow
 from bot.domain import desk_texts as texts
 from bot.domain.case import CaseRecord
-from bot.domain.lifecycle import Event, IllegalTransition, State, apply
+from bot.domain.lifecycle import Event, IllegalTransition, State
 from bot.domain.plain_text import excerpt
 from bot.domain.user_replies import window_days
-from bot.services.transitions import announce, close_in_desk
-from bot.services.triage import window_job_id
+from bot.services.transitions import advance, close_in_desk
 from workers.people import display_name, zendesk_agent
 from workers.ticket_writes import Written, is_own_update, write_once, written_before
 
@@ -42,14 +42,6 @@ def _created(comment: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(str(comment["created_at"]).replace("Z", "+00:00"))
 
 
-def _seen_key(ticket_id: int) -> str:
-    return f"soporte:seen-comments:{ticket_id}"
-
-
-def _read_since_key(ticket_id: int) -> str:
-    return f"soporte:comments-read:{ticket_id}"
-
-
 def _new_user_comments(
     rt: Runtime, record: CaseRecord, since: datetime | None
 ) -> list[dict[str, Any]]:
@@ -59,12 +51,12 @@ def _new_user_comments(
     description, already on the card) is never among them."""
     tid = record.ticket_id
     if since is None:
-        mark = rt.redis.get(_read_since_key(tid))
+        mark = rt.redis.get(keys.comments_read(tid))
         since = datetime.fromisoformat(mark.decode()) if mark else record.ticket.created_at
     comments = rt.zendesk.comments_since(tid, since - timedelta(seconds=1))
     if comments:
-        rt.redis.set(_read_since_key(tid), _created(comments[-1]).isoformat(), ex=90 * 86400)
-    seen = rt.redis.smembers(_seen_key(tid))
+        rt.redis.set(keys.comments_read(tid), _created(comments[-1]).isoformat(), ex=90 * 86400)
+    seen = rt.redis.smembers(keys.seen_comments(tid))
     return [
         c
         for c in comments
@@ -77,7 +69,7 @@ def _new_user_comments(
 
 def _mark_seen(rt: Runtime, ticket_id: int, comments: list[dict[str, Any]]) -> None:
     if comments:
-        rt.redis.sadd(_seen_key(ticket_id), *[c["id"] for c in comments])
+        rt.redis.sadd(keys.seen_comments(ticket_id), *[c["id"] for c in comments])
 
 
 def _words(comment: dict[str, Any], limit: int) -> str:
@@ -91,34 +83,33 @@ def _user_answered(rt: Runtime, record: CaseRecord, replies: list[dict[str, Any]
     words = _words(replies[-1], WORDS_ON_CARD)
     resolved_before = record.case.state is State.RESOLVED
 
-    def change(current: CaseRecord) -> CaseRecord:
-        case = apply(current.case, Event.USER_REPLIED, "usuario", utcnow(), words[:200])
-        return dataclasses.replace(current, case=case, user_words=words)
-
-    thread = texts.user_answered_thread(words, resolved_before)
     try:
-        saved = rt.store.update(
-            tid, change, announce(rt, tid, thread, texts.user_comment_thread(words))
+        advance(
+            rt,
+            tid,
+            Event.USER_REPLIED,
+            "usuario",
+            reason=words[:200],
+            thread=texts.user_answered_thread(words, resolved_before),
+            escalation_note=texts.user_comment_thread(words),
+            update=lambda current: dataclasses.replace(current, user_words=words),
         )
     except IllegalTransition as exc:
         log.info("ticket %s: the user's reply came after %s", tid, exc.state)
         return
     _mark_seen(rt, tid, replies)
-    cancel(rt.queue, window_job_id(tid, saved.case.window_generation))
 
 
 def _reopen(rt: Runtime, record: CaseRecord, status: str) -> None:
     """An agent reopened the ticket in Zendesk during the window: back to work."""
-    tid = record.ticket_id
-
-    def change(current: CaseRecord) -> CaseRecord:
-        reason = f"ticket {status} en Zendesk"
-        return dataclasses.replace(
-            current, case=apply(current.case, Event.REOPENED, "zendesk", utcnow(), reason)
-        )
-
-    saved = rt.store.update(tid, change, announce(rt, tid, texts.reopened_thread(status)))
-    cancel(rt.queue, window_job_id(tid, saved.case.window_generation))
+    advance(
+        rt,
+        record.ticket_id,
+        Event.REOPENED,
+        "zendesk",
+        reason=f"ticket {status} en Zendesk",
+        thread=texts.reopened_thread(status),
+    )
 
 
 def _stop_clock_if_user_acted(rt: Runtime, record: CaseRecord, raw: dict[str, Any]) -> bool:
@@ -141,14 +132,9 @@ def _finished_elsewhere(rt: Runtime, ticket_id: int, raw: dict[str, Any] | None)
 
 
 def _schedule_expiry(rt: Runtime, ticket_id: int, generation: int, at: datetime) -> None:
-    enqueue(
-        rt.queue,
-        "workers.timers.expire_window",
-        ticket_id,
-        generation,
-        at=at,
-        job_id=f"{window_job_id(ticket_id, generation)}-{int(at.timestamp())}",
-    )
+    """Look at the window again at `at` (the timer came early, or a reply is on its way)."""
+    job_id = keys.window_recheck_job(ticket_id, generation, at)
+    rt.jobs.schedule(FollowUp(Job.EXPIRE_WINDOW, (ticket_id, generation), job_id, at))
 
 
 def _window_agent(record: CaseRecord) -> str:
@@ -200,20 +186,16 @@ def expire_window(ticket_id: int, generation: int) -> str:
 
 
 def _resolve_in_store(rt: Runtime, ticket_id: int, generation: int, now: datetime) -> None:
-    def change(record: CaseRecord) -> CaseRecord:
-        case = apply(
-            record.case,
+    try:
+        advance(
+            rt,
+            ticket_id,
             Event.WINDOW_EXPIRED,
             "plazo",
             now,
-            "plazo de confirmación vencido",
+            reason="plazo de confirmación vencido",
             window_generation=generation,
-        )
-        return dataclasses.replace(record, case=case)
-
-    try:
-        rt.store.update(
-            ticket_id, change, announce(rt, ticket_id, texts.resolved_thread(by_expiry=True))
+            thread=texts.resolved_thread(by_expiry=True),
         )
     except IllegalTransition as exc:
         log.warning("ticket %s: expiry not applied: %s", ticket_id, exc.reason)
@@ -231,13 +213,9 @@ def solve_ticket(ticket_id: int, step: int) -> str:
     note = texts.resolved_by_confirmation_note(display_name(rt, actor))
     change = TicketUpdate(note, author_id=agent.id, status="solved", assignee_id=agent.id)
     outcome, _ = write_once(rt, ticket_id, f"solved-{step}", change)
-    cancel(rt.queue, window_job_id(ticket_id, record.case.window_generation))
-    enqueue(
-        rt.queue,
-        "workers.cards.post_in_thread",
-        ticket_id,
-        texts.resolved_thread(by_expiry=False),
-        job_id=f"thread-{ticket_id}-{step}",
+    text = texts.resolved_thread(by_expiry=False)
+    rt.jobs.schedule(
+        FollowUp(Job.POST_IN_THREAD, (ticket_id, text), keys.thread_job(ticket_id, step))
     )
     return "already solved in Zendesk" if outcome is Written.TICKET_FINISHED else "solved"
 
@@ -289,20 +267,12 @@ def _relay_user_comments(rt: Runtime, record: CaseRecord) -> int:
     comments = _new_user_comments(rt, record, None)
     for comment in comments:
         text = texts.user_comment_thread(_words(comment, 1500))
-        enqueue(
-            rt.queue,
-            "workers.cards.post_in_thread",
-            tid,
-            text,
-            job_id=f"relay-{tid}-{comment['id']}",
+        cid = comment["id"]
+        rt.jobs.schedule(
+            FollowUp(Job.POST_IN_THREAD, (tid, text), keys.relay_comment_job(tid, cid))
         )
         if record.escalation and record.escalation.ts:
-            enqueue(
-                rt.queue,
-                "workers.escalation.post_in_escalation",
-                tid,
-                text,
-                job_id=f"relay-esc-{tid}-{comment['id']}",
-            )
+            job_id = keys.relay_comment_escalation_job(tid, cid)
+            rt.jobs.schedule(FollowUp(Job.POST_IN_ESCALATION, (tid, text), job_id))
         _mark_seen(rt, tid, [comment])
     return len(comments)

@@ -18,6 +18,7 @@ import time
 from datetime import datetime, timedelta
 
 from blocks.weekly_summary import weekly_summary
+from bot.adapters import keys
 from bot.adapters.calibration_store import measured_fixes
 from bot.composition import Runtime, get_runtime, utcnow
 from workers.pacing import post_message
@@ -41,7 +42,7 @@ def week_opening(rt: Runtime, now: datetime) -> datetime:
 
 
 def _key(opening: datetime) -> str:
-    return f"soporte:weekly-summary:{opening.date().isoformat()}"
+    return keys.weekly_summary(opening.date().isoformat())
 
 
 def _posted_since(rt: Runtime, channel: str, week: str, since: float) -> str | None:

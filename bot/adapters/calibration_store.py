@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import redis
 
+from bot.adapters import keys
 from bot.domain.calibration import (
     FixOutcome,
     Records,
@@ -26,9 +27,9 @@ from bot.domain.calibration import (
     outcome_to_dict,
 )
 
-FIXES = "soporte:calibration:fixes"
-RECORDS = "soporte:calibration:records"
-LOCK = "soporte:calibration:lock"
+FIXES = keys.CALIBRATION_FIXES
+RECORDS = keys.CALIBRATION_RECORDS
+LOCK = keys.CALIBRATION_LOCK
 
 
 def record_fixes(connection: redis.Redis, fixes: Mapping[int, FixOutcome]) -> None:

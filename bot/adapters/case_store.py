@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
 from redis.client import Pipeline
 
+from bot.adapters import keys
+from bot.adapters.keys import SUMMARIES, case_key, named_value
 from bot.domain.case import CaseRecord
 from bot.domain.case_summary import summarize
 
-PREFIX = "soporte"
+__all__ = ["SUMMARIES", "AfterCommit", "CaseStore", "case_key"]
+
 AfterCommit = Callable[[Pipeline, CaseRecord], None]
-
-
-SUMMARIES = f"{PREFIX}:summaries"
-
-
-def case_key(ticket_id: int) -> str:
-    return f"{PREFIX}:case:{ticket_id}"
 
 
 def _write(pipe: Pipeline, record: CaseRecord) -> None:
@@ -88,9 +84,45 @@ class CaseStore:
         """Every case's summary (one HGETALL: cheap even with 10,000 cases)."""
         return [json.loads(raw) for raw in self.redis.hvals(SUMMARIES)]
 
+    def owned_keys(self) -> dict[int, list[str]]:
+        """Every key that belongs to one case, by ticket (one SCAN over the desk's keys)."""
+        owned: dict[int, list[str]] = {}
+        for raw in self.redis.scan_iter(match=f"{keys.PREFIX}:*", count=1000):
+            key = raw.decode() if isinstance(raw, bytes) else raw
+            ticket_id = keys.owner(key)
+            if ticket_id is not None:
+                owned.setdefault(ticket_id, []).append(key)
+        return owned
+
+    def delete_case(
+        self, ticket_id: int, still: Callable[[CaseRecord], bool], owned: Iterable[str]
+    ) -> bool:
+        """Delete the case, its summary, the keys its record names and `owned`, if
+        `still(record)` holds when read inside the transaction."""
+        key = case_key(ticket_id)
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    doomed = set(owned)
+                    if raw is not None:
+                        record = CaseRecord.from_dict(json.loads(raw))
+                        if not still(record):
+                            pipe.unwatch()
+                            return False
+                        doomed.update(keys.case_keys(record))
+                    pipe.multi()
+                    pipe.delete(key, *sorted(doomed))
+                    pipe.hdel(SUMMARIES, str(ticket_id))
+                    pipe.execute()
+                    return True
+                except redis.WatchError:
+                    continue
+
     def get_value(self, name: str) -> str | None:
-        raw = self.redis.get(f"{PREFIX}:{name}")
+        raw = self.redis.get(named_value(name))
         return raw.decode() if isinstance(raw, bytes) else raw
 
     def set_value(self, name: str, value: str) -> None:
-        self.redis.set(f"{PREFIX}:{name}", value)
+        self.redis.set(named_value(name), value)

@@ -19,8 +19,10 @@ from rq import Queue, Worker
 from rq.cron_scheduler_registry import get_registry_key as cron_registry_key
 from rq.scheduler import RQScheduler
 
-INTAKE_KEY = "soporte:health:intake"  # when the last intake run finished, and what it did
-PROBES_KEY = "soporte:health:probes"  # hash: service -> {"ok", "at", "detail"}
+from bot.adapters import keys
+
+INTAKE_KEY = keys.HEALTH_INTAKE  # when the last intake run finished, and what it did
+PROBES_KEY = keys.HEALTH_PROBES  # hash: service -> {"ok", "at", "detail"}
 PROBE_INTERVAL = 60
 WORKER_STALE = 30  # the workers heartbeat every 5 s (--worker-ttl 20)
 SCHEDULER_STALE = 30  # RQ's scheduler heartbeats every second

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import redis
 
+from bot.adapters import keys
+
 CLAIM_TTL = 300  # seconds: about as long as one writes a reply
-CLAIM = "soporte:claim:{ticket_id}"
-
-
-def claim_key(ticket_id: int) -> str:
-    return CLAIM.format(ticket_id=ticket_id)
+claim_key = keys.soft_claim
 
 
 def claim(conn: redis.Redis, ticket_id: int, user: str) -> None:

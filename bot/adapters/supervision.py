@@ -34,6 +34,7 @@ from typing import Any
 import redis
 from supervisor.xmlrpc import SupervisorTransport
 
+from bot.adapters import keys
 from bot.adapters.embedded_redis import EmbeddedRedis, free_port
 from bot.adapters.preflight import StartupRefused
 from bot.composition import redis_client
@@ -44,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = ROOT / "Procfile"
 START_RETRIES = 15  # supervisor waits 1 s, 2 s, … 15 s between attempts: about 2 minutes
 STOP_WAIT = 25  # gunicorn's graceful timeout (10 s) and a job's warm shutdown fit in it
-DESK_KEY = "soporte:desk"  # in Redis: the desk that runs on it (./run app)
+DESK_KEY = keys.DESK  # in Redis: the desk that runs on it (./run app)
 DESK_TTL = 30
 # How long each process must stay up for its start to count (gunicorn loads the app). The
 # worker and cron get 5 s: without Redis they die only after importing rq and trying to

@@ -77,10 +77,11 @@ class Reply:
     sent_at: datetime | None = None
     dropped: str | None = None  # why it was never sent (the ticket was closed in Zendesk)
     as_api_user: bool = False  # sent as the API user: the agent has no Zendesk user
+    refused: str | None = None  # why Zendesk refused it for good (the agent decides again)
 
     @property
     def pending(self) -> bool:
-        return self.sent_at is None and self.dropped is None
+        return self.sent_at is None and self.dropped is None and self.refused is None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +93,7 @@ class Reply:
             "sent_at": _iso(self.sent_at),
             "dropped": self.dropped,
             "as_api_user": self.as_api_user,
+            "refused": self.refused,
         }
 
     @classmethod
@@ -105,6 +107,7 @@ class Reply:
             sent_at=_dt(data.get("sent_at")),
             dropped=data.get("dropped"),
             as_api_user=bool(data.get("as_api_user", False)),
+            refused=data.get("refused"),
         )
 
 

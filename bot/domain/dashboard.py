@@ -18,7 +18,6 @@ from bot.domain.case_summary import Summary
 from bot.domain.lifecycle import FINAL_STATES, State
 from bot.domain.sla import DAY, SlaFigure, sla_figures
 
-RETENTION_DAYS = 30
 OPEN_STATES = (
     State.NEW,
     State.ESCALATED,
@@ -165,24 +164,3 @@ def overview(summaries: list[Summary], now: datetime) -> Overview:
         total=len(summaries),
         finished=sum(len(groups[state]) for state in FINAL_STATES),
     )
-
-
-# --- retention ----------------------------------------------------------------------------
-
-
-def finished_at(summary: Summary) -> float | None:
-    """When a SPAM/RESOLVED case reached its final state (None while it is open)."""
-    if is_open(summary):
-        return None
-    return summary.get("finished") or summary.get("resolved") or summary.get("updated")
-
-
-def expired(summaries: Iterable[Summary], now: datetime, days: int = RETENTION_DAYS) -> list[int]:
-    """Ticket ids of cases that finished more than `days` days before `now`."""
-    cutoff = now.timestamp() - days * DAY
-    out = []
-    for s in summaries:
-        done = finished_at(s)
-        if done is not None and done < cutoff:
-            out.append(int(s["id"]))
-    return sorted(out)

@@ -72,6 +72,13 @@ def reply_not_sent(status: str) -> str:
     return f"el ticket ya estaba {shown} en Zendesk; la respuesta no se envió"
 
 
+def reply_refused_thread(reason: str) -> str:
+    return (
+        f"⚠️ *Zendesk rechazó la respuesta al usuario*: {escape_mrkdwn(reason)}. No se envió "
+        "nada y el caso vuelve a tus manos: decide de nuevo en la tarjeta."
+    )
+
+
 def closed_in_zendesk_thread(reason: str) -> str:
     return (
         f"🔒 Caso terminado fuera del escritorio: {reason}. No se escribió nada más en el ticket."

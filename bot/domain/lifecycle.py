@@ -53,6 +53,7 @@ class Event(StrEnum):
     REOPENED = "reopened"
     CLOSED_IN_ZENDESK = "closed_in_zendesk"
     ACKNOWLEDGE = "acknowledge"
+    REPLY_REFUSED = "reply_refused"
 
 
 TRIAGE_DECISIONS = (
@@ -63,6 +64,31 @@ TRIAGE_DECISIONS = (
     Event.RESOLVE_WITH_INFORMATION,
     Event.RESOLVE_WITH_ACTION,
     Event.ESCALATE,
+)
+
+# Steps that send the end user a reply; a reply Zendesk refuses for good takes its step back.
+REPLY_EVENTS = frozenset(
+    {
+        Event.WRONG_RECIPIENT,
+        Event.REFER_TO_PERSON,
+        Event.UNSUPPORTED_PRODUCT,
+        Event.RESOLVE_WITH_INFORMATION,
+        Event.RESOLVE_WITH_ACTION,
+        Event.RESPOND_INITIAL,
+        Event.SEND_UPDATE,
+        Event.PROPOSE_RESOLUTION,
+    }
+)
+# Steps the desk takes on its own (what the user, Zendesk or the clock did): they never wait
+# for a reply that is still on its way, unlike the steps people take.
+DESK_EVENTS = frozenset(
+    {
+        Event.WINDOW_EXPIRED,
+        Event.USER_REPLIED,
+        Event.REOPENED,
+        Event.CLOSED_IN_ZENDESK,
+        Event.REPLY_REFUSED,
+    }
 )
 
 _S, _E = State, Event
@@ -113,6 +139,8 @@ _TRANSITIONS: dict[tuple[State, Event], State] = {
     (_S.USER_ANSWERED, _E.PROPOSE_RESOLUTION): _S.AWAITING_CONFIRMATION,
     **{(state, _E.CLOSED_IN_ZENDESK): _S.CLOSED_IN_ZENDESK for state in _WORKED_ON},
 }
+# Not in the table: REPLY_REFUSED (Zendesk refused a reply for good) takes the case back to
+# where the reply's step started, from whichever state that step led to.
 
 
 class IllegalTransition(Exception):
@@ -229,7 +257,9 @@ def allowed_now(case: Case) -> frozenset[Event]:
     return allowed_events(case.state) - spent(case)
 
 
-def _target(case: Case, event: Event) -> State:
+def _target(case: Case, event: Event, refused: Event | None) -> State:
+    if event is Event.REPLY_REFUSED:
+        return _refused_step(case, refused).from_state
     target = _TRANSITIONS.get((case.state, event))
     if target is None:
         raise IllegalTransition(case, event, "no such transition")
@@ -238,6 +268,16 @@ def _target(case: Case, event: Event) -> State:
     if event in (Event.NOT_FIXED, Event.REOPENED) and case.was_escalated:
         return State.IN_PROGRESS
     return target
+
+
+def _refused_step(case: Case, refused: Event | None) -> Transition:
+    """The step that queued the refused reply; the case must not have moved on since."""
+    if refused not in REPLY_EVENTS:
+        raise IllegalTransition(case, Event.REPLY_REFUSED, "no reply step named")
+    step = next((s for s in reversed(case.timeline) if s.event is refused), None)
+    if step is None or step.to_state is not case.state:
+        raise IllegalTransition(case, Event.REPLY_REFUSED, "the case moved on since that reply")
+    return step
 
 
 def apply(
@@ -249,14 +289,17 @@ def apply(
     *,
     window: timedelta | None = None,
     window_generation: int | None = None,
+    refused: Event | None = None,
 ) -> Case:
     """Return `case` after `event`, or raise `IllegalTransition`.
 
     Entering AWAITING_CONFIRMATION needs `window` (the closing window's length).
     WINDOW_EXPIRED needs the `window_generation` its timer was scheduled for, and is refused
     before the deadline or for a window that has since been closed or reopened.
+    REPLY_REFUSED needs the event whose reply was `refused`; it takes that step back (a
+    closing window it opened is voided).
     """
-    target = _target(case, event)
+    target = _target(case, event, refused)
     changes: dict[str, Any] = {"state": target}
     if target is State.AWAITING_CONFIRMATION:
         if window is None or window <= timedelta(0):

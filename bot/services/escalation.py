@@ -6,10 +6,12 @@ import dataclasses
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.composition import Runtime
+from bot.adapters import keys
+from bot.adapters.queue import FollowUp, Job
 from bot.domain.case import CaseRecord, Diagnosis, Escalation
 from bot.domain.lifecycle import Event, State
-from bot.services.transitions import FollowUp, advance
+from bot.services.ports import Ports
+from bot.services.transitions import advance
 
 
 def escalating_agent(record: CaseRecord) -> str | None:
@@ -33,7 +35,7 @@ def _with_escalation(record: CaseRecord, **changes: object) -> CaseRecord:
 
 
 def escalate(
-    rt: Runtime, ticket_id: int, product: str, notes: str, actor: str, now: datetime
+    ports: Ports, ticket_id: int, product: str, notes: str, actor: str, now: datetime
 ) -> CaseRecord:
     def update(record: CaseRecord) -> CaseRecord:
         return dataclasses.replace(
@@ -42,34 +44,34 @@ def escalate(
 
     def jobs(record: CaseRecord) -> Iterable[FollowUp]:
         tid = record.ticket_id
-        yield FollowUp("workers.escalation.open_thread", (tid,), f"escalate-{tid}")
+        yield FollowUp(Job.OPEN_THREAD, (tid,), keys.open_thread_job(tid))
         yield FollowUp(
-            "workers.reminders.remind_unclaimed",
+            Job.REMIND_UNCLAIMED,
             (tid, 1),
-            f"remind-unclaimed-{tid}-1",
-            at=rt.catalog.calendar.after(now, rt.settings.unclaimed_reminder),
+            keys.remind_unclaimed_job(tid, 1),
+            at=ports.catalog.calendar.after(now, ports.settings.unclaimed_reminder),
         )
 
     return advance(
-        rt, ticket_id, Event.ESCALATE, actor, now, reason=notes, update=update, followups=jobs
+        ports, ticket_id, Event.ESCALATE, actor, now, reason=notes, update=update, followups=jobs
     )
 
 
-def take_case(rt: Runtime, ticket_id: int, maintainer: str, now: datetime) -> CaseRecord:
+def take_case(ports: Ports, ticket_id: int, maintainer: str, now: datetime) -> CaseRecord:
     """The first maintainer to press "Tomar caso" owns it; raises IllegalTransition after."""
 
     def jobs(record: CaseRecord) -> Iterable[FollowUp]:
         tid = record.ticket_id
-        yield FollowUp("workers.escalation.record_owner", (tid,), f"owner-{tid}")
+        yield FollowUp(Job.RECORD_OWNER, (tid,), keys.record_owner_job(tid))
         yield FollowUp(
-            "workers.reminders.remind_undiagnosed",
+            Job.REMIND_UNDIAGNOSED,
             (tid,),
-            f"remind-diagnosis-{tid}",
-            at=rt.catalog.calendar.after(now, rt.settings.diagnosis_reminder),
+            keys.remind_diagnosis_job(tid),
+            at=ports.catalog.calendar.after(now, ports.settings.diagnosis_reminder),
         )
 
     return advance(
-        rt,
+        ports,
         ticket_id,
         Event.TAKE_CASE,
         maintainer,
@@ -80,7 +82,7 @@ def take_case(rt: Runtime, ticket_id: int, maintainer: str, now: datetime) -> Ca
     )
 
 
-def diagnose(rt: Runtime, ticket_id: int, diagnosis: Diagnosis, now: datetime) -> CaseRecord:
+def diagnose(ports: Ports, ticket_id: int, diagnosis: Diagnosis, now: datetime) -> CaseRecord:
     """Record the maintainer's diagnosis (or a revision); every revision stays in the record."""
 
     def update(record: CaseRecord) -> CaseRecord:
@@ -90,19 +92,17 @@ def diagnose(rt: Runtime, ticket_id: int, diagnosis: Diagnosis, now: datetime) -
     def jobs(record: CaseRecord) -> Iterable[FollowUp]:
         tid = record.ticket_id
         index = len(_escalation(record).diagnoses)
+        yield FollowUp(Job.PUBLISH_DIAGNOSIS, (tid, index), keys.diagnosis_job(tid, index))
         yield FollowUp(
-            "workers.escalation.publish_diagnosis", (tid, index), f"diagnosis-{tid}-{index}"
-        )
-        yield FollowUp(
-            "workers.reminders.remind_estimate",
+            Job.REMIND_ESTIMATE,
             (tid, index),
-            f"remind-estimate-{tid}-{index}",
+            keys.remind_estimate_job(tid, index),
             at=diagnosis.estimate_at,
         )
 
     reason = f"{diagnosis.summary[:200]} (certeza {diagnosis.certainty})"
     return advance(
-        rt,
+        ports,
         ticket_id,
         Event.DIAGNOSE,
         diagnosis.author,
@@ -113,23 +113,23 @@ def diagnose(rt: Runtime, ticket_id: int, diagnosis: Diagnosis, now: datetime) -
     )
 
 
-def answer_user(rt: Runtime, ticket_id: int, body: str, actor: str, now: datetime) -> CaseRecord:
+def answer_user(ports: Ports, ticket_id: int, body: str, actor: str, now: datetime) -> CaseRecord:
     """The initial response (after a diagnosis) or an update, on the five topics."""
-    record = rt.store.get(ticket_id)
+    record = ports.store.get(ticket_id)
     state = record.case.state if record else None
     event = Event.RESPOND_INITIAL if state is State.DIAGNOSED else Event.SEND_UPDATE
 
     def jobs(record: CaseRecord) -> Iterable[FollowUp]:
         tid, n = record.ticket_id, len(record.replies)
         yield FollowUp(
-            "workers.reminders.remind_user_update",
+            Job.REMIND_USER_UPDATE,
             (tid, n),
-            f"remind-update-{tid}-{n}",
-            at=rt.catalog.calendar.after(now, rt.settings.update_reminder),
+            keys.remind_update_job(tid, n),
+            at=ports.catalog.calendar.after(now, ports.settings.update_reminder),
         )
 
     return advance(
-        rt,
+        ports,
         ticket_id,
         event,
         actor,
@@ -141,11 +141,11 @@ def answer_user(rt: Runtime, ticket_id: int, body: str, actor: str, now: datetim
     )
 
 
-def acknowledge(rt: Runtime, ticket_id: int, body: str, actor: str, now: datetime) -> CaseRecord:
+def acknowledge(ports: Ports, ticket_id: int, body: str, actor: str, now: datetime) -> CaseRecord:
     """ "Avisar al usuario": the early word that the case is being examined (once a case;
     the state machine refuses a second one)."""
     return advance(
-        rt,
+        ports,
         ticket_id,
         Event.ACKNOWLEDGE,
         actor,
@@ -157,18 +157,16 @@ def acknowledge(rt: Runtime, ticket_id: int, body: str, actor: str, now: datetim
 
 
 def mark_fixed(
-    rt: Runtime, ticket_id: int, note: str, maintainer: str, now: datetime
+    ports: Ports, ticket_id: int, note: str, maintainer: str, now: datetime
 ) -> CaseRecord:
     def jobs(record: CaseRecord) -> Iterable[FollowUp]:
         tid = record.ticket_id
-        yield FollowUp(
-            "workers.escalation.announce_fix", (tid,), f"fixed-{tid}-{len(record.case.timeline)}"
-        )
-        steps = len(record.case.timeline)
-        yield FollowUp("workers.targets.measure_fix", (tid,), f"calibration-{tid}-{steps}")
+        step = len(record.case.timeline)
+        yield FollowUp(Job.ANNOUNCE_FIX, (tid,), keys.fixed_job(tid, step))
+        yield FollowUp(Job.MEASURE_FIX, (tid,), keys.calibration_job(tid, step))
 
     return advance(
-        rt,
+        ports,
         ticket_id,
         Event.MARK_FIXED,
         maintainer,
@@ -180,7 +178,7 @@ def mark_fixed(
 
 
 def propose_resolution(
-    rt: Runtime, ticket_id: int, body: str, actor: str, now: datetime
+    ports: Ports, ticket_id: int, body: str, actor: str, now: datetime
 ) -> CaseRecord:
     """The resolution message: it opens the closing window of the foundation unchanged (also
     the agent's answer to a user who wrote back, escalated or not)."""
@@ -190,13 +188,13 @@ def propose_resolution(
         return _with_escalation(record, last_user_update=now) if record.escalation else record
 
     return advance(
-        rt,
+        ports,
         ticket_id,
         Event.PROPOSE_RESOLUTION,
         actor,
         now,
         reason=body,
         reply=body,
-        window=rt.settings.resolution_window,
+        window=ports.settings.resolution_window,
         update=update,
     )

@@ -6,11 +6,13 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.composition import Runtime
+from bot.adapters import keys
+from bot.adapters.queue import FollowUp, Job
 from bot.domain import desk_texts as texts
 from bot.domain.case import CaseRecord
 from bot.domain.lifecycle import Event
-from bot.services.transitions import CaseBusy, FollowUp, advance, window_job_id
+from bot.services.ports import Ports
+from bot.services.transitions import CaseBusy, advance, window_job_id
 
 __all__ = [
     "WINDOW_EVENTS",
@@ -44,23 +46,23 @@ class Decision:
 
 
 def decide(
-    rt: Runtime, ticket_id: int, decision: Decision, actor: str, now: datetime
+    ports: Ports, ticket_id: int, decision: Decision, actor: str, now: datetime
 ) -> CaseRecord:
     """Take a triage decision; raises IllegalTransition if the case moved on, CaseBusy if busy."""
-    window = rt.settings.resolution_window if decision.event in WINDOW_EVENTS else None
+    window = ports.settings.resolution_window if decision.event in WINDOW_EVENTS else None
 
     def spam(record: CaseRecord) -> list[FollowUp]:
         if decision.event is not Event.MARK_SPAM:
             return []
         tid = record.ticket_id
-        return [FollowUp("workers.replies.close_as_spam", (tid,), f"spam-{tid}")]
+        return [FollowUp(Job.CLOSE_AS_SPAM, (tid,), keys.spam_job(tid))]
 
     def with_product(record: CaseRecord) -> CaseRecord:
         product = decision.product or record.product
         return dataclasses.replace(record, product=product)
 
     return advance(
-        rt,
+        ports,
         ticket_id,
         decision.event,
         actor,
@@ -73,15 +75,15 @@ def decide(
     )
 
 
-def confirm_resolution(rt: Runtime, ticket_id: int, actor: str, now: datetime) -> CaseRecord:
+def confirm_resolution(ports: Ports, ticket_id: int, actor: str, now: datetime) -> CaseRecord:
     """The agent records that the end user confirmed: the case is RESOLVED."""
 
     def solve(record: CaseRecord) -> list[FollowUp]:
         tid, steps = record.ticket_id, len(record.case.timeline)
-        return [FollowUp("workers.timers.solve_ticket", (tid, steps), f"solve-{tid}")]
+        return [FollowUp(Job.SOLVE_TICKET, (tid, steps), keys.solve_job(tid))]
 
     return advance(
-        rt,
+        ports,
         ticket_id,
         Event.USER_CONFIRMED,
         actor,
@@ -91,7 +93,7 @@ def confirm_resolution(rt: Runtime, ticket_id: int, actor: str, now: datetime) -
     )
 
 
-def not_fixed(rt: Runtime, ticket_id: int, actor: str, now: datetime) -> CaseRecord:
+def not_fixed(ports: Ports, ticket_id: int, actor: str, now: datetime) -> CaseRecord:
     """The agent records that the user says the problem persists: back to triage, or back
     to work with the Mantenedor for an escalated case (who is told in the thread)."""
 
@@ -100,10 +102,10 @@ def not_fixed(rt: Runtime, ticket_id: int, actor: str, now: datetime) -> CaseRec
             return []
         tid, steps = record.ticket_id, len(record.case.timeline)
         text = texts.user_said_not_fixed_for_maintainer(record.user_words)
-        return [FollowUp("workers.escalation.post_in_escalation", (tid, text), f"nf-{tid}-{steps}")]
+        return [FollowUp(Job.POST_IN_ESCALATION, (tid, text), keys.not_fixed_job(tid, steps))]
 
     return advance(
-        rt,
+        ports,
         ticket_id,
         Event.NOT_FIXED,
         actor,

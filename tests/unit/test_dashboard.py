@@ -23,6 +23,7 @@ from bot.domain import soporte_command
 from bot.domain.case_summary import summarize
 from bot.domain.lifecycle import Event, State, apply
 from bot.domain.sla import SlaFigure, percentile, sla_figures
+from bot.services import retention
 from bot.services.transitions import HOME_DEBOUNCE_SECONDS, home_refresh
 from testkit.fakes import slack_rules
 from testkit.synthetic_cases import synthetic_record
@@ -249,7 +250,7 @@ def test_expired_after_thirty_days_only_when_finished():
             if k != "finished"
         },
     ]
-    assert d.expired(summaries, NOW) == [1, 3, 5]
+    assert retention.expired(summaries, NOW) == [1, 3, 5]
 
 
 # --- the summary of a real record ---------------------------------------------------------
