@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 
-from bench.desk import BenchError, Desk, Processes, percentile, wait_for, wait_http
+from bench.desk import BenchError, Desk, Processes, open_desk, percentile, wait_for, wait_http
 from blocks import ids
-from bot.adapters.embedded_redis import free_port
+from bot.adapters.embedded_redis import EmbeddedRedis, free_port
 from bot.domain.lifecycle import State
 from testkit.example_desk import AGENT, AGENTS_CHANNEL
 from testkit.slack_requests import click_payload, interactive_body, signed_headers
@@ -166,12 +170,22 @@ def run_ack(
         fire(floor_events, batch(warm), concurrency)
         _wait_decided(desk, warm)
 
-        floor_ms, floor_bad = fire(floor_events, batch(measured), concurrency)
-        floor_lat = Latency("floor", floor_ms, floor_bad)
-
+        # Interleaved, a round of `concurrency` clicks each, so that both see the same load
+        # from whatever else runs on the machine (run one after the other, the ratio measured
+        # the machine as much as the app); each round of soporte includes the work its clicks
+        # do after their ack, which never spills into the floor's round.
+        floor_lat, app_lat = Latency("floor", [], 0), Latency("soporte", [], 0)
         desk.zendesk.reset_requests()
-        app_ms, app_bad = fire(app_events, batch(measured), concurrency)
-        app_lat = Latency("soporte", app_ms, app_bad, decided=_wait_decided(desk, measured))
+        for n, start in enumerate(range(0, len(measured), concurrency)):
+            tickets = measured[start : start + concurrency]
+            pair = [(floor_events, floor_lat), (app_events, app_lat)]
+            for url, lat in pair if n % 2 == 0 else reversed(pair):
+                ms, bad = fire(url, batch(tickets), concurrency)
+                lat.samples_ms += ms
+                lat.non_200 += bad
+                if lat is app_lat:
+                    _wait_decided(desk, tickets)
+        app_lat.decided = _decided(desk, measured)
         app_lat.zendesk_calls = desk.zendesk.count()
 
         desk.zendesk.faults.delay(zendesk_delay)
@@ -196,3 +210,40 @@ def run_ack(
 def _state(desk: Desk, ticket_id: int) -> State | None:
     record = desk.rt.store.get(ticket_id)
     return record.case.state if record else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.ack`: only the ack figures, on a desk of new cases (faster than
+    `./run bench`, which measures the same after its other sections)."""
+    from bench.__main__ import _ack_rows  # the rows `./run bench` prints
+    from bench.intake import run_intake
+
+    parser = argparse.ArgumentParser(prog="python -m bench.ack", description=main.__doc__)
+    parser.add_argument("--clicks", type=int, default=200, help="clicks per ack run (200)")
+    parser.add_argument("--concurrency", type=int, default=50, help="concurrent clicks (50)")
+    parser.add_argument("--runs", type=int, default=1, help="consecutive runs (1)")
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="soporte-bench-ack-"))
+    (workdir / "logs").mkdir()
+    procs = Processes(workdir / "logs")
+    server = EmbeddedRedis(workdir / "redis").start()
+    ratios = []
+    try:
+        for run in range(1, args.runs + 1):
+            with open_desk(server.url) as desk:
+                run_intake(desk, procs, 50 + 2 * args.clicks, second_poll=False)
+                result = run_ack(desk, procs, clicks=args.clicks, concurrency=args.concurrency)
+            print(f"run {run}:")
+            for row in _ack_rows(result):
+                print(f"  {row}")
+            ratios.append(result.p99_ratio)
+    finally:
+        procs.stop_all()
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("p99 ratios: " + ", ".join(f"{r:.2f}×" for r in ratios))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
