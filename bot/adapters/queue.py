@@ -83,7 +83,8 @@ def enqueue(
     on_failure: bool = True,
 ) -> RqJob:
     """Enqueue `func` now or `at` a time, retried on failure unless it was
-    refused for good (then a person is told)."""
+    refused for good (then a person is told). Only a job of the registry can be queued."""
+    func = Job(func)
     options: dict[str, Any] = {
         "job_id": job_id,
         "description": describe(func, args),
