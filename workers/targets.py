@@ -61,7 +61,7 @@ def warn_target(ticket_id: int, metric: str, deadline: int) -> str:
     now = utcnow()
     if not target.warning_due(now):
         return "not due" if now < target.warn_time else "already missed"
-    if held := held_until_open(rt, "workers.targets.warn_target", ticket_id, metric, deadline):
+    if held := held_until_open(rt, Job.WARN_TARGET, ticket_id, metric, deadline):
         return held  # due at a closing time, or run late: nobody is pinged after hours
     key = _warned_key(ticket_id, target)
     if not rt.redis.set(key, "1", nx=True, ex=WARNED_TTL):

@@ -134,6 +134,11 @@ CALIBRATION_RECORDS = f"{PREFIX}:calibration:records"
 CALIBRATION_LOCK = f"{PREFIX}:calibration:lock"
 
 
+def target_figures(scope: str) -> str:
+    """The targets' figures shown to a scope of people, cached for a moment."""
+    return f"{PREFIX}:target-figures:{scope}"
+
+
 def weekly_summary(week: str) -> str:
     """The week's summary was claimed or posted."""
     return f"{PREFIX}:weekly-summary:{week}"
@@ -179,6 +184,7 @@ _DESK_FAMILIES = frozenset(
         "event",
         "submission",
         "weekly-summary",
+        "target-figures",
     }
 )
 _DESK_KEYS = frozenset(

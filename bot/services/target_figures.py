@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.adapters import keys
 from bot.composition import Runtime
 from bot.domain import access
 from bot.domain.case_targets import desk_figures
@@ -89,7 +90,7 @@ def target_figures(
 
 def for_a_job(rt: Runtime, user: str, summaries: list[dict[str, Any]], now: datetime) -> Figures:
     """The figures for `user` in a job: kept in Redis up to `FRESH` seconds, else computed."""
-    key = f"soporte:target-figures:{scope_of(rt, user)}"
+    key = keys.target_figures(scope_of(rt, user))
     raw = rt.redis.get(key)
     if raw is not None:
         data = json.loads(raw)
