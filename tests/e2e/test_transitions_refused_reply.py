@@ -21,11 +21,11 @@ def scheduled(desk: Desk) -> list[str]:
 def test_a_refused_triage_reply_puts_the_case_back_in_triage(desk: Desk) -> None:
     tid = desk.new_ticket()
     desk.intake()
-    desk.zendesk.fail_next(f"/tickets/{tid}", method="PUT", status=422)
-    desk.click(ids.ACTION_INFORMATION, tid)
+    desk.zendesk.faults.fail_next(f"/tickets/{tid}", method="PUT", status=422)
+    desk.click(ids.Action.INFORMATION, tid)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_REPLY: text_value("Vea el manual.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.REPLY: text_value("Vea el manual.")},
     )
     desk.run_jobs(horizon=3)
 
@@ -39,15 +39,15 @@ def test_a_refused_triage_reply_puts_the_case_back_in_triage(desk: Desk) -> None
     assert desk.zendesk.ticket(tid)["status"] not in ("solved", "closed")
     card = desk.card_text(tid)
     assert REFUSED in card
-    assert ids.ACTION_INFORMATION in card and ids.ACTION_ESCALATE in card, "decide again"
+    assert ids.Action.INFORMATION in card and ids.Action.ESCALATE in card, "decide again"
     told = [m["text"] for m in desk.thread(tid) if "rechazó la respuesta" in m["text"]]
     assert len(told) == 1 and "422" in told[0]
     assert len(FailedJobRegistry(queue=desk.rt.queue)) == 0, "not retried for an hour"
 
-    desk.click(ids.ACTION_INFORMATION, tid)
+    desk.click(ids.Action.INFORMATION, tid)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_REPLY: text_value("Vea la guía rápida.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.REPLY: text_value("Vea la guía rápida.")},
     )
     desk.run_jobs()
     assert desk.case(tid).case.state is State.AWAITING_CONFIRMATION
@@ -59,42 +59,42 @@ def test_a_refused_triage_reply_puts_the_case_back_in_triage(desk: Desk) -> None
 def test_a_refused_resolution_goes_back_to_the_agent_with_its_buttons(desk: Desk) -> None:
     tid = desk.new_ticket(subject="Error al exportar", body="Sale error 500")
     desk.intake()
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("Falla el PDF.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Falla el PDF.")},
     )
     desk.run_jobs()
-    desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, MAINTAINER)
+    desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
     desk.run_jobs()
-    desk.click_in_thread(ids.ACTION_DIAGNOSE, tid, MAINTAINER)
+    desk.click_in_thread(ids.Action.DIAGNOSE, tid, MAINTAINER)
     desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_DIAGNOSIS: text_value("Sin memoria."),
-            ids.BLOCK_CERTAINTY: option("alta"),
-            ids.BLOCK_ESTIMATE: text_value("3 días"),
-            ids.BLOCK_CONFIDENCE: option("media"),
+            ids.Block.DIAGNOSIS: text_value("Sin memoria."),
+            ids.Block.CERTAINTY: option("alta"),
+            ids.Block.ESTIMATE: text_value("3 días"),
+            ids.Block.CONFIDENCE: option("media"),
         },
         user=MAINTAINER,
     )
     desk.run_jobs()
-    desk.click(ids.ACTION_RESPOND, tid)
+    desk.click(ids.Action.RESPOND, tid)
     desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_REQUIRED_INFO: text_value(""),
-            ids.BLOCK_USEFUL_INFO: text_value(""),
-            ids.BLOCK_PLAIN_DIAGNOSIS: text_value("El informe es muy grande."),
-            ids.BLOCK_EXPECTED_DATE: text_value("el viernes"),
-            ids.BLOCK_WORKAROUND: text_value(""),
+            ids.Block.REQUIRED_INFO: text_value(""),
+            ids.Block.USEFUL_INFO: text_value(""),
+            ids.Block.PLAIN_DIAGNOSIS: text_value("El informe es muy grande."),
+            ids.Block.EXPECTED_DATE: text_value("el viernes"),
+            ids.Block.WORKAROUND: text_value(""),
         },
     )
     desk.run_jobs()
     sent = len(desk.zendesk.public_comments(tid))
-    desk.zendesk.fail_next(f"/tickets/{tid}", method="PUT", status=422)
-    desk.click(ids.ACTION_PROPOSE_RESOLUTION, tid)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("Ya quedó corregido.")})
+    desk.zendesk.faults.fail_next(f"/tickets/{tid}", method="PUT", status=422)
+    desk.click(ids.Action.PROPOSE_RESOLUTION, tid)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("Ya quedó corregido.")})
     desk.run_jobs(horizon=3)
 
     record = desk.case(tid)
@@ -103,7 +103,7 @@ def test_a_refused_resolution_goes_back_to_the_agent_with_its_buttons(desk: Desk
     assert keys.window_job(tid, record.case.window_generation) not in scheduled(desk)
     assert len(desk.zendesk.public_comments(tid)) == sent
     card = desk.card_text(tid)
-    assert REFUSED in card and ids.ACTION_PROPOSE_RESOLUTION in card
+    assert REFUSED in card and ids.Action.PROPOSE_RESOLUTION in card
     esc = desk.case(tid).escalation
     message = desk.slack.message(esc.channel, esc.ts)
     assert "esperando su confirmación" not in str(message["blocks"])

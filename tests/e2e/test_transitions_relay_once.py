@@ -14,13 +14,13 @@ MAINTAINER = "U0MANT0001"
 def taken(desk: Desk) -> int:
     tid = desk.new_ticket(subject="Error al exportar", body="Sale error 500")
     desk.intake()
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("Falla el PDF.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Falla el PDF.")},
     )
     desk.run_jobs()
-    desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, MAINTAINER)
+    desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
     desk.run_jobs()
     return tid
 
@@ -40,7 +40,7 @@ def maintainer_says(desk: Desk, tid: int, text: str, event_id: str) -> None:
 
 def test_a_relay_whose_answer_slack_lost_is_posted_once(desk: Desk) -> None:
     tid = taken(desk)
-    desk.slack.drop_after_accept("chat.postMessage")
+    desk.slack.faults.drop_after_accept("chat.postMessage")
     maintainer_says(desk, tid, "Ya veo el problema en los logs.", "Ev0LOST001")
     desk.run_jobs(horizon=5)
     copies = [m for m in desk.thread(tid) if "en los logs" in m["text"]]
@@ -50,7 +50,7 @@ def test_a_relay_whose_answer_slack_lost_is_posted_once(desk: Desk) -> None:
 
 def test_an_edit_after_a_lost_answer_rewrites_the_one_copy(desk: Desk) -> None:
     tid = taken(desk)
-    desk.slack.drop_after_accept("chat.postMessage")
+    desk.slack.faults.drop_after_accept("chat.postMessage")
     esc = desk.case(tid).escalation
     ts = f"{time.time():.6f}"
     new = {

@@ -23,35 +23,35 @@ def through_every_step(desk: Desk) -> int:
     back, proposed again and confirmed: a case that wrote every kind of key."""
     tid = desk.new_ticket(subject="Error al exportar", body="Sale error 500")
     desk.intake()
-    desk.click(ids.ACTION_ESCALATE, tid)
+    desk.click(ids.Action.ESCALATE, tid)
     desk.submit(
         desk.opened_view(),
-        {ids.BLOCK_PRODUCT: option("pulso"), ids.BLOCK_NOTES: text_value("Falla el PDF.")},
+        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Falla el PDF.")},
     )
     desk.run_jobs()
-    desk.click_in_thread(ids.ACTION_TAKE_CASE, tid, MAINTAINER)
+    desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
     desk.run_jobs()
-    desk.click_in_thread(ids.ACTION_DIAGNOSE, tid, MAINTAINER)
+    desk.click_in_thread(ids.Action.DIAGNOSE, tid, MAINTAINER)
     desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
-            ids.BLOCK_CERTAINTY: option("alta"),
-            ids.BLOCK_ESTIMATE: text_value("3 días"),
-            ids.BLOCK_CONFIDENCE: option("media"),
+            ids.Block.DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
+            ids.Block.CERTAINTY: option("alta"),
+            ids.Block.ESTIMATE: text_value("3 días"),
+            ids.Block.CONFIDENCE: option("media"),
         },
         user=MAINTAINER,
     )
     desk.run_jobs()
-    desk.click(ids.ACTION_RESPOND, tid)
+    desk.click(ids.Action.RESPOND, tid)
     desk.submit(
         desk.opened_view(),
         {
-            ids.BLOCK_REQUIRED_INFO: text_value(""),
-            ids.BLOCK_USEFUL_INFO: text_value(""),
-            ids.BLOCK_PLAIN_DIAGNOSIS: text_value("El informe es muy grande."),
-            ids.BLOCK_EXPECTED_DATE: text_value("el viernes"),
-            ids.BLOCK_WORKAROUND: text_value(""),
+            ids.Block.REQUIRED_INFO: text_value(""),
+            ids.Block.USEFUL_INFO: text_value(""),
+            ids.Block.PLAIN_DIAGNOSIS: text_value("El informe es muy grande."),
+            ids.Block.EXPECTED_DATE: text_value("el viernes"),
+            ids.Block.WORKAROUND: text_value(""),
         },
     )
     desk.run_jobs()
@@ -68,18 +68,18 @@ def through_every_step(desk: Desk) -> int:
     }
     desk.event(reply, "Ev0KEYS001")
     desk.run_jobs()
-    desk.click_in_thread(ids.ACTION_MARK_FIXED, tid, MAINTAINER)
-    desk.submit(desk.opened_view(), {ids.BLOCK_FIX_NOTE: text_value("Más memoria.")}, MAINTAINER)
+    desk.click_in_thread(ids.Action.MARK_FIXED, tid, MAINTAINER)
+    desk.submit(desk.opened_view(), {ids.Block.FIX_NOTE: text_value("Más memoria.")}, MAINTAINER)
     desk.run_jobs()
-    desk.click(ids.ACTION_PROPOSE_RESOLUTION, tid)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("Ya quedó.")})
+    desk.click(ids.Action.PROPOSE_RESOLUTION, tid)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("Ya quedó.")})
     desk.run_jobs()
     desk.zendesk.add_user_comment(tid, "¿Seguro? Déjenme probar.")
     desk.intake()
-    desk.click(ids.ACTION_PROPOSE_RESOLUTION, tid)
-    desk.submit(desk.opened_view(), {ids.BLOCK_REPLY: text_value("Pruebe otra vez, por favor.")})
+    desk.click(ids.Action.PROPOSE_RESOLUTION, tid)
+    desk.submit(desk.opened_view(), {ids.Block.REPLY: text_value("Pruebe otra vez, por favor.")})
     desk.run_jobs()
-    desk.click(ids.ACTION_USER_CONFIRMED, tid)
+    desk.click(ids.Action.USER_CONFIRMED, tid)
     desk.run_jobs()
     assert desk.case(tid).case.state is State.RESOLVED
     return tid
