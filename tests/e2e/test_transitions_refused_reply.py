@@ -3,15 +3,38 @@ closing window it would have opened is voided, and the card says why with its bu
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rq.registry import FailedJobRegistry
 
 from blocks import ids
 from bot.adapters import keys
+from bot.composition import utcnow
 from bot.domain.lifecycle import Event, State
 from tests.harness import Desk, option, text_value
 
 MAINTAINER = "U0MANT0001"
 REFUSED = "Zendesk rechazó la respuesta: 422 RecordInvalid"
+
+
+def respond(desk: Desk, tid: int) -> None:
+    """The initial response, through its review step (the message is shown before it goes)."""
+    desk.click(ids.Action.RESPOND, tid)
+    review = desk.submit(
+        desk.opened_view(),
+        {
+            ids.Block.REQUIRED_INFO: text_value(""),
+            ids.Block.USEFUL_INFO: text_value(""),
+            ids.Block.PLAIN_DIAGNOSIS: text_value("El informe es muy grande."),
+            ids.Block.EXPECTED_DATE: {
+                "type": "datepicker",
+                "selected_date": (utcnow() + timedelta(days=3)).date().isoformat(),
+            },
+            ids.Block.WORKAROUND: text_value(""),
+        },
+    ).json()
+    [reply] = [b for b in review["view"]["blocks"] if b.get("block_id") == ids.Block.REPLY]
+    desk.submit(review["view"], {ids.Block.REPLY: text_value(reply["element"]["initial_value"])})
 
 
 def scheduled(desk: Desk) -> list[str]:
@@ -79,17 +102,7 @@ def test_a_refused_resolution_goes_back_to_the_agent_with_its_buttons(desk: Desk
         user=MAINTAINER,
     )
     desk.run_jobs()
-    desk.click(ids.Action.RESPOND, tid)
-    desk.submit(
-        desk.opened_view(),
-        {
-            ids.Block.REQUIRED_INFO: text_value(""),
-            ids.Block.USEFUL_INFO: text_value(""),
-            ids.Block.PLAIN_DIAGNOSIS: text_value("El informe es muy grande."),
-            ids.Block.EXPECTED_DATE: text_value("el viernes"),
-            ids.Block.WORKAROUND: text_value(""),
-        },
-    )
+    respond(desk, tid)
     desk.run_jobs()
     sent = len(desk.zendesk.public_comments(tid))
     desk.zendesk.faults.fail_next(f"/tickets/{tid}", method="PUT", status=422)
