@@ -17,6 +17,7 @@ from bot.domain import desk_texts as texts
 from bot.domain.case import CardRef, CaseRecord
 from bot.domain.thread_relay import SharedFile, ThreadMessage
 from workers.pacing import post_message
+from workers.slack_history import find_by_metadata
 from workers.target_timers import schedule_target_timers
 
 log = logging.getLogger(__name__)
@@ -47,29 +48,7 @@ def find_posted_message(
         return None
     started = float(rt.redis.get(key) or 0)
     wanted = {"ticket_id": str(ticket_id), **(payload or {})}
-    cursor = None
-    while True:
-        window = {
-            "channel": channel,
-            "oldest": f"{max(0.0, started - 60):.6f}",
-            "limit": 200,
-            "include_all_metadata": True,
-            "cursor": cursor,
-        }
-        if thread_ts:
-            page = rt.slack.conversations_replies(ts=thread_ts, **window)
-        else:
-            page = rt.slack.conversations_history(**window)
-        for message in page.get("messages", []):
-            meta = message.get("metadata") or {}
-            found = meta.get("event_payload") or {}
-            if meta.get("event_type") == event_type and all(
-                str(found.get(name)) == value for name, value in wanted.items()
-            ):
-                return message["ts"]
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return None
+    return find_by_metadata(rt.slack, channel, started, event_type, wanted, thread_ts=thread_ts)
 
 
 def permalink(rt: Runtime, channel: str, ts: str) -> str:

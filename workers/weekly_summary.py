@@ -22,6 +22,7 @@ from bot.adapters import keys
 from bot.adapters.calibration_store import measured_fixes
 from bot.composition import Runtime, get_runtime, utcnow
 from workers.pacing import post_message
+from workers.slack_history import find_by_metadata
 
 log = logging.getLogger(__name__)
 EVENT = "soporte_weekly_summary"
@@ -45,27 +46,6 @@ def _key(opening: datetime) -> str:
     return keys.weekly_summary(opening.date().isoformat())
 
 
-def _posted_since(rt: Runtime, channel: str, week: str, since: float) -> str | None:
-    """The ts of this week's summary in the channel's history since `since`, if posted."""
-    cursor = None
-    while True:
-        page = rt.slack.conversations_history(
-            channel=channel,
-            oldest=f"{max(0.0, since - 60):.6f}",
-            limit=200,
-            include_all_metadata=True,
-            cursor=cursor,
-        )
-        for message in page.get("messages", []):
-            meta = message.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if meta.get("event_type") == EVENT and payload.get("week") == week:
-                return message["ts"]
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return None
-
-
 def post_weekly_summary() -> str:
     rt = get_runtime()
     now = utcnow()
@@ -83,7 +63,7 @@ def post_weekly_summary() -> str:
             return "already posted"
         if time.time() - float(at or 0) < CLAIM_STALE:
             return "being posted"
-        found = _posted_since(rt, channel, week, float(at or 0))
+        found = find_by_metadata(rt.slack, channel, float(at or 0), EVENT, {"week": week})
         if found:
             rt.redis.set(key, f"posted {found}", ex=MARKER_TTL)
             return "already posted"
