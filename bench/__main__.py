@@ -16,6 +16,7 @@ from types import FrameType
 
 from bench import business_time
 from bench.ack import GUNICORN_THREADS, GUNICORN_WORKERS, AckResult, Latency, run_ack
+from bench.ack import main as ack_main
 from bench.dashboard import run_dashboard_bench
 from bench.desk import BenchError, Processes, open_desk
 from bench.intake import IntakeResult, run_intake
@@ -112,10 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "section",
         nargs="?",
-        choices=("all", "resilience", "targets"),
+        choices=("all", "resilience", "targets", "ack"),
         default="all",
         help="all (default): the figures below; resilience: the desk under faults; "
-        "targets: business time, the target figures and calibration at 10,000 cases (README)",
+        "targets: business time, the target figures and calibration at 10,000 cases (README); "
+        "ack: five consecutive ack runs, soporte and the floor interleaved",
     )
     parser.add_argument("--tickets", type=int, default=1000, help="intake size (1000)")
     parser.add_argument("--limited", type=int, default=60, help="rate-limited intake size (60)")
@@ -137,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_resilience_section(args.keep)
     if args.section == "targets":
         return run_targets_section()
+    if args.section == "ack":
+        return ack_main(["--runs", "5", "--clicks", str(args.clicks)])
 
     began = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="soporte-bench-"))
