@@ -26,6 +26,7 @@ from bot.domain.lifecycle import State
 from bot.services import escalation
 from testkit.synthetic_cases import path, synthetic_record
 from tests.harness import AGENT, OTHER_AGENT, STRANGER, click_payload, interactive_body
+from tests.support.flows import diagnose
 from workers.home import HOME_USERS
 
 MAINTAINER = "U0MANT0001"
@@ -64,17 +65,7 @@ def diagnosed_case(desk) -> int:
     desk.run_jobs()
     desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
     desk.run_jobs()
-    desk.click_in_thread(ids.Action.DIAGNOSE, tid, MAINTAINER)
-    desk.submit(
-        desk.opened_view(),
-        {
-            ids.Block.DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
-            ids.Block.CERTAINTY: option("alta"),
-            ids.Block.ESTIMATE: text_value("3 días"),
-            ids.Block.CONFIDENCE: option("media"),
-        },
-        user=MAINTAINER,
-    )
+    diagnose(desk, tid)
     desk.run_jobs()
     assert desk.case(tid).case.state is State.DIAGNOSED
     return tid

@@ -13,8 +13,8 @@ from blocks import ids
 from bot.composition import utcnow
 from bot.domain.lifecycle import State
 from testkit.example_desk import CHANNEL_MEMBER, MAINTAINER
-from tests.harness import AGENT, STRANGER, option, text_value
-from tests.support.flows import escalate_new_ticket, take
+from tests.harness import AGENT, STRANGER, text_value
+from tests.support.flows import diagnose, escalate_new_ticket, take
 
 PULSO_CHANNEL = "C0PULSO001"
 OTHER_MAINTAINER = "U0MANT0002"
@@ -28,20 +28,6 @@ def desk(desk_over_both):
 
 def user_messages(desk, tid: int) -> list[str]:
     return [c["body"] for c in desk.zendesk.public_comments(tid)[1:]]
-
-
-def diagnose(desk, tid: int, estimate: str = "3 días", who: str = MAINTAINER):
-    desk.click_in_thread(ids.Action.DIAGNOSE, tid, who)
-    return desk.submit(
-        desk.opened_view(),
-        {
-            ids.Block.DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
-            ids.Block.CERTAINTY: option("alta"),
-            ids.Block.ESTIMATE: text_value(estimate),
-            ids.Block.CONFIDENCE: option("media"),
-        },
-        user=who,
-    )
 
 
 def respond(desk, tid: int, workaround: str = "") -> None:

@@ -14,8 +14,8 @@ from blocks import ids
 from bot.composition import utcnow
 from bot.domain.lifecycle import State
 from testkit.example_desk import MAINTAINER
-from tests.harness import AGENT, Desk, click_payload, interactive_body, option, text_value
-from tests.support.flows import escalate, take
+from tests.harness import AGENT, Desk, click_payload, interactive_body, text_value
+from tests.support.flows import diagnose, escalate, take
 
 
 @pytest.fixture
@@ -71,17 +71,7 @@ def diagnosed(desk: Desk) -> int:
     desk.intake()
     escalate(desk, tid)
     take(desk, tid)
-    desk.click_in_thread(ids.Action.DIAGNOSE, tid, MAINTAINER)
-    desk.submit(
-        desk.opened_view(),
-        {
-            ids.Block.DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
-            ids.Block.CERTAINTY: option("alta"),
-            ids.Block.ESTIMATE: text_value("3 días"),
-            ids.Block.CONFIDENCE: option("media"),
-        },
-        user=MAINTAINER,
-    )
+    diagnose(desk, tid)
     desk.run_jobs()
     assert desk.case(tid).case.state is State.DIAGNOSED
     return tid

@@ -14,6 +14,7 @@ from bot.adapters.queue import not_before
 from bot.composition import utcnow
 from bot.domain.lifecycle import State
 from tests.harness import Desk, option, text_value
+from tests.support.flows import diagnose
 
 MAINTAINER = "U0MANT0001"
 WAITING = "esperando su confirmación"
@@ -59,17 +60,7 @@ def resolution_proposed(desk: Desk) -> int:
     desk.run_jobs()
     desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
     desk.run_jobs()
-    desk.click_in_thread(ids.Action.DIAGNOSE, tid, MAINTAINER)
-    desk.submit(
-        desk.opened_view(),
-        {
-            ids.Block.DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
-            ids.Block.CERTAINTY: option("alta"),
-            ids.Block.ESTIMATE: text_value("3 días"),
-            ids.Block.CONFIDENCE: option("media"),
-        },
-        user=MAINTAINER,
-    )
+    diagnose(desk, tid)
     desk.run_jobs()
     respond(desk, tid)
     desk.run_jobs()

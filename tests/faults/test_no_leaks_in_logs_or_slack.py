@@ -27,6 +27,7 @@ from tests.harness import (
     option,
     text_value,
 )
+from tests.support.flows import diagnose
 from tests.support.leaks import desk_secrets, leaks_in
 from tests.support.workers import WorkerProcess, Workers
 
@@ -101,18 +102,8 @@ def test_no_secret_or_email_in_logs_and_ticket_text_only_in_its_channels(
             {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Ver el export.")},
         )
 
-    def diagnose() -> None:
-        desk.click_in_thread(ids.Action.DIAGNOSE, tid, MAINTAINER)
-        desk.submit(
-            desk.opened_view(),
-            {
-                ids.Block.DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
-                ids.Block.CERTAINTY: option("alta"),
-                ids.Block.ESTIMATE: text_value("3 días"),
-                ids.Block.CONFIDENCE: option("media"),
-            },
-            user=MAINTAINER,
-        )
+    def diagnosis() -> None:
+        diagnose(desk, tid)
 
     def respond() -> None:
         desk.click(ids.Action.RESPOND, tid)
@@ -141,7 +132,7 @@ def test_no_secret_or_email_in_logs_and_ticket_text_only_in_its_channels(
             lambda: desk.rt.queue.enqueue("workers.intake.poll_intake"),
             escalate,
             lambda: desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER),
-            diagnose,
+            diagnosis,
             lambda: desk.zendesk.add_user_comment(tid, COMMENT),
             lambda: desk.webhook({"ticket_id": tid}),
             respond,

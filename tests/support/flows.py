@@ -62,3 +62,20 @@ def escalate_new_ticket(
     desk.submit(view, {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value(notes)})
     desk.run_jobs()
     return tid
+
+
+def diagnose(
+    desk: Desk, tid: int, estimate: str = "3 días", who: str = MAINTAINER
+) -> requests.Response:
+    """The Mantenedor submits the diagnosis modal (certeza alta, confianza media)."""
+    desk.click_in_thread(ids.Action.DIAGNOSE, tid, who)
+    return desk.submit(
+        desk.opened_view(),
+        {
+            ids.Block.DIAGNOSIS: text_value("El generador de PDF se queda sin memoria."),
+            ids.Block.CERTAINTY: option("alta"),
+            ids.Block.ESTIMATE: text_value(estimate),
+            ids.Block.CONFIDENCE: option("media"),
+        },
+        user=who,
+    )
