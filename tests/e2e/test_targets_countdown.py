@@ -18,6 +18,7 @@ from blocks import ids
 from bot.domain.lifecycle import State
 from tests.desk_calendar import desk_with
 from tests.harness import option, text_value
+from tests.support.flows import respond
 
 SANTIAGO = ZoneInfo("America/Santiago")
 MAINTAINER = "U0MANT0001"
@@ -92,19 +93,7 @@ def test_the_card_counts_down_to_the_first_reply_and_then_to_the_resolution(desk
         user=MAINTAINER,
     )
     desk.run_jobs()
-    desk.click(ids.Action.RESPOND, tid)
-    review = desk.submit(
-        desk.opened_view(),
-        {
-            ids.Block.REQUIRED_INFO: text_value(""),
-            ids.Block.USEFUL_INFO: text_value(""),
-            ids.Block.PLAIN_DIAGNOSIS: text_value("Un problema de sesiones."),
-            ids.Block.EXPECTED_DATE: {"type": "datepicker", "selected_date": "2099-01-01"},
-            ids.Block.WORKAROUND: text_value(""),
-        },
-    ).json()["view"]  # the composed message, reviewed before it goes (issue 12)
-    [reply] = [b for b in review["blocks"] if b.get("block_id") == ids.Block.REPLY]
-    desk.submit(review, {ids.Block.REPLY: text_value(reply["element"]["initial_value"])})
+    respond(desk, tid, "Un problema de sesiones.", expected="2099-01-01")
     desk.run_jobs()
     assert desk.case(tid).case.state is State.IN_PROGRESS
     [line] = countdowns(desk.card_of(tid)["blocks"])

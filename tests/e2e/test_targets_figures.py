@@ -18,6 +18,7 @@ from bot.adapters.calibration_store import measured_fixes, record_fixes
 from bot.domain.calibration import GivenEstimate, measure_fix
 from tests.desk_calendar import desk_with
 from tests.harness import AGENT, STRANGER, option, text_value
+from tests.support.flows import respond
 
 MAINTAINER = "U0MANT0001"
 OTHER_MAINTAINER = "U0MANT0003"  # mercado-publico only
@@ -156,19 +157,7 @@ def test_a_fix_is_measured_and_the_maintainer_sees_their_record_before_estimatin
         user=MAINTAINER,
     )
     desk.run_jobs()
-    desk.click(ids.Action.RESPOND, tid)
-    review = desk.submit(
-        desk.opened_view(),
-        {
-            ids.Block.REQUIRED_INFO: text_value(""),
-            ids.Block.USEFUL_INFO: text_value(""),
-            ids.Block.PLAIN_DIAGNOSIS: text_value("Un informe muy grande."),
-            ids.Block.EXPECTED_DATE: {"type": "datepicker", "selected_date": "2099-01-01"},
-            ids.Block.WORKAROUND: text_value(""),
-        },
-    ).json()["view"]  # the composed message, reviewed before it goes (issue 12)
-    [reply] = [b for b in review["blocks"] if b.get("block_id") == ids.Block.REPLY]
-    desk.submit(review, {ids.Block.REPLY: text_value(reply["element"]["initial_value"])})
+    respond(desk, tid, "Un informe muy grande.", expected="2099-01-01")
     desk.run_jobs()
     desk.click_in_thread(ids.Action.MARK_FIXED, tid, MAINTAINER)
     desk.submit(

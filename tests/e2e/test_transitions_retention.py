@@ -4,37 +4,14 @@ on its way through the desk is one bot/adapters/keys.py knows, and retention del
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 from blocks import ids
 from bot.adapters import keys
 from bot.adapters.queue import Job
-from bot.composition import utcnow
 from bot.domain.lifecycle import State
+from testkit.example_desk import MAINTAINER
 from tests.harness import Desk, option, text_value
-from tests.support.flows import diagnose
-
-MAINTAINER = "U0MANT0001"
-
-
-def respond(desk: Desk, tid: int) -> None:
-    """The initial response, through its review step (the message is shown before it goes)."""
-    desk.click(ids.Action.RESPOND, tid)
-    review = desk.submit(
-        desk.opened_view(),
-        {
-            ids.Block.REQUIRED_INFO: text_value(""),
-            ids.Block.USEFUL_INFO: text_value(""),
-            ids.Block.PLAIN_DIAGNOSIS: text_value("El informe es muy grande."),
-            ids.Block.EXPECTED_DATE: {
-                "type": "datepicker",
-                "selected_date": (utcnow() + timedelta(days=3)).date().isoformat(),
-            },
-            ids.Block.WORKAROUND: text_value(""),
-        },
-    ).json()
-    [reply] = [b for b in review["view"]["blocks"] if b.get("block_id") == ids.Block.REPLY]
-    desk.submit(review["view"], {ids.Block.REPLY: text_value(reply["element"]["initial_value"])})
+from tests.support.flows import diagnose, respond
 
 
 def soporte_keys(desk: Desk) -> set[str]:

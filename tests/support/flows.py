@@ -3,11 +3,13 @@ escalation to Pulso and its Mantenedor, an unsupported-product reply, what the u
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import requests
 
 from blocks import ids
+from bot.composition import utcnow
 from testkit.example_desk import MAINTAINER, MUNICIPALIDAD_NAME
 from tests.harness import AGENT, Desk, option, text_value
 
@@ -79,3 +81,26 @@ def diagnose(
         },
         user=who,
     )
+
+
+def respond(
+    desk: Desk, tid: int, plain: str = "El informe es muy grande.", expected: str | None = None
+) -> None:
+    """The initial response, through its review step (the message is shown before it goes);
+    `expected` is the date picked (ISO), three days from now unless given."""
+    desk.click(ids.Action.RESPOND, tid)
+    review = desk.submit(
+        desk.opened_view(),
+        {
+            ids.Block.REQUIRED_INFO: text_value(""),
+            ids.Block.USEFUL_INFO: text_value(""),
+            ids.Block.PLAIN_DIAGNOSIS: text_value(plain),
+            ids.Block.EXPECTED_DATE: {
+                "type": "datepicker",
+                "selected_date": expected or (utcnow() + timedelta(days=3)).date().isoformat(),
+            },
+            ids.Block.WORKAROUND: text_value(""),
+        },
+    ).json()
+    [reply] = [b for b in review["view"]["blocks"] if b.get("block_id") == ids.Block.REPLY]
+    desk.submit(review["view"], {ids.Block.REPLY: text_value(reply["element"]["initial_value"])})
