@@ -88,7 +88,7 @@ def create_wsgi(rt: Runtime, app: App | None = None) -> Any:
         try:
             if path == "/healthz" and method in ("GET", "HEAD"):
                 status, report = health.report(
-                    health.desk_health(rt.queue, rt.settings.intake_interval)
+                    health.desk_health(rt.worker_queues(), rt.settings.intake_interval)
                 )
                 return respond(start_response, status, json.dumps(report).encode(), JSON)
             if path not in ("/slack/events", "/zendesk/webhook"):

@@ -15,7 +15,14 @@ from pathlib import Path
 from types import FrameType
 
 from bench import business_time
-from bench.ack import GUNICORN_THREADS, GUNICORN_WORKERS, AckResult, Latency, run_ack
+from bench.ack import (
+    GUNICORN_THREADS,
+    GUNICORN_WORKERS,
+    AckResult,
+    Latency,
+    ack_failures,
+    run_ack,
+)
 from bench.ack import main as ack_main
 from bench.dashboard import run_dashboard_bench
 from bench.desk import BenchError, Processes, open_desk
@@ -99,8 +106,11 @@ def _ack_rows(r: AckResult) -> list[str]:
     return [
         _latency_row(f"ack soporte ({shape})", r.app),
         _latency_row("ack floor (Bolt, ack only)", r.floor),
-        _latency_row("ack soporte, Zendesk answers +5 s", r.app_zendesk_slow),
         _row("ack p99 soporte / floor", f"{r.p99_ratio:.2f}×"),
+        _latency_row("ack soporte, beside 2 RQ workers", r.app_beside_workers),
+        _latency_row("ack floor, beside 2 RQ workers", r.floor_beside_workers),
+        _row("ack p99 ratio, beside the workers", f"{r.p99_ratio_beside_workers:.2f}×"),
+        _latency_row("ack soporte, Zendesk answers +5 s", r.app_zendesk_slow),
     ]
 
 
@@ -211,9 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         failures.append("tickets without a card")
     if intake.second_new_cards:
         failures.append("the second poll posted cards")
-    for lat in (ack.app, ack.floor, ack.app_zendesk_slow):
-        if lat.non_200:
-            failures.append(f"{lat.label}: {lat.non_200} non-200 answers")
+    failures += ack_failures(ack)
     if reply.non_200 or reply.missing:
         failures.append(f"click to reply: {reply.non_200} non-200, {reply.missing} not in Zendesk")
     if not (memory.web_worker and memory.rq_parent and memory.rq_horse):

@@ -8,13 +8,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
-from bench.desk import BenchError, Desk, Processes, open_desk, percentile, wait_for, wait_http
+from bench.desk import (
+    BenchError,
+    Desk,
+    Processes,
+    open_desk,
+    percentile,
+    start_workers,
+    wait_for,
+    wait_http,
+)
 from blocks import ids
 from bot.adapters.embedded_redis import EmbeddedRedis, free_port
 from bot.domain.case import CaseRecord
@@ -27,6 +37,7 @@ GUNICORN_WORKERS = 2
 GUNICORN_THREADS = 16
 APP_TARGET = "app:wsgi_from_env()"
 FLOOR_TARGET = "bench.floor_app:wsgi_from_env()"
+DESK_WORKER = "workers.worker.DeskWorker"  # the Procfile's `rq worker -w`
 
 Request = tuple[str, dict[str, str]]
 
@@ -49,11 +60,17 @@ class AckResult:
     concurrency: int
     app: Latency
     floor: Latency
+    app_beside_workers: Latency
+    floor_beside_workers: Latency
     app_zendesk_slow: Latency
 
     @property
     def p99_ratio(self) -> float:
         return self.app.p(99) / self.floor.p(99)
+
+    @property
+    def p99_ratio_beside_workers(self) -> float:
+        return self.app_beside_workers.p(99) / self.floor_beside_workers.p(99)
 
 
 def signed_click(desk: Desk, ticket_id: int, n: int) -> Request:
@@ -130,11 +147,39 @@ def _decided(desk: Desk, tickets: list[int]) -> int:
 
 
 def _wait_decided(desk: Desk, tickets: list[int]) -> int:
-    """The listener runs after the ack: give it a moment to record every decision."""
-    deadline = time.monotonic() + 15
+    """The workers take the clicks' steps after the ack: give them a moment for every one."""
+    deadline = time.monotonic() + 30
     while (done := _decided(desk, tickets)) < len(tickets) and time.monotonic() < deadline:
-        time.sleep(0.1)
+        time.sleep(0.05)
     return done
+
+
+def _interleaved(
+    desk: Desk,
+    urls: tuple[str, str],
+    batch: Callable[[list[int]], list[Request]],
+    tickets: list[int],
+    concurrency: int,
+    label: str,
+    workers: bool,
+) -> tuple[Latency, Latency]:
+    """Soporte and the floor (`urls`) in alternate rounds of `concurrency` clicks each, so
+    that both see the same load from whatever else runs on the machine (run one after the
+    other, the ratio measured the machine as much as the app). With `workers` running, each
+    soporte round waits for them to take its clicks: their work never spills into the
+    floor's round."""
+    app_lat, floor_lat = Latency(label, [], 0), Latency(f"floor, {label}", [], 0)
+    app_events, floor_events = urls
+    for n, start in enumerate(range(0, len(tickets), concurrency)):
+        round_ = tickets[start : start + concurrency]
+        pair = [(floor_events, floor_lat), (app_events, app_lat)]
+        for url, lat in pair if n % 2 == 0 else reversed(pair):
+            ms, bad = fire(url, batch(round_), concurrency)
+            lat.samples_ms += ms
+            lat.non_200 += bad
+            if lat is app_lat and workers:
+                _wait_decided(desk, round_)
+    return app_lat, floor_lat
 
 
 def run_ack(
@@ -146,21 +191,23 @@ def run_ack(
     warmup: int = 50,
     zendesk_delay: float = 5.0,
 ) -> AckResult:
-    """Clicks on cases in state NEW (left by the intake run) against soporte and the floor."""
+    """Clicks on cases in state NEW (left by the intake run) against soporte and the floor:
+    first with no RQ worker running (the web process alone: what it does between the ack and
+    the next request), then beside two workers that take the clicks as they come."""
     new_cases = [t for t in desk.zendesk.ticket_ids if _state(desk, t) is State.NEW]
-    needed = warmup + 2 * clicks
+    needed = warmup + 3 * clicks
     if len(new_cases) < needed:
         raise BenchError(f"ack bench needs {needed} cases in NEW, found {len(new_cases)}")
-    warm = new_cases[:warmup]
-    measured = new_cases[warmup : warmup + clicks]
-    measured_slow = new_cases[warmup + clicks : needed]
+    warm, rest = new_cases[:warmup], new_cases[warmup:needed]
+    alone, beside, slow = rest[:clicks], rest[clicks : 2 * clicks], rest[2 * clicks :]
 
     app, app_url = start_gunicorn(desk, procs, "gunicorn-app", APP_TARGET)
     floor, floor_url = start_gunicorn(desk, procs, "gunicorn-floor", FLOOR_TARGET)
+    workers: list[subprocess.Popen[bytes]] = []
     try:
         wait_booted(procs, "gunicorn-app", app_url)
         wait_booted(procs, "gunicorn-floor", floor_url)
-        app_events, floor_events = f"{app_url}/slack/events", f"{floor_url}/slack/events"
+        urls = (f"{app_url}/slack/events", f"{floor_url}/slack/events")
         counter = iter(range(1, 1_000_000))
 
         def batch(tickets: list[int]) -> list[Request]:
@@ -168,45 +215,49 @@ def run_ack(
 
         # Warm both: Bolt's first request in each process calls auth.test, once.
         # The floor never changes a case, so it can take the same clicks.
-        fire(app_events, batch(warm), concurrency)
-        fire(floor_events, batch(warm), concurrency)
-        _wait_decided(desk, warm)
+        fire(urls[0], batch(warm), concurrency)
+        fire(urls[1], batch(warm), concurrency)
 
-        # Interleaved, a round of `concurrency` clicks each, so that both see the same load
-        # from whatever else runs on the machine (run one after the other, the ratio measured
-        # the machine as much as the app); each round of soporte includes the work its clicks
-        # do after their ack, which never spills into the floor's round.
-        floor_lat, app_lat = Latency("floor", [], 0), Latency("soporte", [], 0)
         desk.zendesk.reset_requests()
-        for n, start in enumerate(range(0, len(measured), concurrency)):
-            tickets = measured[start : start + concurrency]
-            pair = [(floor_events, floor_lat), (app_events, app_lat)]
-            for url, lat in pair if n % 2 == 0 else reversed(pair):
-                ms, bad = fire(url, batch(tickets), concurrency)
-                lat.samples_ms += ms
-                lat.non_200 += bad
-                if lat is app_lat:
-                    _wait_decided(desk, tickets)
-        app_lat.decided = _decided(desk, measured)
+        app_lat, floor_lat = _interleaved(
+            desk, urls, batch, alone, concurrency, "soporte", workers=False
+        )
         app_lat.zendesk_calls = desk.zendesk.count()
 
+        workers = start_workers(desk, procs, 2, "rq-ack", DESK_WORKER)
+        app_lat.decided = _wait_decided(desk, alone)
+        _wait_decided(desk, warm)
+        beside_label = "soporte, 2 RQ workers taking the clicks"
+        app_beside, floor_beside = _interleaved(
+            desk, urls, batch, beside, concurrency, beside_label, workers=True
+        )
+        app_beside.decided = _decided(desk, beside)
+
         desk.zendesk.faults.delay(zendesk_delay)
-        desk.zendesk.reset_requests()
         try:
-            slow_ms, slow_bad = fire(app_events, batch(measured_slow), concurrency)
-            slow = Latency(
-                "soporte, Zendesk slow",
-                slow_ms,
-                slow_bad,
-                decided=_wait_decided(desk, measured_slow),
-            )
-            slow.zendesk_calls = desk.zendesk.count()
+            slow_ms, slow_bad = fire(urls[0], batch(slow), concurrency)
+            decided = _wait_decided(desk, slow)
+            app_slow = Latency("soporte, Zendesk slow", slow_ms, slow_bad, decided=decided)
         finally:
             desk.zendesk.faults.clear()
     finally:
+        for worker in workers:
+            procs.stop(worker)
         procs.stop(app)
         procs.stop(floor)
-    return AckResult(clicks, concurrency, app_lat, floor_lat, slow)
+    return AckResult(clicks, concurrency, app_lat, floor_lat, app_beside, floor_beside, app_slow)
+
+
+def ack_failures(result: AckResult) -> list[str]:
+    """What went wrong in an ack run: an answer other than 200, or an acked click not taken."""
+    failures = []
+    measured = (result.app, result.floor, result.app_beside_workers, result.app_zendesk_slow)
+    for lat in measured:
+        if lat.non_200:
+            failures.append(f"{lat.label}: {lat.non_200} non-200 answers")
+        if lat.decided is not None and lat.decided < len(lat.samples_ms):
+            failures.append(f"{lat.label}: {len(lat.samples_ms) - lat.decided} clicks not taken")
+    return failures
 
 
 def _state(desk: Desk, ticket_id: int) -> State | None:
@@ -236,21 +287,26 @@ def main(argv: list[str] | None = None) -> int:
     (workdir / "logs").mkdir()
     procs = Processes(workdir / "logs")
     server = EmbeddedRedis(workdir / "redis").start()
-    ratios = []
+    ratios: list[float] = []
+    failures: list[str] = []
     try:
         for run in range(1, args.runs + 1):
             with open_desk(server.url) as desk:
-                open_new_cases(desk, 50 + 2 * args.clicks)
+                open_new_cases(desk, 50 + 3 * args.clicks)
                 result = run_ack(desk, procs, clicks=args.clicks, concurrency=args.concurrency)
             print(f"run {run}:")
             for row in _ack_rows(result):
                 print(f"  {row}")
             ratios.append(result.p99_ratio)
+            failures += ack_failures(result)
     finally:
         procs.stop_all()
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     print("p99 ratios: " + ", ".join(f"{r:.2f}×" for r in ratios))
+    if failures:
+        print("FAILED: " + "; ".join(failures))
+        return 1
     return 0
 
 

@@ -25,7 +25,7 @@ import redis
 import requests
 from rq import Worker
 
-from bot.composition import Runtime, build_runtime
+from bot.composition import WORKER_QUEUES, Runtime, build_runtime
 from testkit.example_desk import (
     AGENT,
     AGENTS_CHANNEL,
@@ -266,7 +266,7 @@ def start_workers(
                 *extra,
                 "--url",
                 redis_url,
-                "soporte",
+                *WORKER_QUEUES,
             ],
             {**desk.process_env(), **(env or {})},
         )

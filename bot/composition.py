@@ -28,6 +28,9 @@ from bot.domain.catalog import Catalog
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "soporte"
+CLICK_QUEUE_NAME = "soporte-clicks"
+# The queues a worker reads, in its order: a click is taken before the desk's other work.
+WORKER_QUEUES = (CLICK_QUEUE_NAME, QUEUE_NAME)
 
 
 def utcnow() -> datetime:
@@ -52,6 +55,14 @@ class Runtime:
     @cached_property
     def queue(self) -> Queue:
         return Queue(QUEUE_NAME, connection=self.redis)
+
+    @cached_property
+    def click_queue(self) -> Queue:
+        """Where a click's step waits for a worker (bot/services/clicks.py)."""
+        return Queue(CLICK_QUEUE_NAME, connection=self.redis)
+
+    def worker_queues(self) -> list[Queue]:
+        return [self.click_queue, self.queue]
 
     @cached_property
     def jobs(self) -> RqJobs:

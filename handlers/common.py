@@ -16,27 +16,55 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.adapters import keys
 from bot.adapters.queue import Job, enqueue
-from bot.composition import Runtime
+from bot.composition import Runtime, utcnow
+from bot.domain.button_values import BadContext, parse_ticket_value
+from bot.services.clicks import ClickedStep
 
 log = logging.getLogger("soporte.handlers")
+
+
+def clicked_in(body: dict[str, Any]) -> str | None:
+    """The channel of the click (None on the App Home)."""
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
 
 
 def tell(rt: Runtime, body: dict[str, Any], text: str) -> None:
     """A private answer to the clicker, sent by a job (never inside the request): in the
     channel they clicked in, or as a direct message for clicks on the App Home."""
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
-    user = body["user"]["id"]
     enqueue(
         rt.queue,
         Job.NOTIFY_USER,
-        channel,
-        user,
+        clicked_in(body),
+        body["user"]["id"],
         text,
         body.get("response_url"),
         job_id=keys.notify_job(uuid.uuid4().hex),
     )
+
+
+def record_click(rt: Runtime, body: dict[str, Any], step: ClickedStep) -> None:
+    """Queue the step of a button that takes one at once, for a worker to take (and to
+    answer the clicker if the case moved on): the request's only Redis round trip."""
+    action = (body.get("actions") or [{}])[0]
+    try:
+        ticket_id = parse_ticket_value(action.get("value", ""))
+    except BadContext:
+        log.warning("button with a bad value from %s", body["user"]["id"])
+        return
+    with rt.redis.pipeline() as pipe:  # RQ alone would take two round trips
+        enqueue(
+            rt.click_queue,
+            Job.TAKE_CLICK,
+            ticket_id,
+            step.value,
+            body["user"]["id"],
+            utcnow(),
+            clicked_in(body),
+            body.get("response_url"),
+            job_id=keys.click_job(uuid.uuid4().hex),
+            pipeline=pipe,
+        )
+        pipe.execute()
 
 
 def open_modal(client: WebClient, rt: Runtime, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -60,9 +88,7 @@ OUTAGE = (
 def tell_now(client: WebClient, body: dict[str, Any], text: str) -> None:
     """A private answer sent from the request itself, for when Redis (and so RQ) is down."""
     user = (body.get("user") or {}).get("id") or body.get("user_id")
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
+    channel = clicked_in(body)
     response_url = body.get("response_url")
     if response_url:
         sent = WebhookClient(response_url, timeout=5).send(

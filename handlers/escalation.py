@@ -23,13 +23,14 @@ from bot.domain.button_values import BadContext, parse_ticket_value
 from bot.domain.calibration import record_line_of
 from bot.domain.case import CaseRecord, Diagnosis
 from bot.domain.estimates import EstimateError, parse_estimate
-from bot.domain.lifecycle import Event, IllegalTransition, State
+from bot.domain.lifecycle import Event, State
+from bot.domain.offers import offered
 from bot.domain.thread_relay import read_thread_message
 from bot.domain.user_replies import user_update, window_days
 from bot.services import escalation
-from bot.services.transitions import CaseBusy
-from handlers import modal_flow, permissions
-from handlers.common import open_modal, tell
+from bot.services.clicks import ClickedStep
+from handlers import modal_flow
+from handlers.common import open_modal, record_click, tell
 from handlers.modal_input import ModalInput
 from workers.cards import mark_relay_queued
 from workers.escalation import thread_key
@@ -50,7 +51,7 @@ def _case(rt: Runtime, body: dict[str, Any], raw: str) -> CaseRecord | None:
 def register(app: App, rt: Runtime) -> None:
     def not_now(body: dict, record: CaseRecord, action_id: str) -> bool:
         """True (and the clicker is told) when the case does not offer this step now."""
-        if permissions.offered(rt, record, body["user"]["id"], ids.ACTION_EVENTS[action_id]):
+        if offered(rt.catalog, record, body["user"]["id"], ids.ACTION_EVENTS[action_id]):
             return False
         tell(rt, body, "El caso ya no está en una etapa que permita esto.")
         return True
@@ -62,36 +63,16 @@ def register(app: App, rt: Runtime) -> None:
         if record is None:
             return
         events = ids.ACTION_EVENTS[ids.Action.ESCALATE]
-        if not permissions.offered(rt, record, body["user"]["id"], events):
-            tell(
-                rt,
-                body,
-                texts.already_decided(
-                    record.ticket_id, record.case.state.value, record.case.decided_by
-                ),
-            )
+        if not offered(rt.catalog, record, body["user"]["id"], events):
+            tell(rt, body, texts.moved_on(record))
             return
         view = modals.escalate_modal(record, rt.catalog)
         modal_flow.open_decision_modal(client, rt, body, view, record.ticket_id)
 
     @app.action(ids.Action.TAKE_CASE)
-    def take_button(ack: Ack, body: dict, action: dict) -> None:
+    def take_button(ack: Ack, body: dict) -> None:
         ack()
-        record = _case(rt, body, action.get("value", ""))
-        if record is None or record.escalation is None:
-            return
-        try:
-            escalation.take_case(rt, record.ticket_id, body["user"]["id"], utcnow())
-        except (IllegalTransition, CaseBusy):
-            fresh = rt.store.get(record.ticket_id) or record
-            owner = fresh.escalation.maintainer if fresh.escalation else None
-            tell(
-                rt,
-                body,
-                f"Este caso ya lo tomó <@{owner}>."
-                if owner
-                else "Este caso ya no está esperando responsable técnico.",
-            )
+        record_click(rt, body, ClickedStep.TAKE_CASE)
 
     def maintainer_button(action_id: str, build: Callable[[CaseRecord], dict]) -> None:
         def handler(ack: Ack, body: dict, action: dict, client: WebClient) -> None:

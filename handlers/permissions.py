@@ -13,7 +13,6 @@ product's channel (conversations.members).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +28,7 @@ from bot.domain import desk_texts as texts
 from bot.domain.button_values import BadContext, ModalContext, parse_ticket_value
 from bot.domain.case import CaseRecord
 from bot.domain.lifecycle import Event
-from bot.domain.offers import CaseFacts, Role, offers, roles_for, roles_of
+from bot.domain.offers import CaseFacts, Role, roles_for, roles_of
 from handlers.common import OUTAGE, log, on_outage, tell
 from handlers.modal_input import ModalInput
 
@@ -48,19 +47,6 @@ MEMBER_PAGES = 20  # conversations.members pages read before failing closed
 def case_roles(rt: Runtime, record: CaseRecord, user: str) -> frozenset[Role]:
     """`user`'s roles on the case, as the catalogue and the case say."""
     return roles_of(rt.catalog, user, CaseFacts.of(record))
-
-
-def offered(rt: Runtime, record: CaseRecord, user: str, events: frozenset[Event]) -> bool:
-    """Whether the case offers `user` one of `events` now."""
-    facts = CaseFacts.of(record)
-    return bool(events & offers(facts, roles_of(rt.catalog, user, facts)))
-
-
-def held_by_reply(rt: Runtime, record: CaseRecord, user: str, events: frozenset[Event]) -> bool:
-    """Whether only the reply on its way to the user keeps `events` from being offered."""
-    facts = CaseFacts.of(record)
-    free = dataclasses.replace(facts, busy=False)
-    return bool(events & offers(free, roles_of(rt.catalog, user, facts)))
 
 
 def is_channel_member(client: WebClient, channel: str, user: str) -> bool | None:

@@ -9,17 +9,18 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from blocks import escalation_modals, ids, modals
-from blocks.card import decision_label, detail_modal, parse_more_option
+from blocks.card import detail_modal, parse_more_option
 from bot.composition import Runtime, utcnow
 from bot.domain import desk_texts as texts
 from bot.domain.button_values import BadContext, ModalContext, parse_ticket_value
 from bot.domain.case import CaseRecord
-from bot.domain.lifecycle import Event, IllegalTransition
+from bot.domain.lifecycle import Event
 from bot.domain.user_replies import unfilled_slots, window_days
 from bot.services import escalation
-from bot.services.triage import CaseBusy, Decision, confirm_resolution, decide, not_fixed
-from handlers import modal_flow, modal_refill, permissions
-from handlers.common import log, open_modal, tell
+from bot.services.clicks import ClickedStep, not_offered
+from bot.services.triage import Decision, decide
+from handlers import modal_flow, modal_refill
+from handlers.common import log, open_modal, record_click, tell
 from handlers.modal_input import ModalInput
 
 ModalBuilder = Callable[..., dict[str, Any]]
@@ -31,11 +32,6 @@ MODAL_BUTTONS: dict[str, tuple[Event, ModalBuilder]] = {
     ids.Action.INFORMATION: (Event.RESOLVE_WITH_INFORMATION, modals.information_modal),
     ids.Action.DOCUMENTED_ACTION: (Event.RESOLVE_WITH_ACTION, modals.action_modal),
 }
-
-
-def _state_label(record: CaseRecord) -> str:
-    decision = record.case.decision
-    return decision_label(decision) if decision else record.case.state.value
 
 
 ALREADY_TOLD = (
@@ -60,15 +56,10 @@ def _open_case(
     if record is None:
         tell(rt, body, texts.UNKNOWN_CASE.format(ticket_id=ticket_id))
         return None
-    user, events = body["user"]["id"], ids.ACTION_EVENTS[action_id]
-    if permissions.offered(rt, record, user, events):
+    why = not_offered(rt.catalog, record, body["user"]["id"], ids.ACTION_EVENTS[action_id])
+    if why is None:
         return record
-    if permissions.held_by_reply(rt, record, user, events):
-        tell(rt, body, texts.CASE_BUSY.format(ticket_id=ticket_id))
-    else:
-        tell(
-            rt, body, texts.already_decided(ticket_id, _state_label(record), record.case.decided_by)
-        )
+    tell(rt, body, why)
     return None
 
 
@@ -76,23 +67,11 @@ def _window_text(rt: Runtime) -> str:
     return window_days(rt.settings.resolution_window)
 
 
-def _decide_or_tell(rt: Runtime, body: dict[str, Any], ticket_id: int, decision: Decision) -> None:
-    try:
-        decide(rt, ticket_id, decision, body["user"]["id"], utcnow())
-    except (IllegalTransition, CaseBusy):
-        record = rt.store.get(ticket_id)
-        by = record.case.decided_by if record else None
-        label = _state_label(record) if record else "?"
-        tell(rt, body, texts.already_decided(ticket_id, label, by))
-
-
 def register(app: App, rt: Runtime) -> None:
     @app.action(ids.Action.SPAM)
     def mark_spam(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        record = _open_case(rt, body, ids.Action.SPAM)
-        if record:
-            _decide_or_tell(rt, body, record.ticket_id, Decision(Event.MARK_SPAM))
+        record_click(rt, body, ClickedStep.MARK_SPAM)
 
     def open_decision(
         body: dict[str, Any], action_id: str, client: WebClient, raw: str | None = None
@@ -166,33 +145,24 @@ def register(app: App, rt: Runtime) -> None:
     for callback_id in modal_flow.DECISION_VIEWS:
         app.view_closed(callback_id)(modal_flow.closed(rt))
 
-    def user_answer(step: Callable[..., CaseRecord]):
+    def user_answer(step: ClickedStep):
         """The agent records what the user answered: confirmed, or the problem persists."""
 
-        def handler(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        def handler(ack: Ack, body: dict[str, Any]) -> None:
             ack()
-            try:
-                ticket_id = parse_ticket_value(action.get("value", ""))
-                step(rt, ticket_id, body["user"]["id"], utcnow())
-            except BadContext:
-                return
-            except (IllegalTransition, CaseBusy, KeyError):
-                tell(rt, body, "Este caso no está esperando confirmación; no se hizo nada.")
+            record_click(rt, body, step)
 
         return handler
 
-    app.action(ids.Action.USER_CONFIRMED)(user_answer(confirm_resolution))
-    app.action(ids.Action.NOT_FIXED)(user_answer(not_fixed))
-
-    def moved_on(record: CaseRecord) -> str:
-        return texts.already_decided(record.ticket_id, _state_label(record), record.case.decided_by)
+    app.action(ids.Action.USER_CONFIRMED)(user_answer(ClickedStep.USER_CONFIRMED))
+    app.action(ids.Action.NOT_FIXED)(user_answer(ClickedStep.NOT_FIXED))
 
     def submission(parse: Callable[[Runtime, ModalInput, CaseRecord], Decision]):
         def step(form: ModalInput, record: CaseRecord, user: str):
             decision = parse(rt, form, record)
             return lambda: decide(rt, record.ticket_id, decision, user, utcnow())
 
-        return modal_flow.submission(rt, step, moved_on)
+        return modal_flow.submission(rt, step, texts.moved_on)
 
     @app.options(ids.Block.PERSON)
     def person_suggestions(ack: Ack, payload: dict[str, Any]) -> None:

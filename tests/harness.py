@@ -266,16 +266,19 @@ class Desk:
     def run_jobs(self, horizon: float = 0.0, max_wait: float = 30.0) -> None:
         """Run every queued job; also wait for scheduled ones due within `horizon` seconds."""
         deadline = time.monotonic() + max_wait
-        registry = ScheduledJobRegistry(queue=self.rt.queue)
+        queues = self.rt.worker_queues()
+        registries = [ScheduledJobRegistry(queue=queue) for queue in queues]
         while True:
-            worker = BurstWorker([self.rt.queue], connection=self.rt.redis)
+            worker = BurstWorker(queues, connection=self.rt.redis)
             worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
-            due = registry.get_jobs_to_schedule(int(time.time() + horizon))
-            if not due and self.rt.queue.count == 0:
+            due_by = int(time.time() + horizon)
+            due = [job for r in registries for job in r.get_jobs_to_schedule(due_by)]
+            queued = sum(queue.count for queue in queues)
+            if not due and queued == 0:
                 return
             if time.monotonic() > deadline:
                 raise AssertionError(f"jobs still pending after {max_wait}s: {due}")
-            if self.rt.queue.count == 0:
+            if queued == 0:
                 time.sleep(0.05)
 
     def intake(self) -> None:

@@ -55,17 +55,25 @@ def record_probe(
     )
 
 
-def _workers(queue: Queue, now: float) -> Check:
-    beats = [
-        w.last_heartbeat.timestamp()
-        for w in Worker.all(queue=queue)
-        if w.last_heartbeat is not None
-    ]
-    fresh = [b for b in beats if now - b <= WORKER_STALE]
-    if fresh:
-        return Check(
-            "workers", True, f"{len(fresh)} alive, last heartbeat {_age(now - max(fresh))}"
-        )
+def _workers(queues: list[Queue], now: float) -> Check:
+    """Alive workers for every queue of the desk (a queue nobody reads waits forever)."""
+    fresh: dict[str, list[float]] = {}
+    beats: list[float] = []
+    for queue in queues:
+        mine = [
+            w.last_heartbeat.timestamp()
+            for w in Worker.all(queue=queue)
+            if w.last_heartbeat is not None
+        ]
+        beats += mine
+        fresh[queue.name] = [b for b in mine if now - b <= WORKER_STALE]
+    if all(fresh.values()):
+        alive = max(len(b) for b in fresh.values())
+        newest = max(b for found in fresh.values() for b in found)
+        return Check("workers", True, f"{alive} alive, last heartbeat {_age(now - newest)}")
+    if any(fresh.values()):
+        unread = ", ".join(name for name, found in fresh.items() if not found)
+        return Check("workers", False, f"no RQ worker reads {unread} (its jobs wait)")
     if beats:
         return Check("workers", False, f"no heartbeat for {_age(now - max(beats))}")
     return Check("workers", False, "no RQ worker is running")
@@ -115,9 +123,11 @@ def _probe(connection: redis.Redis, service: str, now: float) -> Check:
     return Check(service, bool(probe["ok"]), f"{probe['detail']} (checked {_age(age)})")
 
 
-def desk_health(queue: Queue, intake_interval: int, now: float | None = None) -> list[Check]:
-    """Every check, in the order an operator reads them."""
+def desk_health(queues: list[Queue], intake_interval: int, now: float | None = None) -> list[Check]:
+    """Every check, in the order an operator reads them; `queues` are the ones workers read
+    (bot.composition.WORKER_QUEUES), the desk's own last."""
     now = time.time() if now is None else now
+    queue = queues[-1]
     connection = queue.connection
     try:
         connection.ping()
@@ -129,7 +139,7 @@ def desk_health(queue: Queue, intake_interval: int, now: float | None = None) ->
         ]
     return [
         Check("redis", True, "reachable"),
-        _workers(queue, now),
+        _workers(queues, now),
         _scheduler(queue, now),
         _cron(connection, now),
         _intake(connection, intake_interval, now),

@@ -361,5 +361,10 @@ def notify_job(nonce: str) -> str:
     return f"notify-{nonce}"
 
 
+def click_job(nonce: str) -> str:
+    """The step one click takes (each click is taken once: `nonce` is new)."""
+    return f"click-{nonce}"
+
+
 def home_open_job(nonce: str) -> str:
     return f"home-open-{nonce}"

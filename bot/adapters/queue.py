@@ -25,6 +25,7 @@ class Job(StrEnum):
     POST_IN_THREAD = "workers.cards.post_in_thread"
     NOTIFY_USER = "workers.cards.notify_user"
     RELAY_THREAD_MESSAGE = "workers.cards.relay_thread_message"
+    TAKE_CLICK = "workers.clicks.take_click"
     POLL_INTAKE = "workers.intake.poll_intake"
     INGEST_TICKET = "workers.intake.ingest_ticket"
     EXPIRE_WINDOW = "workers.timers.expire_window"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain import glossary
+from bot.domain.case import CaseRecord
 from bot.domain.mrkdwn import escape_mrkdwn, from_slack, link, quote, truncate_mrkdwn
 from bot.domain.thread_relay import ThreadMessage
 
@@ -16,11 +17,24 @@ NOT_AN_AGENT = (
 )
 UNKNOWN_CASE = "No encuentro el caso #{ticket_id}. Es posible que ya no esté en la cola."
 CASE_BUSY = "El caso #{ticket_id} aún está enviando la respuesta anterior; espera unos segundos."
+NOT_AWAITING_CONFIRMATION = "Este caso no está esperando confirmación; no se hizo nada."
+NOT_AWAITING_MAINTAINER = "Este caso ya no está esperando responsable técnico."
+
+
+def taken_by(owner: str) -> str:
+    return f"Este caso ya lo tomó <@{owner}>."
 
 
 def already_decided(ticket_id: int, state_label: str, by: str | None) -> str:
     who = f" por <@{by}>" if by else ""
     return f"El caso #{ticket_id} ya fue atendido{who}: {state_label}. No se hizo nada más."
+
+
+def moved_on(record: CaseRecord) -> str:
+    """The answer to a triage step the case no longer offers: who took it where."""
+    case = record.case
+    label = glossary.event_label(case.decision) if case.decision else case.state.value
+    return already_decided(record.ticket_id, label, case.decided_by)
 
 
 def decision_note(label: str, actor_name: str, detail: str = "") -> str:

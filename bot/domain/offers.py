@@ -8,6 +8,7 @@ states or roles allow an action.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -120,3 +121,18 @@ def roles_for(events: Iterable[Event]) -> frozenset[Role]:
     """The roles whose work includes any of `events` (in some state)."""
     wanted = frozenset(events)
     return frozenset(role for role, work in _WORK.items() if work & wanted)
+
+
+def offered(catalog: Catalog, record: CaseRecord, user: str, events: frozenset[Event]) -> bool:
+    """Whether the case offers `user` one of `events` now."""
+    facts = CaseFacts.of(record)
+    return bool(events & offers(facts, roles_of(catalog, user, facts)))
+
+
+def held_by_reply(
+    catalog: Catalog, record: CaseRecord, user: str, events: frozenset[Event]
+) -> bool:
+    """Whether only the reply on its way to the user keeps `events` from being offered."""
+    facts = CaseFacts.of(record)
+    free = dataclasses.replace(facts, busy=False)
+    return bool(events & offers(free, roles_of(catalog, user, facts)))

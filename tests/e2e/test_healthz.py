@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import requests
+from rq import Worker
 
 from bot.adapters.health import record_probe
 from tests.harness import Desk
@@ -48,3 +49,29 @@ def test_refused_credentials_show_in_the_zendesk_part(desk: Desk) -> None:
     _, report = health(desk)
     assert report["checks"]["slack"]["ok"] is False
     assert report["checks"]["slack"]["detail"].startswith("last checked")
+
+
+def test_workers_that_do_not_read_the_click_queue_fail_the_workers_part(desk: Desk) -> None:
+    """A deployment whose `rq worker` names only `soporte` would leave every click waiting."""
+    old = Worker([desk.rt.queue], connection=desk.rt.redis, name="only-soporte")
+    old.register_birth()
+    old.heartbeat()
+    try:
+        _, report = health(desk)
+        workers = report["checks"]["workers"]
+        assert workers == {
+            "ok": False,
+            "detail": "no RQ worker reads soporte-clicks (its jobs wait)",
+        }
+
+        both = Worker(desk.rt.worker_queues(), connection=desk.rt.redis, name="as-the-procfile")
+        both.register_birth()
+        both.heartbeat()
+        try:
+            _, report = health(desk)
+            assert report["checks"]["workers"]["ok"] is True
+            assert report["checks"]["workers"]["detail"].startswith("2 alive")
+        finally:
+            both.register_death()
+    finally:
+        old.register_death()

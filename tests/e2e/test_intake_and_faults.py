@@ -137,7 +137,7 @@ def poll(desk: Desk) -> dict[str, int]:
 
 def run_ready_jobs(desk: Desk) -> None:
     """Run only what is queued now (scheduled retries stay scheduled)."""
-    SimpleWorker([desk.rt.queue], connection=desk.rt.redis).work(
+    SimpleWorker(desk.rt.worker_queues(), connection=desk.rt.redis).work(
         burst=True, with_scheduler=False, logging_level="WARNING"
     )
 

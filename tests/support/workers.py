@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.composition import WORKER_QUEUES
 from testkit.desk_process import descendants
 from testkit.example_desk import ROOT
 from tests.support.leaks import APP_LOGGERS
@@ -106,7 +107,7 @@ class Workers:
         worker_class = "rq.worker.SimpleWorker" if simple else procfile_worker_class()
         if worker_class:
             argv += ["--worker-class", worker_class]
-        argv.append("soporte")
+        argv += WORKER_QUEUES
         full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
         with log.open("wb") as out:
             popen = subprocess.Popen(

@@ -17,7 +17,9 @@ from bot.adapters.supervision import (
     read_procfile,
     supervisor_config,
 )
+from bot.composition import CLICK_QUEUE_NAME, QUEUE_NAME, WORKER_QUEUES
 
+ROOT = Path(__file__).resolve().parents[2]
 ENV = {"PORT": "4100", "REDIS_URL": "redis://:p%40ss@db:6379/0"}
 
 
@@ -28,6 +30,24 @@ def test_the_procfile_has_the_processes_of_the_process_model() -> None:
     assert "-w workers.worker.DeskWorker --with-scheduler" in procfile["worker"]
     assert procfile["cron"].startswith("rq cron ")
     assert procfile["socket"] == "python app.py socket"
+
+
+def test_the_worker_reads_the_click_queue_before_the_desks() -> None:
+    """A click's step is taken ahead of the backlog (bot/services/clicks.py)."""
+    assert read_procfile()["worker"].split()[-len(WORKER_QUEUES) :] == list(WORKER_QUEUES)
+    assert WORKER_QUEUES == (CLICK_QUEUE_NAME, QUEUE_NAME)
+
+
+def test_the_compose_worker_reads_the_same_queues() -> None:
+    lines = (ROOT / "compose.yaml").read_text().splitlines()
+    block = lines[lines.index("  worker:") :]
+    start = block.index("    command:") + 1
+    items = []
+    for line in block[start:]:
+        if not line.startswith("      - "):
+            break
+        items.append(line.removeprefix("      - ").split("#")[0].strip())
+    assert items[-len(WORKER_QUEUES) :] == list(WORKER_QUEUES)
 
 
 def test_commands_are_expanded_from_the_environment() -> None:
