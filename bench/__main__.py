@@ -107,6 +107,7 @@ def _ack_rows(r: AckResult) -> list[str]:
         _latency_row(f"ack soporte ({shape})", r.app),
         _latency_row("ack floor (Bolt, ack only)", r.floor),
         _row("ack p99 soporte / floor", f"{r.p99_ratio:.2f}×"),
+        _row("  control: floor / same floor", f"{r.control_ratio:.2f}×   (a second floor server)"),
         _latency_row("ack soporte, beside 2 RQ workers", r.app_beside_workers),
         _latency_row("ack floor, beside 2 RQ workers", r.floor_beside_workers),
         _row("ack p99 ratio, beside the workers", f"{r.p99_ratio_beside_workers:.2f}×"),

@@ -60,6 +60,7 @@ class AckResult:
     concurrency: int
     app: Latency
     floor: Latency
+    control: Latency  # a second floor server: what the ratio is when nothing differs
     app_beside_workers: Latency
     floor_beside_workers: Latency
     app_zendesk_slow: Latency
@@ -67,6 +68,10 @@ class AckResult:
     @property
     def p99_ratio(self) -> float:
         return self.app.p(99) / self.floor.p(99)
+
+    @property
+    def control_ratio(self) -> float:
+        return self.control.p(99) / self.floor.p(99)
 
     @property
     def p99_ratio_beside_workers(self) -> float:
@@ -154,32 +159,40 @@ def _wait_decided(desk: Desk, tickets: list[int]) -> int:
     return done
 
 
+def _wait_recorded(desk: Desk, count: int) -> None:
+    """Until the click queue holds `count` clicks: the listeners' work after the ack is done."""
+    deadline = time.monotonic() + 30
+    while desk.rt.click_queue.count < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+@dataclass
+class Side:
+    """One app under measurement: where its clicks go, its figures, and what ends its round
+    (the work after the ack, which must not spill into the next app's round)."""
+
+    url: str
+    latency: Latency
+    settle: Callable[[list[int]], object] = lambda tickets: None
+
+
 def _interleaved(
-    desk: Desk,
-    urls: tuple[str, str],
+    sides: list[Side],
     batch: Callable[[list[int]], list[Request]],
     tickets: list[int],
     concurrency: int,
-    label: str,
-    workers: bool,
-) -> tuple[Latency, Latency]:
-    """Soporte and the floor (`urls`) in alternate rounds of `concurrency` clicks each, so
-    that both see the same load from whatever else runs on the machine (run one after the
-    other, the ratio measured the machine as much as the app). With `workers` running, each
-    soporte round waits for them to take its clicks: their work never spills into the
-    floor's round."""
-    app_lat, floor_lat = Latency(label, [], 0), Latency(f"floor, {label}", [], 0)
-    app_events, floor_events = urls
+) -> None:
+    """The apps in turn, a round of `concurrency` clicks each, so that all see the same load
+    from whatever else runs on the machine (run one after the other, the ratio measured the
+    machine as much as the app); who goes first rotates from round to round."""
     for n, start in enumerate(range(0, len(tickets), concurrency)):
         round_ = tickets[start : start + concurrency]
-        pair = [(floor_events, floor_lat), (app_events, app_lat)]
-        for url, lat in pair if n % 2 == 0 else reversed(pair):
-            ms, bad = fire(url, batch(round_), concurrency)
-            lat.samples_ms += ms
-            lat.non_200 += bad
-            if lat is app_lat and workers:
-                _wait_decided(desk, round_)
-    return app_lat, floor_lat
+        turn = n % len(sides)
+        for side in sides[turn:] + sides[:turn]:
+            ms, bad = fire(side.url, batch(round_), concurrency)
+            side.latency.samples_ms += ms
+            side.latency.non_200 += bad
+            side.settle(round_)
 
 
 def run_ack(
@@ -201,41 +214,53 @@ def run_ack(
     warm, rest = new_cases[:warmup], new_cases[warmup:needed]
     alone, beside, slow = rest[:clicks], rest[clicks : 2 * clicks], rest[2 * clicks :]
 
-    app, app_url = start_gunicorn(desk, procs, "gunicorn-app", APP_TARGET)
-    floor, floor_url = start_gunicorn(desk, procs, "gunicorn-floor", FLOOR_TARGET)
+    servers = {
+        name: start_gunicorn(desk, procs, f"gunicorn-{name}", target)
+        for name, target in (
+            ("app", APP_TARGET),
+            ("floor", FLOOR_TARGET),
+            ("floor-b", FLOOR_TARGET),
+        )
+    }
     workers: list[subprocess.Popen[bytes]] = []
     try:
-        wait_booted(procs, "gunicorn-app", app_url)
-        wait_booted(procs, "gunicorn-floor", floor_url)
-        urls = (f"{app_url}/slack/events", f"{floor_url}/slack/events")
+        for name, (_, url) in servers.items():
+            wait_booted(procs, f"gunicorn-{name}", url)
+        app_url, floor_url, control_url = (f"{url}/slack/events" for _, url in servers.values())
         counter = iter(range(1, 1_000_000))
 
         def batch(tickets: list[int]) -> list[Request]:
             return [signed_click(desk, t, next(counter)) for t in tickets]
 
-        # Warm both: Bolt's first request in each process calls auth.test, once.
+        # Warm each: Bolt's first request in each process calls auth.test, once.
         # The floor never changes a case, so it can take the same clicks.
-        fire(urls[0], batch(warm), concurrency)
-        fire(urls[1], batch(warm), concurrency)
+        for url in (app_url, floor_url, control_url):
+            fire(url, batch(warm), concurrency)
+        recorded = [desk.rt.click_queue.count]
+
+        def queued(tickets: list[int]) -> None:
+            recorded[0] += len(tickets)
+            _wait_recorded(desk, recorded[0])
 
         desk.zendesk.reset_requests()
-        app_lat, floor_lat = _interleaved(
-            desk, urls, batch, alone, concurrency, "soporte", workers=False
-        )
+        app_lat, floor_lat = Latency("soporte", [], 0), Latency("floor", [], 0)
+        control = Latency("floor, second server", [], 0)
+        sides = [Side(floor_url, floor_lat), Side(app_url, app_lat, queued)]
+        _interleaved([*sides, Side(control_url, control)], batch, alone, concurrency)
         app_lat.zendesk_calls = desk.zendesk.count()
 
         workers = start_workers(desk, procs, 2, "rq-ack", DESK_WORKER)
         app_lat.decided = _wait_decided(desk, alone)
         _wait_decided(desk, warm)
-        beside_label = "soporte, 2 RQ workers taking the clicks"
-        app_beside, floor_beside = _interleaved(
-            desk, urls, batch, beside, concurrency, beside_label, workers=True
-        )
+        app_beside = Latency("soporte, beside 2 RQ workers", [], 0)
+        floor_beside = Latency("floor, beside 2 RQ workers", [], 0)
+        taken = Side(app_url, app_beside, lambda tickets: _wait_decided(desk, tickets))
+        _interleaved([Side(floor_url, floor_beside), taken], batch, beside, concurrency)
         app_beside.decided = _decided(desk, beside)
 
         desk.zendesk.faults.delay(zendesk_delay)
         try:
-            slow_ms, slow_bad = fire(urls[0], batch(slow), concurrency)
+            slow_ms, slow_bad = fire(app_url, batch(slow), concurrency)
             decided = _wait_decided(desk, slow)
             app_slow = Latency("soporte, Zendesk slow", slow_ms, slow_bad, decided=decided)
         finally:
@@ -243,9 +268,11 @@ def run_ack(
     finally:
         for worker in workers:
             procs.stop(worker)
-        procs.stop(app)
-        procs.stop(floor)
-    return AckResult(clicks, concurrency, app_lat, floor_lat, app_beside, floor_beside, app_slow)
+        for proc, _ in servers.values():
+            procs.stop(proc)
+    return AckResult(
+        clicks, concurrency, app_lat, floor_lat, control, app_beside, floor_beside, app_slow
+    )
 
 
 def ack_failures(result: AckResult) -> list[str]:
@@ -288,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     procs = Processes(workdir / "logs")
     server = EmbeddedRedis(workdir / "redis").start()
     ratios: list[float] = []
+    controls: list[float] = []
     failures: list[str] = []
     try:
         for run in range(1, args.runs + 1):
@@ -298,12 +326,14 @@ def main(argv: list[str] | None = None) -> int:
             for row in _ack_rows(result):
                 print(f"  {row}")
             ratios.append(result.p99_ratio)
+            controls.append(result.control_ratio)
             failures += ack_failures(result)
     finally:
         procs.stop_all()
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     print("p99 ratios: " + ", ".join(f"{r:.2f}×" for r in ratios))
+    print("control (floor / same floor): " + ", ".join(f"{r:.2f}×" for r in controls))
     if failures:
         print("FAILED: " + "; ".join(failures))
         return 1
