@@ -92,8 +92,9 @@ def _latency_row(label: str, lat: Latency) -> str:
         f"p95 {lat.p(95):6.1f} ms",
         f"p99 {lat.p(99):6.1f} ms",
         f"max {lat.p(100):6.1f} ms",
-        f"non-200 {lat.non_200}",
     ]
+    if lat.non_200 is not None:
+        fields.append(f"non-200 {lat.non_200}")
     if lat.decided is not None:
         fields.append(f"decided {lat.decided}/{len(lat.samples_ms)}")
     if lat.zendesk_calls is not None:
@@ -111,6 +112,7 @@ def _ack_rows(r: AckResult) -> list[str]:
         _latency_row("ack soporte, beside 2 RQ workers", r.app_beside_workers),
         _latency_row("ack floor, beside 2 RQ workers", r.floor_beside_workers),
         _row("ack p99 ratio, beside the workers", f"{r.p99_ratio_beside_workers:.2f}×"),
+        _latency_row(f"  click → decided, rounds of {r.concurrency}", r.click_to_decided),
         _latency_row("ack soporte, Zendesk answers +5 s", r.app_zendesk_slow),
     ]
 

@@ -46,7 +46,7 @@ Request = tuple[str, dict[str, str]]
 class Latency:
     label: str
     samples_ms: list[float]
-    non_200: int
+    non_200: int | None  # None: not an HTTP figure
     decided: int | None = None
     zendesk_calls: int | None = None
 
@@ -63,6 +63,7 @@ class AckResult:
     control: Latency  # a second floor server: what the ratio is when nothing differs
     app_beside_workers: Latency
     floor_beside_workers: Latency
+    click_to_decided: Latency  # beside the workers: from the round's first click
     app_zendesk_slow: Latency
 
     @property
@@ -159,6 +160,19 @@ def _wait_decided(desk: Desk, tickets: list[int]) -> int:
     return done
 
 
+def _decision_times(desk: Desk, tickets: list[int], started: float) -> list[float]:
+    """Until every click of the round is decided: how long after the round's first click
+    each case was seen decided (polled every 10 ms)."""
+    times: dict[int, float] = {}
+    deadline = time.monotonic() + 30
+    while len(times) < len(tickets) and time.monotonic() < deadline:
+        for ticket in tickets:
+            if ticket not in times and _state(desk, ticket) is State.SPAM:
+                times[ticket] = (time.perf_counter() - started) * 1000
+        time.sleep(0.01)
+    return list(times.values())
+
+
 def _wait_recorded(desk: Desk, count: int) -> None:
     """Until the click queue holds `count` clicks: the listeners' work after the ack is done."""
     deadline = time.monotonic() + 30
@@ -173,7 +187,7 @@ class Side:
 
     url: str
     latency: Latency
-    settle: Callable[[list[int]], object] = lambda tickets: None
+    settle: Callable[[list[int], float], object] = lambda tickets, started: None
 
 
 def _interleaved(
@@ -189,10 +203,12 @@ def _interleaved(
         round_ = tickets[start : start + concurrency]
         turn = n % len(sides)
         for side in sides[turn:] + sides[:turn]:
-            ms, bad = fire(side.url, batch(round_), concurrency)
+            requests_ = batch(round_)
+            started = time.perf_counter()
+            ms, bad = fire(side.url, requests_, concurrency)
             side.latency.samples_ms += ms
             side.latency.non_200 += bad
-            side.settle(round_)
+            side.settle(round_, started)
 
 
 def run_ack(
@@ -238,7 +254,7 @@ def run_ack(
             fire(url, batch(warm), concurrency)
         recorded = [desk.rt.click_queue.count]
 
-        def queued(tickets: list[int]) -> None:
+        def queued(tickets: list[int], started: float) -> None:
             recorded[0] += len(tickets)
             _wait_recorded(desk, recorded[0])
 
@@ -254,7 +270,12 @@ def run_ack(
         _wait_decided(desk, warm)
         app_beside = Latency("soporte, beside 2 RQ workers", [], 0)
         floor_beside = Latency("floor, beside 2 RQ workers", [], 0)
-        taken = Side(app_url, app_beside, lambda tickets: _wait_decided(desk, tickets))
+        to_decided = Latency("click → case decided by a worker", [], None)
+
+        def taken_by_workers(tickets: list[int], started: float) -> None:
+            to_decided.samples_ms += _decision_times(desk, tickets, started)
+
+        taken = Side(app_url, app_beside, taken_by_workers)
         _interleaved([Side(floor_url, floor_beside), taken], batch, beside, concurrency)
         app_beside.decided = _decided(desk, beside)
 
@@ -271,7 +292,15 @@ def run_ack(
         for proc, _ in servers.values():
             procs.stop(proc)
     return AckResult(
-        clicks, concurrency, app_lat, floor_lat, control, app_beside, floor_beside, app_slow
+        clicks,
+        concurrency,
+        app_lat,
+        floor_lat,
+        control,
+        app_beside,
+        floor_beside,
+        to_decided,
+        app_slow,
     )
 
 
