@@ -27,10 +27,19 @@ from blocks.limits import (
     CONTEXT_TEXT_MAX,
     FALLBACK_TEXT_MAX,
     HEADER_TEXT_MAX,
-    SECTION_FIELD_MAX,
     SECTION_TEXT_MAX,
 )
 from blocks.targets import countdown_line
+from blocks.ticket_lines import (
+    attachments_line,
+    fix_line,
+    organization_field,
+    products_field,
+    report_excerpt,
+    requester_field,
+    ticket_facts,
+    ticket_subject,
+)
 from bot.domain import glossary
 from bot.domain import mrkdwn as t
 from bot.domain.button_values import ticket_value
@@ -38,9 +47,6 @@ from bot.domain.case import CaseRecord, Escalation, Reply
 from bot.domain.catalog import Catalog
 from bot.domain.lifecycle import Event, State, Transition
 from bot.domain.offers import CaseFacts, Role, offers
-
-EXCERPT_CHARS = 600
-NO_SUBJECT = "(sin asunto)"
 
 EVENT_LABELS = glossary.EVENT_LABELS
 STATE_LABELS = glossary.STATE_LABELS
@@ -64,9 +70,6 @@ _ESCALATED_STATUS: dict[State, str] = {
 
 DIAGNOSIS_CHARS_ON_CARD = 1200
 FIX_NOTE_CHARS_ON_CARD = 600
-TAGS_ON_CARD = 6
-ATTACHMENTS_ON_CARD = 10
-ATTACHMENT_NAME_CHARS = 80
 
 # The likely decisions first (one primary); the rare ones behind "Más opciones…"; spam last.
 _TRIAGE_BUTTONS: tuple[tuple[str, Event, str | None], ...] = (
@@ -320,51 +323,6 @@ def card_actions(record: CaseRecord, catalog: Catalog | None = None) -> ActionsB
     return ActionsBlock(block_id=ids.Block.CARD_ACTIONS, elements=elements)
 
 
-def _requester(record: CaseRecord) -> str:
-    ticket = record.ticket
-    name = t.escape_mrkdwn((ticket.requester_name or "").strip() or "(sin nombre)")
-    email = (ticket.requester_email or "").strip()
-    lines = [f"*Solicitante*\n{name}"]
-    if email:
-        lines.append(t.escape_mrkdwn(email))
-    return t.truncate_mrkdwn("\n".join(lines), SECTION_FIELD_MAX)
-
-
-def _organization(record: CaseRecord, catalog: Catalog) -> str:
-    ticket = record.ticket
-    name = ticket.organization_name
-    if not name and ticket.organization_id is not None:
-        org = catalog.organization(ticket.organization_id)
-        name = org.name if org else None
-    shown = t.escape_mrkdwn(name) if name else "Sin organización"
-    return t.truncate_mrkdwn(f"*Organización*\n{shown}", SECTION_FIELD_MAX)
-
-
-def _products(record: CaseRecord, catalog: Catalog) -> str:
-    products = catalog.products_for_organization(record.ticket.organization_id)
-    names = ", ".join(t.escape_mrkdwn(p.name) for p in products) or "ninguno registrado"
-    return t.truncate_mrkdwn(f"*Productos con soporte*\n{names}", SECTION_FIELD_MAX)
-
-
-def _excerpt(record: CaseRecord, limit: int = EXCERPT_CHARS) -> str:
-    body = t.clean_body(record.ticket.excerpt or "")
-    if not body:
-        return "_(el ticket no trae texto)_"
-    shown = t.quote(t.escape_mrkdwn(t.truncate(body, limit)))
-    return t.truncate_mrkdwn(shown, SECTION_TEXT_MAX)
-
-
-def fix_line(record: CaseRecord, limit: int) -> str:
-    """The maintainer's fix note: "✅ Corregido: …", or "earlier fix" once the user said
-    the problem persists and the case went back to work."""
-    escalation = record.escalation
-    note = t.clean_body(escalation.fix_note or "") if escalation else ""
-    shown = t.escape_mrkdwn(t.truncate(note.replace("\n", " "), limit))
-    if record.case.state is State.IN_PROGRESS:
-        return f"↩️ Corrección anterior (el problema persistió): {shown}"
-    return f"✅ Corregido: {shown}"
-
-
 def escalation_summary(record: CaseRecord, catalog: Catalog) -> str | None:
     """The card's escalation lines: thread, maintainer, latest diagnosis, fix, tracker."""
     escalation = record.escalation
@@ -392,7 +350,7 @@ def escalation_summary(record: CaseRecord, catalog: Catalog) -> str | None:
 
 def card_fallback_text(record: CaseRecord) -> str:
     """Notification text for the card: ticket number and subject only, escaped."""
-    subject = t.clean_body(record.ticket.subject or "").replace("\n", " ") or NO_SUBJECT
+    subject = ticket_subject(record)
     return t.truncate_mrkdwn(
         f"Ticket #{record.ticket_id} · {t.escape_mrkdwn(subject)}", FALLBACK_TEXT_MAX
     )
@@ -425,40 +383,6 @@ def first_line(record: CaseRecord, *, claimed_by: str | None = None) -> str:
         who = holder(record)
         parts.append(f"lo tiene {t.user_mention(who)}" if who else "sin asignar")
     return t.truncate_mrkdwn(" · ".join(parts), CONTEXT_TEXT_MAX)
-
-
-def ticket_facts(record: CaseRecord) -> str | None:
-    """Zendesk's priority (when not urgent: that one leads the first line), type and tags."""
-    ticket = record.ticket
-    parts: list[str] = []
-    if ticket.priority and ticket.priority != "urgent":
-        parts.append(glossary.PRIORITY_LABELS.get(ticket.priority, ticket.priority))
-    if ticket.type:
-        parts.append(glossary.TYPE_LABELS.get(ticket.type, ticket.type))
-    tags = [tag for tag in ticket.tags if not tag.startswith("soporte")]
-    if tags:
-        shown = ", ".join(f"`{t.escape_mrkdwn(tag)}`" for tag in tags[:TAGS_ON_CARD])
-        more = f" +{len(tags) - TAGS_ON_CARD}" if len(tags) > TAGS_ON_CARD else ""
-        parts.append(f"🏷️ {shown}{more}")
-    if not parts:
-        return None
-    return t.truncate_mrkdwn(" · ".join(parts), CONTEXT_TEXT_MAX)
-
-
-def attachments_line(record: CaseRecord) -> str | None:
-    """The report's files, linked to Zendesk: "📎 captura.png · log.txt"."""
-    files = record.ticket.attachments or ()
-    if not files:
-        return None
-    shown = [
-        t.link(f.url, t.truncate(f.name, ATTACHMENT_NAME_CHARS))
-        if f.url
-        else t.escape_mrkdwn(f.name)
-        for f in files[:ATTACHMENTS_ON_CARD]
-    ]
-    more = f" (+{len(files) - ATTACHMENTS_ON_CARD} más)" if len(files) > ATTACHMENTS_ON_CARD else ""
-    label = "1 archivo" if len(files) == 1 else f"{len(files)} archivos"
-    return t.truncate_mrkdwn(f"📎 *{label}:* {' · '.join(shown)}{more}", CONTEXT_TEXT_MAX)
 
 
 def _first_line_block(
@@ -499,7 +423,7 @@ def card_detail_blocks(
 ) -> list[Block]:
     """Everything the card knows, without its buttons (the open card, and "Ver detalle")."""
     ticket = record.ticket
-    subject = t.clean_body(ticket.subject or "").replace("\n", " ") or NO_SUBJECT
+    subject = ticket_subject(record)
     received = f"{t.slack_date(ticket.created_at)} ({t.ago(ticket.created_at)})"
     blocks: list[Block] = [
         HeaderBlock(
@@ -514,9 +438,9 @@ def card_detail_blocks(
     blocks.append(
         SectionBlock(
             fields=[
-                MarkdownTextObject(text=_requester(record)),
-                MarkdownTextObject(text=_organization(record, catalog)),
-                MarkdownTextObject(text=_products(record, catalog)),
+                MarkdownTextObject(text=requester_field(record)),
+                MarkdownTextObject(text=organization_field(record, catalog)),
+                MarkdownTextObject(text=products_field(record, catalog)),
                 MarkdownTextObject(text=f"*Recibido*\n{received}"),
             ]
         )
@@ -524,7 +448,7 @@ def card_detail_blocks(
     facts = ticket_facts(record)
     if facts:
         blocks.append(_context_line(facts))
-    report = _excerpt(record)
+    report = report_excerpt(record)
     if _returning_words(record):
         report = t.truncate_mrkdwn(f"*Mensaje original*\n{report}", SECTION_TEXT_MAX)
     blocks.append(SectionBlock(text=MarkdownTextObject(text=report)))
@@ -568,7 +492,7 @@ def _collapsed_blocks(record: CaseRecord, catalog: Catalog, now: datetime | None
     """A finished case in two lines: how it ended, then what it was; the rest behind
     "Ver detalle" (a modal with the whole card)."""
     ticket = record.ticket
-    subject = t.clean_body(ticket.subject or "").replace("\n", " ") or NO_SUBJECT
+    subject = ticket_subject(record)
     detail = button(ids.Action.SEE_DETAIL, glossary.SEE_DETAIL, ticket_value(ticket.id))
     about = [f"*#{ticket.id} · {t.escape_mrkdwn(t.truncate(subject, 120))}*"]
     about.append(f"llegó {t.slack_date(ticket.created_at)}")

@@ -15,8 +15,16 @@ from slack_sdk.models.blocks import (
 
 from blocks import ids
 from blocks.buttons import actions_block
-from blocks.card import NO_SUBJECT
 from blocks.diagnosis import diagnosis_estimate_echo, diagnosis_text
+from blocks.layout import (
+    context,
+    header,
+    latest_that_fit,
+    paged_sections,
+    render,
+    section,
+    text_size,
+)
 from blocks.limits import (
     FALLBACK_TEXT_MAX,
     FIELDS_MAX,
@@ -25,17 +33,8 @@ from blocks.limits import (
     MESSAGE_TEXT_BUDGET,
     SECTION_FIELD_MAX,
 )
-from blocks.soporte_answers import (
-    _context,
-    _header,
-    _paged_sections,
-    _render,
-    _section,
-    card_url,
-    latest_that_fit,
-    product_name,
-    text_size,
-)
+from blocks.soporte_answers import card_url, product_name
+from blocks.ticket_lines import NO_SUBJECT
 from bot.domain import dashboard as d
 from bot.domain import glossary
 from bot.domain import mrkdwn as t
@@ -119,13 +118,13 @@ def case_message(
         left = d.window_phrase(case.window_deadline.timestamp(), now)
         fields.append(_field("Plazo de cierre", f"{t.slack_date(case.window_deadline)} ({left})"))
     blocks: list[Block] = [
-        _header(t.truncate(f"#{ticket.id} · {title}", HEADER_TEXT_MAX)),
+        header(t.truncate(f"#{ticket.id} · {title}", HEADER_TEXT_MAX)),
         SectionBlock(fields=fields[:FIELDS_MAX]),
     ]
     diagnosis = escalation.diagnosis if escalation else None
     if diagnosis is not None:
         echo = diagnosis_estimate_echo(diagnosis, catalog.tz)
-        blocks.append(_section(diagnosis_text(diagnosis, echo, 1500)))
+        blocks.append(section(diagnosis_text(diagnosis, echo, 1500)))
     links = []
     url = card_url(flat)
     if url:
@@ -135,7 +134,7 @@ def case_message(
     if ticket.url:
         links.append(t.link(ticket.url, "Abrir en Zendesk"))
     if links:
-        blocks.append(_context(" · ".join(links)))
+        blocks.append(context(" · ".join(links)))
     actions = case_actions(record, catalog, viewer) if viewer else None
     if actions is not None:
         blocks.append(actions)
@@ -143,17 +142,17 @@ def case_message(
     lines = timeline_lines(record)
     if not lines:
         blocks.append(
-            _section("*Historial*\nSin decisiones todavía: el caso espera su clasificación.")
+            section("*Historial*\nSin decisiones todavía: el caso espera su clasificación.")
         )
     else:
         room = MESSAGE_BLOCKS_MAX - len(blocks) - 1
         budget = MESSAGE_TEXT_BUDGET - text_size(blocks) - 400
         title = f"*Historial* ({len(lines)} pasos)"
         shown = latest_that_fit(lines, budget - t.slack_len(title))
-        blocks += _paged_sections(title, shown, room, budget)
+        blocks += paged_sections(title, shown, room, budget)
         if len(shown) < len(lines):
-            blocks.append(_context(EARLIER_STEPS.format(n=len(lines) - len(shown))))
+            blocks.append(context(EARLIER_STEPS.format(n=len(lines) - len(shown))))
     fallback = t.truncate(
         f"#{ticket.id} · {d.STATE_LABELS[case.state]} · {title}", FALLBACK_TEXT_MAX
     )
-    return {"text": fallback, "blocks": _render(blocks)}
+    return {"text": fallback, "blocks": render(blocks)}

@@ -23,7 +23,6 @@ from slack_sdk.models.blocks import (
 
 from blocks import ids
 from blocks.buttons import actions_block
-from blocks.card import NO_SUBJECT, _excerpt, _organization, _requester, attachments_line, fix_line
 from blocks.diagnosis import (
     diagnosis_estimate_echo,
     diagnosis_text,
@@ -31,6 +30,14 @@ from blocks.diagnosis import (
 )
 from blocks.limits import FALLBACK_TEXT_MAX, HEADER_TEXT_MAX, SECTION_TEXT_MAX
 from blocks.targets import countdown_line
+from blocks.ticket_lines import (
+    attachments_line,
+    fix_line,
+    organization_field,
+    report_excerpt,
+    requester_field,
+    ticket_subject,
+)
 from bot.domain import glossary
 from bot.domain import mrkdwn as t
 from bot.domain.case import CaseRecord
@@ -55,10 +62,6 @@ DIAGNOSIS_CHARS = 1500
 FIX_NOTE_CHARS = 1000
 
 
-def _subject(record: CaseRecord) -> str:
-    return t.clean_body(record.ticket.subject or "").replace("\n", " ") or NO_SUBJECT
-
-
 def _escalate_step(record: CaseRecord) -> Transition | None:
     return next(
         (s for s in reversed(record.case.timeline) if s.event is Event.ESCALATE),
@@ -81,7 +84,7 @@ def escalation_thread_url(record: CaseRecord) -> str | None:
 def escalation_fallback_text(record: CaseRecord) -> str:
     """Notification text: ticket number and subject only, escaped."""
     return t.truncate_mrkdwn(
-        f"Caso escalado #{record.ticket_id} · {t.escape_mrkdwn(_subject(record))}",
+        f"Caso escalado #{record.ticket_id} · {t.escape_mrkdwn(ticket_subject(record))}",
         FALLBACK_TEXT_MAX,
     )
 
@@ -157,14 +160,14 @@ def escalation_message(
     """The message for chat.postMessage / chat.update in the product's channel; `now`
     (default: the clock) dates the countdown of the next target, the diagnosis first."""
     ticket = record.ticket
-    header = f"Caso escalado #{ticket.id} · {_subject(record)}"
+    header = f"Caso escalado #{ticket.id} · {ticket_subject(record)}"
     product = t.escape_mrkdwn(_product_name(record, catalog))
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=t.truncate(header, HEADER_TEXT_MAX), emoji=True)),
         SectionBlock(
             fields=[
-                MarkdownTextObject(text=_requester(record)),
-                MarkdownTextObject(text=_organization(record, catalog)),
+                MarkdownTextObject(text=requester_field(record)),
+                MarkdownTextObject(text=organization_field(record, catalog)),
                 MarkdownTextObject(text=f"*Producto*\n{product}"),
                 MarkdownTextObject(text=f"*Recibido*\n{t.slack_date(ticket.created_at)}"),
             ]
@@ -172,7 +175,8 @@ def escalation_message(
         SectionBlock(
             text=MarkdownTextObject(
                 text=t.truncate_mrkdwn(
-                    f"*Reporte del usuario*\n{_excerpt(record, REPORT_CHARS)}", SECTION_TEXT_MAX
+                    f"*Reporte del usuario*\n{report_excerpt(record, REPORT_CHARS)}",
+                    SECTION_TEXT_MAX,
                 )
             )
         ),

@@ -11,19 +11,14 @@ from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
 from blocks import ids
 from blocks.buttons import actions_block
 from blocks.card import primary_first, triage_elements
+from blocks.layout import and_more, context, header, pack, render, section
 from blocks.limits import VIEW_BLOCKS_MAX
 from blocks.soporte_answers import (
     MINE_PAGE,
     NO_CASES,
-    _context,
-    _header,
-    _more,
-    _render,
-    _section,
     case_ref,
     duration,
     overview_blocks,
-    pack,
     subject,
 )
 from bot.domain import access, glossary
@@ -52,7 +47,7 @@ def home_case_blocks(summary: d.Summary, user: str, now: datetime, catalog: Cata
         f"*{case_ref(summary)}* {subject(summary, 120)}\n"
         f"{d.STATE_LABELS[state].capitalize()} · eres {who} → {d.next_action(summary, now)}"
     )
-    blocks: list[Block] = [_section(text)]
+    blocks: list[Block] = [section(text)]
     actions = home_actions(summary, user, catalog)
     if actions is not None:
         blocks.append(actions)
@@ -75,7 +70,7 @@ def _untriaged_blocks(
     offered = offers(facts, roles_of(catalog, user, facts))
     elements = triage_elements(int(summary["id"]), catalog, returning=returning, offered=offered)
     return [
-        _section(text),
+        section(text),
         ActionsBlock(block_id=ids.home_case_block(int(summary["id"])), elements=elements),
     ]
 
@@ -125,7 +120,7 @@ def for_you_now(
 ) -> tuple[list[Block], set[int]]:
     """ "Para ti ahora": untriaged tickets (agents), then what waits on `user`, within `room`
     blocks; also the ids shown, so "Tus casos" does not repeat them."""
-    blocks: list[Block] = [_header("Para ti ahora")]
+    blocks: list[Block] = [header("Para ti ahora")]
     shown: set[int] = set()
     items: list[list[Block]] = []
     if catalog.is_agent(user):
@@ -138,7 +133,7 @@ def for_you_now(
             shown.add(summary["id"])
         if len(new) > UNTRIAGED_ON_HOME:
             rest = len(new) - UNTRIAGED_ON_HOME
-            items.append([_context(f"{_more(rest)} por clasificar en el canal de soporte.")])
+            items.append([context(f"{and_more(rest)} por clasificar en el canal de soporte.")])
     urgent = sorted(
         (s for s in cases if needs_you_now(s, user, now)), key=lambda s: urgency(s, now)
     )
@@ -153,7 +148,7 @@ def for_you_now(
             for s in unclaimed
         ]
         title = f"🆙 *Sin {glossary.MAINTAINER} en tus productos* ({len(unclaimed)})"
-        items.append([_section(pack(title, lines))])
+        items.append([section(pack(title, lines))])
     used = len(blocks)
     for item in items:
         if used + len(item) > room:
@@ -161,7 +156,7 @@ def for_you_now(
         blocks += item
         used += len(item)
     if len(blocks) == 1:
-        blocks.append(_section(NOTHING_NOW))
+        blocks.append(section(NOTHING_NOW))
     return blocks, shown
 
 
@@ -180,20 +175,20 @@ def home_view(
     `sections` (the targets' figures, a maintainer's estimates)."""
     now = ov.now if ov else now
     assert now is not None
-    figures = overview_blocks(ov, catalog, max_items=5) if ov else [_section(access.STRANGER)]
+    figures = overview_blocks(ov, catalog, max_items=5) if ov else [section(access.STRANGER)]
     figures = [*figures, *sections]
     room = VIEW_BLOCKS_MAX - len(figures) - 6  # headers, dividers and "…y N más"
-    blocks: list[Block] = [_header("Soporte")]
+    blocks: list[Block] = [header("Soporte")]
     now_blocks, shown_ids = for_you_now(
         ov, desk or [], cases, user, catalog, now, room=min(room // 2, 40)
     )
     blocks += now_blocks
     rest = sorted((s for s in cases if s["id"] not in shown_ids), key=lambda s: urgency(s, now))
-    blocks += [DividerBlock(), _header(f"Tus casos ({len(cases)})")]
+    blocks += [DividerBlock(), header(f"Tus casos ({len(cases)})")]
     if not cases:
-        blocks.append(_section(NO_CASES))
+        blocks.append(section(NO_CASES))
     elif not rest:
-        blocks.append(_context("Todos tus casos están arriba, en «Para ti ahora»."))
+        blocks.append(context("Todos tus casos están arriba, en «Para ti ahora»."))
     room = VIEW_BLOCKS_MAX - len(blocks) - len(figures) - 2  # divider and "…y N más"
     listed = 0
     for summary in rest:
@@ -205,8 +200,8 @@ def home_view(
         listed += 1
     if listed < len(rest):
         blocks.append(
-            _context(
-                f"{_more(len(rest) - listed)} — `/soporte mios` los lista todos, "
+            context(
+                f"{and_more(len(rest) - listed)} — `/soporte mios` los lista todos, "
                 f"de {MINE_PAGE} en {MINE_PAGE}."
             )
         )
@@ -214,5 +209,5 @@ def home_view(
     return {
         "type": "home",
         "callback_id": ids.View.HOME,
-        "blocks": _render(blocks[:VIEW_BLOCKS_MAX]),
+        "blocks": render(blocks[:VIEW_BLOCKS_MAX]),
     }

@@ -6,7 +6,6 @@ every text at most 3,000 characters (a field 2,000); long lists end with "…y N
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,31 +13,30 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     DividerBlock,
-    HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
     SectionBlock,
 )
 
 from blocks import ids
-from blocks.card import NO_SUBJECT
-from blocks.limits import (
-    CONTEXT_TEXT_MAX,
-    FALLBACK_TEXT_MAX,
-    FIELDS_MAX,
-    HEADER_TEXT_MAX,
-    MESSAGE_BLOCKS_MAX,
-    MESSAGE_TEXT_BUDGET,
-    SECTION_TEXT_MAX,
+from blocks.layout import (
+    LIST_ITEMS,
+    context,
+    header,
+    pack,
+    paged_sections,
+    render,
+    section,
+    text_size,
 )
+from blocks.limits import FALLBACK_TEXT_MAX, FIELDS_MAX, MESSAGE_BLOCKS_MAX, MESSAGE_TEXT_BUDGET
+from blocks.ticket_lines import NO_SUBJECT
 from bot.domain import dashboard as d
 from bot.domain import glossary, sla
 from bot.domain import mrkdwn as t
 from bot.domain.catalog import Catalog
 
-LIST_ITEMS = 15  # per list of /soporte estado and the Home summary
 MINE_PAGE = 20  # cases a page of /soporte mios lists
 SUBJECT_CHARS = 70
 NO_CASES = f"No tienes casos abiertos como {glossary.AGENT} ni como {glossary.MAINTAINER}."
@@ -116,56 +114,6 @@ def product_name(key: str | None, catalog: Catalog | None) -> str:
         return "sin producto"
     product = catalog.product(key) if catalog else None
     return t.escape_mrkdwn(product.name if product else key)
-
-
-def pack(
-    title: str,
-    lines: Sequence[str],
-    total: int | None = None,
-    max_items: int = LIST_ITEMS,
-    limit: int = SECTION_TEXT_MAX,
-) -> str:
-    """`title` and as many `lines` as fit in `limit` characters (and `max_items`), then
-    "…y N más" for the rest. `total` is the full count when `lines` is already cut."""
-    total = len(lines) if total is None else total
-    out = [title]
-    used = t.slack_len(title)
-    shown = 0
-    for line in lines[:max_items]:
-        rest = total - shown - 1
-        tail = len(_more(rest)) + 1 if rest else 0
-        if used + 1 + t.slack_len(line) + tail > limit:
-            break
-        out.append(line)
-        used += 1 + t.slack_len(line)
-        shown += 1
-    if total > shown:
-        out.append(_more(total - shown))
-    return t.truncate_mrkdwn("\n".join(out), limit)
-
-
-def _more(n: int) -> str:
-    return f"…y {n} más"
-
-
-def _section(text: str, block_id: str | None = None) -> SectionBlock:
-    return SectionBlock(
-        block_id=block_id, text=MarkdownTextObject(text=t.truncate_mrkdwn(text, SECTION_TEXT_MAX))
-    )
-
-
-def _header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=t.truncate(text, HEADER_TEXT_MAX), emoji=True))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(
-        elements=[MarkdownTextObject(text=t.truncate_mrkdwn(text, CONTEXT_TEXT_MAX))]
-    )
-
-
-def _render(blocks: Iterable[Block]) -> list[dict[str, Any]]:
-    return [b.to_dict() for b in blocks]
 
 
 # --- the summary of the desk ----------------------------------------------------------------
@@ -275,15 +223,15 @@ def overview_blocks(
 ) -> list[Block]:
     """The summary shared by `/soporte estado` and the Home tab (10 blocks)."""
     return [
-        _section("*Casos abiertos por estado*"),
+        section("*Casos abiertos por estado*"),
         counts_block(ov),
-        _section(oldest_text(ov)),
-        _section(unclaimed_text(ov, catalog, max_items)),
-        _section(overdue_text(ov, max_items)),
-        _section(awaiting_text(ov, max_items)),
+        section(oldest_text(ov)),
+        section(unclaimed_text(ov, catalog, max_items)),
+        section(overdue_text(ov, max_items)),
+        section(awaiting_text(ov, max_items)),
         DividerBlock(),
         sla_block(ov),
-        _context(sla_note(ov)),
+        context(sla_note(ov)),
     ]
 
 
@@ -294,65 +242,8 @@ def overview_fallback(ov: d.Overview) -> str:
 
 def status_message(ov: d.Overview, catalog: Catalog | None = None) -> dict[str, Any]:
     """`/soporte estado`."""
-    blocks = [_header("Cola de soporte"), *overview_blocks(ov, catalog)]
-    return {"text": overview_fallback(ov), "blocks": _render(blocks[:MESSAGE_BLOCKS_MAX])}
-
-
-# --- one case ------------------------------------------------------------------------------
-
-
-def text_size(blocks: Iterable[Block]) -> int:
-    """The characters of text in `blocks`, as Slack counts them for `msg_blocks_too_long`."""
-
-    def size(value: Any) -> int:
-        if isinstance(value, dict):
-            return sum(size(v) for k, v in value.items() if k not in ("type", "block_id"))
-        if isinstance(value, list):
-            return sum(size(v) for v in value)
-        return t.slack_len(value) if isinstance(value, str) else 0
-
-    return size(_render(blocks))
-
-
-def _paged_sections(
-    title: str, lines: list[str], room: int, budget: int = MESSAGE_TEXT_BUDGET
-) -> list[Block]:
-    """`lines` in as many sections (≤ 3,000 characters each) as `room` allows, and no more
-    than `budget` characters in all; the last one says how many lines did not fit."""
-    sections: list[str] = []
-    current = title
-    used = t.slack_len(title)
-    shown = 0
-    for i, line in enumerate(lines):
-        rest = len(lines) - i - 1
-        size = t.slack_len(line)
-        tail = len(_more(rest)) + 1 if rest else 0
-        if used + 1 + size + tail > budget:
-            break
-        last_room = len(sections) + 1 >= room
-        if t.slack_len(current) + 1 + size + (tail if last_room else 0) <= SECTION_TEXT_MAX:
-            current += "\n" + line
-        elif last_room:
-            break
-        else:
-            sections.append(current)
-            current = line
-        used += 1 + size
-        shown += 1
-    if shown < len(lines):
-        current += "\n" + _more(len(lines) - shown)
-    sections.append(current)
-    return [_section(s) for s in sections]
-
-
-def latest_that_fit(lines: list[str], budget: int) -> list[str]:
-    """The newest of `lines` (the last ones) whose text fits in `budget` characters."""
-    used = 0
-    for n, line in enumerate(reversed(lines)):
-        used += t.slack_len(line) + 1
-        if used > budget:
-            return lines[len(lines) - n :]
-    return lines
+    blocks = [header("Cola de soporte"), *overview_blocks(ov, catalog)]
+    return {"text": overview_fallback(ov), "blocks": render(blocks[:MESSAGE_BLOCKS_MAX])}
 
 
 # --- my cases ------------------------------------------------------------------------------
@@ -389,26 +280,26 @@ def mine_message(cases: list[d.Summary], user: str, now: datetime, page: int = 1
     """`/soporte mios`: every one of the caller's open cases and what each is waiting on,
     MINE_PAGE a page, with "Siguientes"/"Anteriores" buttons."""
     if not cases:
-        return {"text": NO_CASES, "blocks": _render([_section(f"*Tus casos*\n{NO_CASES}")])}
+        return {"text": NO_CASES, "blocks": render([section(f"*Tus casos*\n{NO_CASES}")])}
     pages = page_count(len(cases))
     page = min(max(1, page), pages)
     first = (page - 1) * MINE_PAGE
     shown = cases[first : first + MINE_PAGE]
     lines = [mine_line(s, user, now) for s in shown]
     title = f"Tus casos abiertos ({len(cases)})"
-    blocks: list[Block] = [_header(title)]
+    blocks: list[Block] = [header(title)]
     room = MESSAGE_BLOCKS_MAX - len(blocks) - 2
     budget = MESSAGE_TEXT_BUDGET - text_size(blocks) - 300
-    blocks += _paged_sections("*Qué espera cada uno*", lines, room, budget)
+    blocks += paged_sections("*Qué espera cada uno*", lines, room, budget)
     if pages > 1:
         last = first + len(shown)
-        blocks.append(_context(f"Página {page} de {pages} · casos {first + 1} a {last}"))
+        blocks.append(context(f"Página {page} de {pages} · casos {first + 1} a {last}"))
     buttons = _page_buttons(page, pages)
     if buttons is not None:
         blocks.append(buttons)
     return {
         "text": t.truncate(f"Tienes {len(cases)} casos abiertos.", FALLBACK_TEXT_MAX),
-        "blocks": _render(blocks[:MESSAGE_BLOCKS_MAX]),
+        "blocks": render(blocks[:MESSAGE_BLOCKS_MAX]),
     }
 
 
@@ -421,7 +312,7 @@ def usage_message(problem: str | None = None) -> dict[str, Any]:
     fallback = f"{problem} {USAGE_PLAIN}" if problem else USAGE_PLAIN
     return {
         "text": t.truncate(fallback, FALLBACK_TEXT_MAX * 2),
-        "blocks": _render([_section(text)]),
+        "blocks": render([section(text)]),
     }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from blocks import case_detail, home, ids
+from blocks import case_detail, home, ids, layout
 from blocks import soporte_answers as views
 from bot.adapters.catalog_reader import load_catalog
 from bot.domain import dashboard as d
@@ -414,14 +414,14 @@ def test_long_lists_are_cut_with_y_n_mas():
     ]
     message = views.status_message(d.overview(many, NOW), CATALOG)
     shown = json.dumps(message, ensure_ascii=False)
-    assert f"…y {150 - views.LIST_ITEMS} más" in shown
+    assert f"…y {150 - layout.LIST_ITEMS} más" in shown
     assert "Escalamientos sin tomar* (150)" in shown
     assert_within_limits(message["blocks"], 50)
 
 
 def test_pack_respects_the_character_budget():
     lines = [f"• línea {n} " + "x" * 200 for n in range(40)]
-    text = views.pack("*Título*", lines, max_items=40)
+    text = layout.pack("*Título*", lines, max_items=40)
     assert len(text) <= 3000 and text.endswith("más")
     shown = text.count("• línea")
     assert f"…y {40 - shown} más" in text
