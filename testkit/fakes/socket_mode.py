@@ -152,6 +152,19 @@ class SocketModeServer:
                     raise AssertionError(f"{len(self._open_links())} connections open")
                 self._cond.wait(left)
 
+    def wait_settled(self, quiet: float = 0.5, timeout: float = 15.0) -> None:
+        """Wait until the app holds one open connection and has opened no other for `quiet`
+        seconds: a disconnect that reached two links makes the client reconnect twice."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.wait_single_connection(max(0.1, deadline - time.monotonic()))
+            seen = self.connections
+            time.sleep(quiet)
+            if self.connections == seen and len(self._open_links()) == 1:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the app kept reconnecting ({self.connections} connections)")
+
     def deliver(
         self,
         kind: str,

@@ -146,7 +146,7 @@ def test_refresh_requested_reconnects_and_keeps_serving(socket_desk):
         desk.socket.disconnect(reason)
         desk.socket.wait_connected(n)
     desk.socket.close_old_connections()
-    desk.socket.wait_single_connection()
+    desk.socket.wait_settled()
     assert desk.command("ayuda").status_code == 200
     opens = desk.slack.calls_to("apps.connections.open")
     assert len(opens) >= 2 and all(not c.failed for c in opens)
