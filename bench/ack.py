@@ -175,9 +175,8 @@ def _decision_times(desk: Desk, tickets: list[int], started: float) -> list[floa
 
 def _wait_recorded(desk: Desk, count: int) -> None:
     """Until the click queue holds `count` clicks: the listeners' work after the ack is done."""
-    deadline = time.monotonic() + 30
-    while desk.rt.click_queue.count < count and time.monotonic() < deadline:
-        time.sleep(0.005)
+    queue = desk.rt.click_queue
+    wait_for(f"{count} queued clicks", lambda: queue.count >= count, timeout=30, interval=0.005)
 
 
 @dataclass

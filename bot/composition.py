@@ -62,7 +62,9 @@ class Runtime:
         return Queue(CLICK_QUEUE_NAME, connection=self.redis)
 
     def worker_queues(self) -> list[Queue]:
-        return [self.click_queue, self.queue]
+        """The queues a worker reads, in WORKER_QUEUES' order."""
+        by_name = {QUEUE_NAME: self.queue, CLICK_QUEUE_NAME: self.click_queue}
+        return [by_name[name] for name in WORKER_QUEUES]
 
     @cached_property
     def jobs(self) -> RqJobs:

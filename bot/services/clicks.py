@@ -31,10 +31,6 @@ class ClickedStep(StrEnum):
     NOT_FIXED = Event.NOT_FIXED.value
     TAKE_CASE = Event.TAKE_CASE.value
 
-    @property
-    def event(self) -> Event:
-        return Event(self.value)
-
 
 def take_click(
     ports: Ports, ticket_id: int, step: ClickedStep, user: str, at: datetime

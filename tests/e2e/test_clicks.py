@@ -10,15 +10,14 @@ from blocks import ids
 from bot.adapters.queue import Job, enqueue
 from bot.domain.lifecycle import State
 from tests.harness import AGENT, OTHER_AGENT, BurstWorker
+from tests.support.flows import carded_ticket
 
 BACKLOG = 30
 
 
 @pytest.fixture
 def ticket(desk) -> int:
-    tid = desk.new_ticket(org_id=desk.zendesk.add_organization("Municipalidad de Ejemplo"))
-    desk.intake()
-    return tid
+    return carded_ticket(desk)
 
 
 def answers_to(desk, user: str) -> list[str]:

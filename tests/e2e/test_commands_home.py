@@ -26,7 +26,7 @@ from bot.domain.lifecycle import State
 from bot.services import escalation
 from testkit.synthetic_cases import path, synthetic_record
 from tests.harness import AGENT, OTHER_AGENT, STRANGER, click_payload, interactive_body
-from tests.support.flows import diagnose
+from tests.support.flows import diagnose, escalate, take
 from workers.home import HOME_USERS
 
 MAINTAINER = "U0MANT0001"
@@ -57,14 +57,8 @@ def diagnosed_case(desk) -> int:
     org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
     tid = desk.new_ticket(subject="Error al exportar informe", body="Sale error 500", org_id=org)
     desk.intake()
-    desk.click(ids.Action.ESCALATE, tid)
-    desk.submit(
-        desk.opened_view(),
-        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Sospecho del PDF.")},
-    )
-    desk.run_jobs()
-    desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
-    desk.run_jobs()
+    escalate(desk, tid, notes="Sospecho del PDF.")
+    take(desk, tid)
     diagnose(desk, tid)
     desk.run_jobs()
     assert desk.case(tid).case.state is State.DIAGNOSED

@@ -9,7 +9,8 @@ from typing import Any
 from blocks import ids
 from bot.adapters.soft_claim import CLAIM_TTL, claim_key
 from bot.domain.lifecycle import State
-from tests.harness import AGENT, AGENTS_CHANNEL, OTHER_AGENT, interactive_body, option, text_value
+from tests.harness import AGENT, AGENTS_CHANNEL, OTHER_AGENT, interactive_body, text_value
+from tests.support.flows import escalate
 
 PULSO_CHANNEL = "C0PULSO001"
 
@@ -120,12 +121,7 @@ def test_the_reports_files_are_on_the_card_and_in_the_escalation(desk):
     urls = [a["content_url"] for a in comment["attachments"]]
     text = desk.card_text(tid)
     assert f"<{urls[0]}|captura.png>" in text and f"<{urls[1]}|error.log>" in text
-    desk.click(ids.Action.ESCALATE, tid)
-    desk.submit(
-        desk.opened_view(),
-        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Ver la captura.")},
-    )
-    desk.run_jobs()
+    escalate(desk, tid, notes="Ver la captura.")
     [message] = [m for m in desk.slack.messages(PULSO_CHANNEL) if not m.get("thread_ts")]
     shown = json.dumps(message["blocks"], ensure_ascii=False)
     assert f"<{urls[0]}|captura.png>" in shown, "the maintainers need the screenshots"

@@ -14,6 +14,7 @@ from blocks import ids
 from bot.composition import utcnow
 from bot.domain.lifecycle import State
 from tests.harness import AGENT, interactive_body, option, text_value
+from tests.support.flows import escalate
 
 MUNICIPALIDAD = 360000001  # supports Pulso and Portal de Transparencia
 PULSO_CHANNEL = "C0PULSO001"
@@ -185,17 +186,8 @@ def test_procedure_pick_puts_it_in_the_reply_and_the_summary_is_a_slot(desk, tic
 # --- escalated cases ------------------------------------------------------------------------
 
 
-def escalate(desk, tid: int) -> None:
-    desk.click(ids.Action.ESCALATE, tid)
-    desk.submit(
-        desk.opened_view(),
-        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Sospecho del PDF.")},
-    )
-    desk.run_jobs()
-
-
 def test_avisar_al_usuario_is_sent_once(desk, ticket):
-    escalate(desk, ticket)
+    escalate(desk, ticket, notes="Sospecho del PDF.")
     assert ids.Action.ACKNOWLEDGE in desk.card_text(ticket)
     desk.click(ids.Action.ACKNOWLEDGE, ticket)
     view = current_view(desk, ids.View.ACKNOWLEDGE)
@@ -213,7 +205,7 @@ def test_avisar_al_usuario_is_sent_once(desk, ticket):
 
 
 def test_initial_response_is_reviewed_whole_then_sent(desk, ticket):
-    escalate(desk, ticket)
+    escalate(desk, ticket, notes="Sospecho del PDF.")
     desk.click_in_thread(ids.Action.TAKE_CASE, ticket, MAINTAINER)
     desk.run_jobs()
     desk.click_in_thread(ids.Action.DIAGNOSE, ticket, MAINTAINER)

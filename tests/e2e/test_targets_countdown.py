@@ -18,7 +18,7 @@ from blocks import ids
 from bot.domain.lifecycle import State
 from tests.desk_calendar import desk_with
 from tests.harness import option, text_value
-from tests.support.flows import respond
+from tests.support.flows import escalate, respond
 
 SANTIAGO = ZoneInfo("America/Santiago")
 MAINTAINER = "U0MANT0001"
@@ -67,12 +67,7 @@ def test_the_card_counts_down_to_the_first_reply_and_then_to_the_resolution(desk
     assert line.startswith(f"⏱️ responder al usuario antes de {said(created + timedelta(hours=4))}")
     assert "hábiles)" in line and ("quedan 2 h 5" in line or "quedan 3 h" in line)
 
-    desk.click(ids.Action.ESCALATE, tid)
-    desk.submit(
-        desk.opened_view(),
-        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Error al entrar.")},
-    )
-    desk.run_jobs()
+    escalate(desk, tid, notes="Error al entrar.")
     escalated = desk.case(tid).case.timeline[-1].at
     record = desk.case(tid)
     message = desk.slack.message(record.escalation.channel, record.escalation.ts)

@@ -18,7 +18,7 @@ from bot.adapters.calibration_store import measured_fixes, record_fixes
 from bot.domain.calibration import GivenEstimate, measure_fix
 from tests.desk_calendar import desk_with
 from tests.harness import AGENT, STRANGER, option, text_value
-from tests.support.flows import respond
+from tests.support.flows import escalate, respond, take
 
 MAINTAINER = "U0MANT0001"
 OTHER_MAINTAINER = "U0MANT0003"  # mercado-publico only
@@ -135,14 +135,8 @@ def test_a_fix_is_measured_and_the_maintainer_sees_their_record_before_estimatin
     user = desk.zendesk.add_user("Ana Pérez", "ana@example.com")
     tid = desk.zendesk.add_ticket("Error al exportar", "Sale error 500", user)
     desk.intake()
-    desk.click(ids.Action.ESCALATE, tid)
-    desk.submit(
-        desk.opened_view(),
-        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Falla el PDF.")},
-    )
-    desk.run_jobs()
-    desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
-    desk.run_jobs()
+    escalate(desk, tid, notes="Falla el PDF.")
+    take(desk, tid)
     desk.click_in_thread(ids.Action.DIAGNOSE, tid, MAINTAINER)
     modal = json.dumps(desk.opened_view(), ensure_ascii=False)
     assert "📐 Con confianza alta cumpliste 1 de 3; con media, 0 de 1; con baja, 1 de 1." in modal

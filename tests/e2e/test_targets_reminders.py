@@ -16,7 +16,7 @@ import pytest
 from blocks import ids
 from testkit.catalogs import WEEKDAYS
 from tests.desk_calendar import desk_with
-from tests.harness import option, text_value
+from tests.support.flows import escalate
 
 SANTIAGO = ZoneInfo("America/Santiago")
 OPEN_DAY = datetime.now(SANTIAGO).date() + timedelta(days=3)
@@ -48,28 +48,23 @@ def scheduled(desk, prefix: str) -> dict[str, float]:
     }
 
 
-def escalate(desk) -> int:
+def escalated_ticket(desk) -> int:
     user = desk.zendesk.add_user("Ana Pérez", "ana@example.com")
     tid = desk.zendesk.add_ticket("Error al exportar", "Sale error 500", user)
     desk.intake()
-    desk.click(ids.Action.ESCALATE, tid)
-    desk.submit(
-        desk.opened_view(),
-        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Falla el PDF.")},
-    )
-    desk.run_jobs()
+    escalate(desk, tid, notes="Falla el PDF.")
     return tid
 
 
 def test_the_unclaimed_reminder_counts_business_hours(desk):
-    tid = escalate(desk)
+    tid = escalated_ticket(desk)
     due = scheduled(desk, f"remind-unclaimed-{tid}-1")
     # Closed now: two business hours from now end at 11:00 of the one open day.
     assert due == {f"remind-unclaimed-{tid}-1": (OPENING + timedelta(hours=2)).timestamp()}
 
 
 def test_a_reminder_due_while_the_desk_is_closed_waits_for_the_opening(desk):
-    tid = escalate(desk)
+    tid = escalated_ticket(desk)
     before = len(desk.escalation_thread(tid))
     desk.rt.queue.enqueue("workers.reminders.remind_unclaimed", tid, 1)
     desk.run_jobs()
@@ -96,7 +91,7 @@ def open_desk(desk_env, slack, zendesk, tmp_path) -> Iterator:
 
 
 def test_the_same_reminder_pings_at_once_when_the_desk_is_open(open_desk):
-    tid = escalate(open_desk)
+    tid = escalated_ticket(open_desk)
     open_desk.rt.queue.enqueue("workers.reminders.remind_unclaimed", tid, 1)
     open_desk.run_jobs()
     assert [m for m in open_desk.escalation_thread(tid) if "nadie lo ha tomado" in m["text"]]

@@ -19,6 +19,7 @@ from blocks import ids
 from testkit.catalogs import WEEKDAYS
 from tests.desk_calendar import desk_with
 from tests.harness import AGENTS_CHANNEL, option, text_value
+from tests.support.flows import escalate
 
 SANTIAGO = ZoneInfo("America/Santiago")
 TODAY = datetime.now(SANTIAGO).date()
@@ -67,12 +68,7 @@ def last_week(desk) -> None:
         desk.opened_view(),
         {ids.Block.PRODUCT: option("pulso"), ids.Block.REPLY: text_value("Vea la guía.")},
     )
-    desk.click(ids.Action.ESCALATE, escalated)
-    desk.submit(
-        desk.opened_view(),
-        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Falla el PDF.")},
-    )
-    desk.run_jobs()
+    escalate(desk, escalated, notes="Falla el PDF.")
 
 
 def test_the_weekly_summary_is_posted_once(desk):

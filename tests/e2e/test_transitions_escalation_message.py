@@ -11,9 +11,8 @@ import pytest
 from blocks import ids
 from bot.adapters.queue import not_before
 from bot.domain.lifecycle import State
-from testkit.example_desk import MAINTAINER
-from tests.harness import Desk, option, text_value
-from tests.support.flows import diagnose, respond
+from tests.harness import Desk, text_value
+from tests.support.flows import diagnose, escalate, respond, take
 
 WAITING = "esperando su confirmación"
 
@@ -30,14 +29,8 @@ def resolution_proposed(desk: Desk) -> int:
     org = desk.zendesk.add_organization("Municipalidad de Ejemplo")
     tid = desk.new_ticket(subject="Error al exportar", body="Sale error 500", org_id=org)
     desk.intake()
-    desk.click(ids.Action.ESCALATE, tid)
-    desk.submit(
-        desk.opened_view(),
-        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Falla el PDF.")},
-    )
-    desk.run_jobs()
-    desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
-    desk.run_jobs()
+    escalate(desk, tid, notes="Falla el PDF.")
+    take(desk, tid)
     diagnose(desk, tid)
     desk.run_jobs()
     respond(desk, tid)

@@ -10,7 +10,7 @@ from bot.adapters import keys
 from bot.domain.lifecycle import Event, State
 from testkit.example_desk import MAINTAINER
 from tests.harness import Desk, option, text_value
-from tests.support.flows import respond
+from tests.support.flows import escalate, respond, take
 
 REFUSED = "Zendesk rechazó la respuesta: 422 RecordInvalid"
 
@@ -60,14 +60,8 @@ def test_a_refused_triage_reply_puts_the_case_back_in_triage(desk: Desk) -> None
 def test_a_refused_resolution_goes_back_to_the_agent_with_its_buttons(desk: Desk) -> None:
     tid = desk.new_ticket(subject="Error al exportar", body="Sale error 500")
     desk.intake()
-    desk.click(ids.Action.ESCALATE, tid)
-    desk.submit(
-        desk.opened_view(),
-        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Falla el PDF.")},
-    )
-    desk.run_jobs()
-    desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
-    desk.run_jobs()
+    escalate(desk, tid, notes="Falla el PDF.")
+    take(desk, tid)
     desk.click_in_thread(ids.Action.DIAGNOSE, tid, MAINTAINER)
     desk.submit(
         desk.opened_view(),

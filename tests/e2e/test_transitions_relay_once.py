@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-from blocks import ids
-from tests.harness import Desk, option, text_value
+from tests.harness import Desk
+from tests.support.flows import escalate, take
 
 MAINTAINER = "U0MANT0001"
 
@@ -14,14 +14,8 @@ MAINTAINER = "U0MANT0001"
 def taken(desk: Desk) -> int:
     tid = desk.new_ticket(subject="Error al exportar", body="Sale error 500")
     desk.intake()
-    desk.click(ids.Action.ESCALATE, tid)
-    desk.submit(
-        desk.opened_view(),
-        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Falla el PDF.")},
-    )
-    desk.run_jobs()
-    desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
-    desk.run_jobs()
+    escalate(desk, tid, notes="Falla el PDF.")
+    take(desk, tid)
     return tid
 
 

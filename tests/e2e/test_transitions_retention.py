@@ -10,8 +10,8 @@ from bot.adapters import keys
 from bot.adapters.queue import Job
 from bot.domain.lifecycle import State
 from testkit.example_desk import MAINTAINER
-from tests.harness import Desk, option, text_value
-from tests.support.flows import diagnose, respond
+from tests.harness import Desk, text_value
+from tests.support.flows import diagnose, escalate, respond, take
 
 
 def soporte_keys(desk: Desk) -> set[str]:
@@ -23,14 +23,8 @@ def through_every_step(desk: Desk) -> int:
     back, proposed again and confirmed: a case that wrote every kind of key."""
     tid = desk.new_ticket(subject="Error al exportar", body="Sale error 500")
     desk.intake()
-    desk.click(ids.Action.ESCALATE, tid)
-    desk.submit(
-        desk.opened_view(),
-        {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value("Falla el PDF.")},
-    )
-    desk.run_jobs()
-    desk.click_in_thread(ids.Action.TAKE_CASE, tid, MAINTAINER)
-    desk.run_jobs()
+    escalate(desk, tid, notes="Falla el PDF.")
+    take(desk, tid)
     diagnose(desk, tid)
     desk.run_jobs()
     respond(desk, tid)

@@ -59,10 +59,7 @@ def escalate_new_ticket(
         subject="Error al exportar informe", body="Sale error 500 <!channel>", org_id=org
     )
     desk.intake()
-    desk.click(ids.Action.ESCALATE, tid)
-    view = desk.opened_view()
-    desk.submit(view, {ids.Block.PRODUCT: option("pulso"), ids.Block.NOTES: text_value(notes)})
-    desk.run_jobs()
+    escalate(desk, tid, notes)
     return tid
 
 
