@@ -41,10 +41,13 @@ def seed(rt: Runtime, slack: SlackFake, zendesk: ZendeskFake, lead: float) -> di
     AWAITING_CONFIRMATION and their expiry jobs scheduled, with deadlines spread over 5 s."""
     org = zendesk.add_organization("Municipalidad de Ejemplo")
     requesters = [zendesk.add_user(f"Cliente {n}", f"c{n}@example.com", org) for n in range(50)]
+    # written an hour ago: a user's answer is never in the same (Zendesk, whole) second as
+    # the ticket's first message, which the desk never counts as an answer
+    created = datetime.fromtimestamp(int(time.time()) - 3600, UTC)
     tickets = []
     for n in range(WINDOWS):
         requester = requesters[n % len(requesters)]
-        tid = zendesk.add_ticket(f"Caso {n}", f"Problema {n}", requester)
+        tid = zendesk.add_ticket(f"Caso {n}", f"Problema {n}", requester, created_at=created)
         # an explicit updated_at: each set_ticket would otherwise move the fake's clock on by
         # one second per ticket (it keeps updated_at strictly increasing per ticket)
         zendesk.set_ticket(tid, status="pending", tags=["soporte"], updated_at=int(time.time()))
@@ -72,7 +75,7 @@ def seed(rt: Runtime, slack: SlackFake, zendesk: ZendeskFake, lead: float) -> di
         )
         record = CaseRecord(
             case=case,
-            ticket=Ticket(tid, f"Caso {n}", requester, "Cliente", None, org, None, "", now, ""),
+            ticket=Ticket(tid, f"Caso {n}", requester, "Cliente", None, org, None, "", created, ""),
             card=CardRef(AGENTS_CHANNEL, ts),
             replies=(Reply(uuid.uuid4().hex, case.decision.value, "Hola", AGENT, now, now),),
         )
@@ -152,14 +155,17 @@ def test_1000_windows_survive_a_redis_crash_and_killed_workers(
         replying = tids[-REPLYING:]  # the latest deadlines: the answer comes in time
         assert len(ScheduledJobRegistry(queue=rt.queue)) == WINDOWS
 
-        running = [workers.start(env, simple=True), workers.start(env, simple=True)]
+        # The users answer before the workers start: their webhooks' jobs are queued ahead of
+        # every expiry the scheduler moves into the queue, however slow the seeding was.
         answered = time.time()
+        assert answered < min(deadlines[t] for t in replying).timestamp(), "answers in time"
         for tid in replying:
             zendesk.add_user_comment(tid, "No me sirvió, sigue fallando.")
             rt.queue.enqueue("workers.intake.ingest_ticket", tid, job_id=f"webhook-{tid}")
+        running = [workers.start(env, simple=True), workers.start(env, simple=True)]
         wait_for(
             lambda: all(rt.store.get(t).case.state is State.USER_ANSWERED for t in replying),
-            20,
+            30,
             "the users' answers to stop their clocks",
         )
         time.sleep(max(0.0, answered + 2.1 - time.time()))  # the agent reads the answer first
