@@ -14,10 +14,9 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
-    SectionBlock,
 )
 
-from blocks.limits import SECTION_TEXT_MAX
+from blocks.layout import section
 from bot.domain import mrkdwn as t
 from bot.domain.calibration import Calibration, Records, calibration_lines, record_line_of
 from bot.domain.catalog import Catalog
@@ -32,10 +31,6 @@ NO_FIXES = (
     "Aún no hay estimaciones medidas: se miden cuando un responsable técnico marca el "
     "problema como corregido."
 )
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=t.truncate_mrkdwn(text, SECTION_TEXT_MAX)))
 
 
 def _record(title: str, calibration: Calibration) -> str:
@@ -63,13 +58,13 @@ def calibration_blocks(
         u: c for u, c in records.maintainers.items() if wanted_people is None or u in wanted_people
     }
     if not by_product and not by_person:
-        return [_section(NO_FIXES)]
-    blocks: list[Block] = [_section("📐 *Por producto*")]
+        return [section(NO_FIXES)]
+    blocks: list[Block] = [section("📐 *Por producto*")]
     blocks += [
-        _section(_record(_product_title(k, catalog), c)) for k, c in sorted(by_product.items())
+        section(_record(_product_title(k, catalog), c)) for k, c in sorted(by_product.items())
     ]
-    blocks.append(_section("👩‍🔧 *Por responsable técnico*"))
-    blocks += [_section(_record(t.user_mention(u), c)) for u, c in sorted(by_person.items())]
+    blocks.append(section("👩‍🔧 *Por responsable técnico*"))
+    blocks += [section(_record(t.user_mention(u), c)) for u, c in sorted(by_person.items())]
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=NOTE)]))
     return blocks
 
@@ -104,9 +99,9 @@ def home_calibration_blocks(records: Records, catalog: Catalog, user: str) -> li
     ]
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text="Tus estimaciones")),
-        _section(f"📐 {record_line_of(mine)}"),
+        section(f"📐 {record_line_of(mine)}"),
     ]
     if lines:
-        blocks.append(_section("\n".join(lines)))
+        blocks.append(section("\n".join(lines)))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=NOTE)]))
     return blocks

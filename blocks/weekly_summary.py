@@ -20,10 +20,10 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
-    SectionBlock,
 )
 
-from blocks.limits import HEADER_TEXT_MAX, SECTION_TEXT_MAX
+from blocks.layout import section
+from blocks.limits import HEADER_TEXT_MAX
 from blocks.targets import figure_lines
 from bot.domain import mrkdwn as t
 from bot.domain.business_time import BusinessCalendar
@@ -41,10 +41,6 @@ ESCALATED_STATES = frozenset(
 )
 AGES = ((timedelta(days=1), "menos de 1 día"), (timedelta(days=3), "1 a 3 días"))
 OLDER = "más de 3 días"
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=t.truncate_mrkdwn(text, SECTION_TEXT_MAX)))
 
 
 def _ts(moment: datetime) -> float:
@@ -128,10 +124,10 @@ def weekly_summary(
     title = f"Resumen semanal de soporte · semana del {local.day}/{local.month}"
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=t.truncate(title, HEADER_TEXT_MAX))),
-        _section(cases_in(summaries, since, until)),
-        _section("\n".join(figure_lines(figures))),
-        _section(open_escalations(summaries, catalog, until)),
-        _section(calibration_changes(outcomes, catalog, since, until)),
+        section(cases_in(summaries, since, until)),
+        section("\n".join(figure_lines(figures))),
+        section(open_escalations(summaries, catalog, until)),
+        section(calibration_changes(outcomes, catalog, since, until)),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
