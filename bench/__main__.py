@@ -99,7 +99,17 @@ def _latency_row(label: str, lat: Latency) -> str:
         fields.append(f"decided {lat.decided}/{len(lat.samples_ms)}")
     if lat.zendesk_calls is not None:
         fields.append(f"zendesk calls {lat.zendesk_calls}")
+    if lat.drains is not None:
+        fields.append(f"drains {lat.drains}")
     return _row(label, *fields)
+
+
+def _cpu_row(label: str, ratio: float, app: Latency, floor: Latency) -> str:
+    return _row(
+        label,
+        f"{ratio:.2f}×   ({app.cpu_per_click_ms or 0:.2f} / {floor.cpu_per_click_ms or 0:.2f} ms"
+        ", the gunicorn workers' user + system time)",
+    )
 
 
 def _ack_rows(r: AckResult) -> list[str]:
@@ -109,9 +119,16 @@ def _ack_rows(r: AckResult) -> list[str]:
         _latency_row("ack floor (Bolt, ack only)", r.floor),
         _row("ack p99 soporte / floor", f"{r.p99_ratio:.2f}×"),
         _row("  control: floor / same floor", f"{r.control_ratio:.2f}×   (a second floor server)"),
+        _cpu_row("CPU per click, soporte / floor", r.cpu_ratio, r.app, r.floor),
         _latency_row("ack soporte, beside 2 RQ workers", r.app_beside_workers),
         _latency_row("ack floor, beside 2 RQ workers", r.floor_beside_workers),
         _row("ack p99 ratio, beside the workers", f"{r.p99_ratio_beside_workers:.2f}×"),
+        _cpu_row(
+            "CPU per click, beside the workers",
+            r.cpu_ratio_beside_workers,
+            r.app_beside_workers,
+            r.floor_beside_workers,
+        ),
         _latency_row(f"  click → decided, rounds of {r.concurrency}", r.click_to_decided),
         _latency_row("ack soporte, Zendesk answers +5 s", r.app_zendesk_slow),
     ]

@@ -10,7 +10,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -26,10 +26,12 @@ from bench.desk import (
     wait_http,
 )
 from blocks import ids
+from bot.adapters import click_inbox, keys
 from bot.adapters.embedded_redis import EmbeddedRedis, free_port
 from bot.domain.case import CaseRecord
 from bot.domain.lifecycle import Case, State
 from bot.services.transitions import open_case
+from testkit.desk_process import children_of, cpu_seconds
 from testkit.example_desk import AGENT, AGENTS_CHANNEL
 from testkit.slack_requests import click_payload, interactive_body, signed_headers
 
@@ -49,6 +51,12 @@ class Latency:
     non_200: int | None  # None: not an HTTP figure
     decided: int | None = None
     zendesk_calls: int | None = None
+    cpu_ms: float | None = None  # the server's CPU time (user + system) over its rounds
+    drains: int | None = None  # drain jobs the clicks queued (bot/adapters/click_inbox.py)
+
+    @property
+    def cpu_per_click_ms(self) -> float | None:
+        return self.cpu_ms / len(self.samples_ms) if self.cpu_ms is not None else None
 
     def p(self, pct: float) -> float:
         return percentile(self.samples_ms, pct)
@@ -77,6 +85,20 @@ class AckResult:
     @property
     def p99_ratio_beside_workers(self) -> float:
         return self.app_beside_workers.p(99) / self.floor_beside_workers.p(99)
+
+    @property
+    def cpu_ratio(self) -> float:
+        """CPU per click, soporte / floor: the cost the p99 ratio measures through the noise."""
+        return _cpu_ratio(self.app, self.floor)
+
+    @property
+    def cpu_ratio_beside_workers(self) -> float:
+        return _cpu_ratio(self.app_beside_workers, self.floor_beside_workers)
+
+
+def _cpu_ratio(app: Latency, floor: Latency) -> float:
+    mine, theirs = app.cpu_per_click_ms, floor.cpu_per_click_ms
+    return mine / theirs if mine and theirs else float("nan")
 
 
 def signed_click(desk: Desk, ticket_id: int, n: int) -> Request:
@@ -154,7 +176,7 @@ def _decided(desk: Desk, tickets: list[int]) -> int:
 
 def _wait_decided(desk: Desk, tickets: list[int]) -> int:
     """The workers take the clicks' steps after the ack: give them a moment for every one."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + max(30, len(tickets) / 10)
     while (done := _decided(desk, tickets)) < len(tickets) and time.monotonic() < deadline:
         time.sleep(0.05)
     return done
@@ -173,10 +195,21 @@ def _decision_times(desk: Desk, tickets: list[int], started: float) -> list[floa
     return list(times.values())
 
 
+def _drains(desk: Desk) -> int:
+    """Drain jobs queued so far (their hashes outlive them by a day): how the clicks of a
+    burst shared them."""
+    return sum(1 for _ in desk.rt.redis.scan_iter(f"rq:job:{keys.drain_clicks_job('*')}"))
+
+
 def _wait_recorded(desk: Desk, count: int) -> None:
-    """Until the click queue holds `count` clicks: the listeners' work after the ack is done."""
-    queue = desk.rt.click_queue
-    wait_for(f"{count} queued clicks", lambda: queue.count >= count, timeout=30, interval=0.005)
+    """Until the clicks inbox holds `count` clicks: the listeners' work after the ack is done."""
+    redis = desk.rt.redis
+    wait_for(
+        f"{count} clicks in the inbox",
+        lambda: click_inbox.waiting(redis) >= count,
+        timeout=30,
+        interval=0.005,
+    )
 
 
 @dataclass
@@ -187,6 +220,10 @@ class Side:
     url: str
     latency: Latency
     settle: Callable[[list[int], float], object] = lambda tickets, started: None
+    pids: list[int] = field(default_factory=list)  # whose CPU time the round is charged
+
+    def cpu(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.pids)
 
 
 def _interleaved(
@@ -203,11 +240,15 @@ def _interleaved(
         turn = n % len(sides)
         for side in sides[turn:] + sides[:turn]:
             requests_ = batch(round_)
+            cpu = side.cpu()
             started = time.perf_counter()
             ms, bad = fire(side.url, requests_, concurrency)
             side.latency.samples_ms += ms
             side.latency.non_200 += bad
             side.settle(round_, started)
+            if side.pids:
+                spent = (side.cpu() - cpu) * 1000
+                side.latency.cpu_ms = (side.latency.cpu_ms or 0.0) + spent
 
 
 def run_ack(
@@ -242,6 +283,7 @@ def run_ack(
         for name, (_, url) in servers.items():
             wait_booted(procs, f"gunicorn-{name}", url)
         app_url, floor_url, control_url = (f"{url}/slack/events" for _, url in servers.values())
+        pids = {name: children_of(proc.pid) for name, (proc, _) in servers.items()}
         counter = iter(range(1, 1_000_000))
 
         def batch(tickets: list[int]) -> list[Request]:
@@ -251,7 +293,7 @@ def run_ack(
         # The floor never changes a case, so it can take the same clicks.
         for url in (app_url, floor_url, control_url):
             fire(url, batch(warm), concurrency)
-        recorded = [desk.rt.click_queue.count]
+        recorded = [click_inbox.waiting(desk.rt.redis)]
 
         def queued(tickets: list[int], started: float) -> None:
             recorded[0] += len(tickets)
@@ -260,8 +302,12 @@ def run_ack(
         desk.zendesk.reset_requests()
         app_lat, floor_lat = Latency("soporte", [], 0), Latency("floor", [], 0)
         control = Latency("floor, second server", [], 0)
-        sides = [Side(floor_url, floor_lat), Side(app_url, app_lat, queued)]
-        _interleaved([*sides, Side(control_url, control)], batch, alone, concurrency)
+        sides = [
+            Side(floor_url, floor_lat, pids=pids["floor"]),
+            Side(app_url, app_lat, queued, pids["app"]),
+            Side(control_url, control, pids=pids["floor-b"]),
+        ]
+        _interleaved(sides, batch, alone, concurrency)
         app_lat.zendesk_calls = desk.zendesk.count()
 
         workers = start_workers(desk, procs, 2, "rq-ack", DESK_WORKER)
@@ -274,9 +320,13 @@ def run_ack(
         def taken_by_workers(tickets: list[int], started: float) -> None:
             to_decided.samples_ms += _decision_times(desk, tickets, started)
 
-        taken = Side(app_url, app_beside, taken_by_workers)
-        _interleaved([Side(floor_url, floor_beside), taken], batch, beside, concurrency)
+        taken = Side(app_url, app_beside, taken_by_workers, pids["app"])
+        drains = _drains(desk)
+        _interleaved(
+            [Side(floor_url, floor_beside, pids=pids["floor"]), taken], batch, beside, concurrency
+        )
         app_beside.decided = _decided(desk, beside)
+        app_beside.drains = _drains(desk) - drains
 
         desk.zendesk.faults.delay(zendesk_delay)
         try:
@@ -344,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     server = EmbeddedRedis(workdir / "redis").start()
     ratios: list[float] = []
     controls: list[float] = []
+    cpu: list[float] = []
+    beside: list[float] = []
     failures: list[str] = []
     try:
         for run in range(1, args.runs + 1):
@@ -355,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {row}")
             ratios.append(result.p99_ratio)
             controls.append(result.control_ratio)
+            cpu.append(result.cpu_ratio)
+            beside.append(result.p99_ratio_beside_workers)
             failures += ack_failures(result)
     finally:
         procs.stop_all()
@@ -362,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     print("p99 ratios: " + ", ".join(f"{r:.2f}×" for r in ratios))
     print("control (floor / same floor): " + ", ".join(f"{r:.2f}×" for r in controls))
+    print("CPU per click, soporte / floor: " + ", ".join(f"{r:.2f}×" for r in cpu))
+    print("p99 ratios beside 2 RQ workers: " + ", ".join(f"{r:.2f}×" for r in beside))
     if failures:
         print("FAILED: " + "; ".join(failures))
         return 1

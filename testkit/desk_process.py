@@ -205,6 +205,14 @@ def children_of(pid: int) -> list[int]:
     return [p for p in descendants(pid) if parent_of(p) == pid]
 
 
+def cpu_seconds(pid: int) -> float:
+    """The process's user + system CPU time so far (0 once it is gone)."""
+    fields = _stat_fields(pid)
+    if not fields:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def vmhwm_kib(pid: int) -> int:
     """The kernel's high-water mark of the process's resident memory."""
     try:

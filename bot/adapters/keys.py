@@ -169,6 +169,14 @@ def slack_event(event_id: str) -> str:
     return f"{PREFIX}:event:{event_id}"
 
 
+CLICKS_INBOX = f"{PREFIX}:clicks:inbox"  # list: clicks not yet turned into jobs
+
+
+def clicks_taking(drain_id: str) -> str:
+    """The clicks one drain job is turning into jobs (bot/adapters/click_inbox.py)."""
+    return f"{PREFIX}:clicks:taking:{drain_id}"
+
+
 def submission(digest: str) -> str:
     """A modal submission already taken (a replay takes no second effect)."""
     return f"{PREFIX}:submission:{digest}"
@@ -177,6 +185,7 @@ def submission(digest: str) -> str:
 _DESK_FAMILIES = frozenset(
     {
         "home-pending",
+        "clicks",
         "pace",
         "pace-lock",
         "user-name",
@@ -359,6 +368,10 @@ def refused_reply_job(reply_id: str) -> str:
 def notify_job(nonce: str) -> str:
     """A private answer to one click (each click is answered once: `nonce` is new)."""
     return f"notify-{nonce}"
+
+
+def drain_clicks_job(nonce: str) -> str:
+    return f"drain-clicks-{nonce}"
 
 
 def click_job(nonce: str) -> str:

@@ -26,6 +26,7 @@ class Job(StrEnum):
     NOTIFY_USER = "workers.cards.notify_user"
     RELAY_THREAD_MESSAGE = "workers.cards.relay_thread_message"
     TAKE_CLICK = "workers.clicks.take_click"
+    DRAIN_CLICKS = "workers.clicks.drain_clicks"
     POLL_INTAKE = "workers.intake.poll_intake"
     INGEST_TICKET = "workers.intake.ingest_ticket"
     EXPIRE_WINDOW = "workers.timers.expire_window"

@@ -1,9 +1,10 @@
-"""The buttons that take a step at once (no modal): the request records the click as one
-job and acks; the worker takes the step here, and tells the clicker when the case moved on.
+"""The buttons that take a step at once (no modal): the request puts the click in the clicks
+inbox and acks (bot/adapters/click_inbox.py); a worker takes the step here, and tells the
+clicker when the case moved on.
 
-So the web process does one Redis round trip per click (the job, ahead of the desk's other
-work: workers read the click queue first), and a click that was acked is never lost to a
-web process that stops after the ack: the job waits in Redis for a worker.
+So the web process sends one Redis command per click (the clicks go ahead of the desk's
+other work: workers read the click queue first), and a click that was acked is never lost to
+a web process that stops after the ack: it waits in Redis for a worker.
 """
 
 from __future__ import annotations

@@ -1,12 +1,16 @@
 """The buttons that take a step at once (Spam, Confirmó, Sigue el problema, Tomar caso): the
-request only records the click, as one job ahead of the desk's other work, and acks; a worker
-takes the step, and answers the clicker privately when the case no longer allows it."""
+request only puts the click in the clicks inbox and acks; a worker turns the inbox into one job
+per click, ahead of the desk's other work, takes the step, and answers the clicker privately
+when the case no longer allows it. Nothing acked is lost to a drain that stops half-way."""
 
 from __future__ import annotations
 
 import pytest
+from rq.job import Job as RqJob
+from rq.job import JobStatus
 
 from blocks import ids
+from bot.adapters import click_inbox, keys
 from bot.adapters.queue import Job, enqueue
 from bot.domain.lifecycle import State
 from tests.harness import AGENT, OTHER_AGENT, BurstWorker
@@ -32,7 +36,8 @@ def test_the_request_records_the_click_and_a_worker_takes_the_step(desk, ticket)
 
     assert desk.click(ids.Action.SPAM, ticket).status_code == 200
     assert desk.case(ticket) == before, "the request itself changed the case"
-    assert desk.rt.click_queue.count == 1
+    assert click_inbox.waiting(desk.rt.redis) == 1
+    assert desk.rt.click_queue.count == 1, "the click's drain"
     assert desk.zendesk.requests == [] and len(desk.slack.calls) == slack_calls
 
     desk.run_jobs()
@@ -49,7 +54,7 @@ def test_a_click_is_taken_before_the_desks_backlog(desk, ticket):
     desk.click(ids.Action.SPAM, ticket)
 
     worker = BurstWorker(desk.rt.worker_queues(), connection=desk.rt.redis)
-    worker.work(burst=True, max_jobs=1, logging_level="WARNING")
+    worker.work(burst=True, max_jobs=2, logging_level="WARNING")  # the drain, then the click
 
     assert desk.case(ticket).case.state is State.SPAM
     assert desk.rt.queue.count >= BACKLOG, "the backlog ran before the click"
@@ -65,3 +70,50 @@ def test_a_click_the_case_no_longer_allows_is_answered_by_the_worker(desk, ticke
     [answer] = answers_to(desk, OTHER_AGENT)
     assert f"#{ticket} ya fue atendido por <@{AGENT}>: Spam" in answer
     assert [c for c in desk.zendesk.requests if c.method == "PUT"], "the spam was not written"
+
+
+def test_a_burst_of_clicks_queues_one_drain_and_each_click_is_taken_once(desk):
+    tickets = [carded_ticket(desk) for _ in range(5)]
+    for t in tickets:
+        desk.click(ids.Action.SPAM, t)
+    assert click_inbox.waiting(desk.rt.redis) == 5
+    assert desk.rt.click_queue.count == 1, "one drain for the whole burst"
+
+    desk.run_jobs()
+    assert all(desk.case(t).case.state is State.SPAM for t in tickets)
+    solved = [c for c in desk.zendesk.requests if c.method == "PUT"]
+    assert len(solved) == len(tickets)
+    assert click_inbox.waiting(desk.rt.redis) == 0
+    assert list(desk.rt.redis.scan_iter(keys.clicks_taking("*"))) == []
+
+
+def test_a_drain_killed_half_way_loses_no_click_and_takes_none_twice(desk, ticket):
+    other = carded_ticket(desk)
+    desk.click(ids.Action.SPAM, ticket)
+    desk.click(ids.Action.SPAM, other)
+    # The drain's worker died after moving the first click into its own list: RQ gives up
+    # on it (failed), so only the periodic sweep can hand that click back.
+    drain_id = desk.rt.click_queue.get_job_ids()[0]
+    desk.rt.click_queue.remove(drain_id)
+    redis = desk.rt.redis
+    RqJob.fetch(drain_id, connection=redis).set_status(JobStatus.FAILED)
+    redis.lmove(keys.CLICKS_INBOX, keys.clicks_taking(drain_id), "LEFT", "RIGHT")
+    desk.run_jobs()
+    assert desk.case(ticket).case.state is State.NEW, "nothing drained the held click yet"
+
+    desk.rt.click_queue.enqueue("workers.clicks.sweep_clicks")  # as `rq cron` does
+    desk.run_jobs()
+    assert desk.case(ticket).case.state is State.SPAM
+    assert desk.case(other).case.state is State.SPAM
+    assert answers_to(desk, AGENT) == [], "a click was taken twice"
+    assert list(redis.scan_iter(keys.clicks_taking("*"))) == []
+
+
+def test_a_drain_retried_under_its_own_id_finishes_its_own_clicks_first(desk, ticket):
+    desk.click(ids.Action.SPAM, ticket)
+    drain_id = desk.rt.click_queue.get_job_ids()[0]
+    # killed after the move, before the click's job was queued; RQ retries the same job
+    desk.rt.redis.lmove(keys.CLICKS_INBOX, keys.clicks_taking(drain_id), "LEFT", "RIGHT")
+    desk.run_jobs()
+    assert desk.case(ticket).case.state is State.SPAM
+    assert answers_to(desk, AGENT) == []
