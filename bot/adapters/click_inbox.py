@@ -21,7 +21,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from redis import Redis
+from redis import Redis, RedisError
 from rq import Queue
 
 from bot.adapters import keys
@@ -60,9 +60,14 @@ def new_nonce() -> str:
 
 
 def record(redis: Redis, queue: Queue, click: Click) -> None:
-    """Push the click; the first into an empty inbox also queues a drain."""
-    if redis.rpush(keys.CLICKS_INBOX, click.to_json()) == 1:
+    """Push the click; the first into an empty inbox also queues a drain. Once pushed, the
+    click is kept: a drain that could not be queued is the sweep's to make up for."""
+    if redis.rpush(keys.CLICKS_INBOX, click.to_json()) != 1:
+        return
+    try:
         enqueue(queue, Job.DRAIN_CLICKS, job_id=keys.drain_clicks_job(new_nonce()))
+    except RedisError as exc:
+        log.warning("click kept, its drain not queued (%s): the next sweep takes it", exc)
 
 
 def waiting(redis: Redis) -> int:

@@ -6,14 +6,18 @@ when the case no longer allows it. Nothing acked is lost to a drain that stops h
 from __future__ import annotations
 
 import pytest
+from redis import Redis
+from rq import Queue
 from rq.job import Job as RqJob
 from rq.job import JobStatus
 
 from blocks import ids
 from bot.adapters import click_inbox, keys
+from bot.adapters.embedded_redis import free_port
 from bot.adapters.queue import Job, enqueue
+from bot.composition import utcnow
 from bot.domain.lifecycle import State
-from tests.harness import AGENT, OTHER_AGENT, BurstWorker
+from tests.harness import AGENT, AGENTS_CHANNEL, OTHER_AGENT, BurstWorker
 from tests.support.flows import carded_ticket
 
 BACKLOG = 30
@@ -117,3 +121,14 @@ def test_a_drain_retried_under_its_own_id_finishes_its_own_clicks_first(desk, ti
     desk.run_jobs()
     assert desk.case(ticket).case.state is State.SPAM
     assert answers_to(desk, AGENT) == []
+
+
+def test_a_click_whose_drain_could_not_be_queued_is_kept_for_the_sweep(desk, ticket):
+    unreachable = Queue(desk.rt.click_queue.name, connection=Redis(port=free_port()))
+    click = click_inbox.Click("n1", ticket, "mark_spam", AGENT, utcnow(), AGENTS_CHANNEL, None)
+    click_inbox.record(desk.rt.redis, unreachable, click)  # Redis failed after the push
+    assert click_inbox.waiting(desk.rt.redis) == 1 and desk.rt.click_queue.count == 0
+
+    desk.rt.click_queue.enqueue("workers.clicks.sweep_clicks")
+    desk.run_jobs()
+    assert desk.case(ticket).case.state is State.SPAM
