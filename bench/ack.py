@@ -378,6 +378,15 @@ def open_new_cases(desk: Desk, count: int) -> None:
         open_case(desk.rt, record, tell_earlier=False)
 
 
+# What `python -m bench.ack` lists run by run at the end.
+RUN_SERIES: dict[str, Callable[[AckResult], float]] = {
+    "p99 ratios": lambda r: r.p99_ratio,
+    "control (floor / same floor)": lambda r: r.control_ratio,
+    "CPU per click, soporte / floor": lambda r: r.cpu_ratio,
+    "p99 ratios beside 2 RQ workers": lambda r: r.p99_ratio_beside_workers,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m bench.ack`: only the ack figures, on a desk of new cases (faster than
     `./run bench`, which measures the same after its other sections)."""
@@ -392,10 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     (workdir / "logs").mkdir()
     procs = Processes(workdir / "logs")
     server = EmbeddedRedis(workdir / "redis").start()
-    ratios: list[float] = []
-    controls: list[float] = []
-    cpu: list[float] = []
-    beside: list[float] = []
+    series: dict[str, list[float]] = {label: [] for label in RUN_SERIES}
     failures: list[str] = []
     try:
         for run in range(1, args.runs + 1):
@@ -405,19 +411,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"run {run}:")
             for row in _ack_rows(result):
                 print(f"  {row}")
-            ratios.append(result.p99_ratio)
-            controls.append(result.control_ratio)
-            cpu.append(result.cpu_ratio)
-            beside.append(result.p99_ratio_beside_workers)
+            for label, figure in RUN_SERIES.items():
+                series[label].append(figure(result))
             failures += ack_failures(result)
     finally:
         procs.stop_all()
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    print("p99 ratios: " + ", ".join(f"{r:.2f}×" for r in ratios))
-    print("control (floor / same floor): " + ", ".join(f"{r:.2f}×" for r in controls))
-    print("CPU per click, soporte / floor: " + ", ".join(f"{r:.2f}×" for r in cpu))
-    print("p99 ratios beside 2 RQ workers: " + ", ".join(f"{r:.2f}×" for r in beside))
+    for label, figures in series.items():
+        print(f"{label}: " + ", ".join(f"{r:.2f}×" for r in figures))
     if failures:
         print("FAILED: " + "; ".join(failures))
         return 1
