@@ -20,7 +20,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.adapters import health, http_guard, preflight
 from bot.composition import Runtime, build_runtime, slack_client, utcnow
-from handlers import commands, common, escalation, home, permissions, triage, webhook
+from handlers import clicks, commands, common, escalation, home, permissions, triage, webhook
 
 log = logging.getLogger("soporte")
 JSON = "application/json"
@@ -60,6 +60,7 @@ def create_app(rt: Runtime, listener_executor: Executor | None = None) -> App:
     )
     app.error(common.on_listener_error)
     app.use(permissions.middleware(rt))
+    app.use(clicks.middleware(rt))
     triage.register(app, rt)
     escalation.register(app, rt)
     commands.register(app, rt)

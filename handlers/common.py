@@ -14,11 +14,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.adapters import click_inbox, keys
+from bot.adapters import keys
 from bot.adapters.queue import Job, enqueue
-from bot.composition import Runtime, utcnow
-from bot.domain.button_values import BadContext, parse_ticket_value
-from bot.services.clicks import ClickedStep
+from bot.composition import Runtime
 
 log = logging.getLogger("soporte.handlers")
 
@@ -40,27 +38,6 @@ def tell(rt: Runtime, body: dict[str, Any], text: str) -> None:
         body.get("response_url"),
         job_id=keys.notify_job(uuid.uuid4().hex),
     )
-
-
-def record_click(rt: Runtime, body: dict[str, Any], step: ClickedStep) -> None:
-    """Hand the step of a button that takes one at once to the workers (who take it, and
-    answer the clicker if the case moved on): one RPUSH onto the clicks inbox."""
-    action = (body.get("actions") or [{}])[0]
-    try:
-        ticket_id = parse_ticket_value(action.get("value", ""))
-    except BadContext:
-        log.warning("button with a bad value from %s", body["user"]["id"])
-        return
-    click = click_inbox.Click(
-        click_inbox.new_nonce(),
-        ticket_id,
-        step.value,
-        body["user"]["id"],
-        utcnow(),
-        clicked_in(body),
-        body.get("response_url"),
-    )
-    click_inbox.record(rt.redis, rt.click_queue, click)
 
 
 def open_modal(client: WebClient, rt: Runtime, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -28,9 +28,8 @@ from bot.domain.offers import offered
 from bot.domain.thread_relay import read_thread_message
 from bot.domain.user_replies import user_update, window_days
 from bot.services import escalation
-from bot.services.clicks import ClickedStep
 from handlers import modal_flow
-from handlers.common import open_modal, record_click, tell
+from handlers.common import open_modal, tell
 from handlers.modal_input import ModalInput
 from workers.cards import mark_relay_queued
 from workers.escalation import thread_key
@@ -68,11 +67,6 @@ def register(app: App, rt: Runtime) -> None:
             return
         view = modals.escalate_modal(record, rt.catalog)
         modal_flow.open_decision_modal(client, rt, body, view, record.ticket_id)
-
-    @app.action(ids.Action.TAKE_CASE)
-    def take_button(ack: Ack, body: dict) -> None:
-        ack()
-        record_click(rt, body, ClickedStep.TAKE_CASE)
 
     def maintainer_button(action_id: str, build: Callable[[CaseRecord], dict]) -> None:
         def handler(ack: Ack, body: dict, action: dict, client: WebClient) -> None:

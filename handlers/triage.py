@@ -17,10 +17,10 @@ from bot.domain.case import CaseRecord
 from bot.domain.lifecycle import Event
 from bot.domain.user_replies import unfilled_slots, window_days
 from bot.services import escalation
-from bot.services.clicks import ClickedStep, not_offered
+from bot.services.clicks import not_offered
 from bot.services.triage import Decision, decide
 from handlers import modal_flow, modal_refill
-from handlers.common import log, open_modal, record_click, tell
+from handlers.common import log, open_modal, tell
 from handlers.modal_input import ModalInput
 
 ModalBuilder = Callable[..., dict[str, Any]]
@@ -68,11 +68,6 @@ def _window_text(rt: Runtime) -> str:
 
 
 def register(app: App, rt: Runtime) -> None:
-    @app.action(ids.Action.SPAM)
-    def mark_spam(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        record_click(rt, body, ClickedStep.MARK_SPAM)
-
     def open_decision(
         body: dict[str, Any], action_id: str, client: WebClient, raw: str | None = None
     ) -> None:
@@ -144,18 +139,6 @@ def register(app: App, rt: Runtime) -> None:
     modal_refill.register(app, rt)
     for callback_id in modal_flow.DECISION_VIEWS:
         app.view_closed(callback_id)(modal_flow.closed(rt))
-
-    def user_answer(step: ClickedStep):
-        """The agent records what the user answered: confirmed, or the problem persists."""
-
-        def handler(ack: Ack, body: dict[str, Any]) -> None:
-            ack()
-            record_click(rt, body, step)
-
-        return handler
-
-    app.action(ids.Action.USER_CONFIRMED)(user_answer(ClickedStep.USER_CONFIRMED))
-    app.action(ids.Action.NOT_FIXED)(user_answer(ClickedStep.NOT_FIXED))
 
     def submission(parse: Callable[[Runtime, ModalInput, CaseRecord], Decision]):
         def step(form: ModalInput, record: CaseRecord, user: str):

@@ -74,10 +74,12 @@ class TrackingExecutor(ThreadPoolExecutor):
     def __init__(self) -> None:
         super().__init__(max_workers=8)
         self._futures: list[Future[Any]] = []
+        self.submitted = 0  # listeners run so far
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
         future = super().submit(fn, *args, **kwargs)
         self._futures.append(future)
+        self.submitted += 1
         return future
 
     def wait_idle(self, timeout: float = 10.0) -> None:

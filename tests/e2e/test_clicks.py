@@ -1,7 +1,8 @@
 """The buttons that take a step at once (Spam, Confirmó, Sigue el problema, Tomar caso): the
-request only puts the click in the clicks inbox and acks; a worker turns the inbox into one job
-per click, ahead of the desk's other work, takes the step, and answers the clicker privately
-when the case no longer allows it. Nothing acked is lost to a drain that stops half-way."""
+request puts the click in the clicks inbox and then acks, with no listener; a worker turns the
+inbox into one job per click, ahead of the desk's other work, takes the step, and answers the
+clicker privately when the case no longer allows it. Nothing acked is lost to a drain that
+stops half-way."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from bot.adapters.embedded_redis import free_port
 from bot.adapters.queue import Job, enqueue
 from bot.composition import utcnow
 from bot.domain.lifecycle import State
+from handlers.clicks import AT_ONCE
+from testkit.example_desk import MAINTAINER
 from tests.harness import AGENT, AGENTS_CHANNEL, OTHER_AGENT, BurstWorker
 from tests.support.flows import carded_ticket
 
@@ -50,6 +53,20 @@ def test_the_request_records_the_click_and_a_worker_takes_the_step(desk, ticket)
     assert desk.zendesk.ticket(ticket)["status"] == "solved"
     assert "Spam" in desk.card_text(ticket)
     assert answers_to(desk, AGENT) == []
+
+
+@pytest.mark.parametrize("action_id", sorted(AT_ONCE))
+def test_the_ack_comes_after_the_click_is_recorded_and_no_listener_runs(desk, ticket, action_id):
+    listeners = desk.listeners.submitted
+    user = MAINTAINER if action_id == ids.Action.TAKE_CASE else AGENT
+
+    answer = desk.click(action_id, ticket, user=user)
+
+    assert answer.status_code == 200 and answer.text == ""
+    [raw] = desk.rt.redis.lrange(keys.CLICKS_INBOX, 0, -1)
+    click = click_inbox.Click.from_json(raw)
+    assert (click.ticket_id, click.step, click.user) == (ticket, AT_ONCE[action_id], user)
+    assert desk.listeners.submitted == listeners, "a listener thread ran for the click"
 
 
 def test_a_click_is_taken_before_the_desks_backlog(desk, ticket):
