@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import shutil
 import subprocess
 import sys
@@ -11,9 +12,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http.client import HTTPConnection, HTTPException
 from pathlib import Path
-
-import requests
+from urllib.parse import urlsplit
 
 from bench.desk import (
     BenchError,
@@ -28,6 +29,7 @@ from bench.desk import (
 from blocks import ids
 from bot.adapters import click_inbox, keys
 from bot.adapters.embedded_redis import EmbeddedRedis, free_port
+from bot.adapters.supervision import read_procfile
 from bot.domain.case import CaseRecord
 from bot.domain.lifecycle import Case, State
 from bot.services.transitions import open_case
@@ -35,10 +37,18 @@ from testkit.desk_process import children_of, cpu_seconds
 from testkit.example_desk import AGENT, AGENTS_CHANNEL
 from testkit.slack_requests import click_payload, interactive_body, signed_headers
 
-GUNICORN_WORKERS = 2
-GUNICORN_THREADS = 16
+
+def _web_option(name: str) -> str:
+    """An option of the Procfile's `web` line (gunicorn), so the bench serves as it does."""
+    words = shlex.split(read_procfile()["web"])
+    return words[words.index(name) + 1]
+
+
+GUNICORN_WORKERS = int(_web_option("--workers"))
+GUNICORN_THREADS = int(_web_option("--threads"))
 APP_TARGET = "app:wsgi_from_env()"
 FLOOR_TARGET = "bench.floor_app:wsgi_from_env()"
+MIDDLEWARE_FLOOR_TARGET = "bench.floor_app:wsgi_from_env(in_middleware=True)"
 DESK_WORKER = "workers.worker.DeskWorker"  # the Procfile's `rq worker -w`
 
 Request = tuple[str, dict[str, str]]
@@ -69,6 +79,7 @@ class AckResult:
     app: Latency
     floor: Latency
     control: Latency  # a second floor server: what the ratio is when nothing differs
+    middleware_floor: Latency  # Bolt answering from a middleware, as soporte does
     app_beside_workers: Latency
     floor_beside_workers: Latency
     click_to_decided: Latency  # beside the workers: from the round's first click
@@ -77,6 +88,15 @@ class AckResult:
     @property
     def p99_ratio(self) -> float:
         return self.app.p(99) / self.floor.p(99)
+
+    @property
+    def p99_ratio_same_path(self) -> float:
+        """soporte / the floor that answers from a middleware: the desk's own work."""
+        return self.app.p(99) / self.middleware_floor.p(99)
+
+    @property
+    def cpu_ratio_same_path(self) -> float:
+        return _cpu_ratio(self.app, self.middleware_floor)
 
     @property
     def control_ratio(self) -> float:
@@ -119,15 +139,28 @@ def signed_click(desk: Desk, ticket_id: int, n: int) -> Request:
 
 
 def fire(url: str, batch: list[Request], concurrency: int) -> tuple[list[float], int]:
-    """POST every request with `concurrency` clients; (latencies in ms, non-200 answers)."""
+    """POST every request with `concurrency` clients; (latencies in ms, non-200 answers).
+
+    Each click is one plain http.client request on a connection of its own, as Slack's are:
+    the clients share the machine's two cores with the servers, and a requests.Session per
+    click spent more CPU in the client than the servers spend answering (its share of the
+    cores went into every latency as noise)."""
+    where = urlsplit(url)
 
     def one(request: Request) -> tuple[float, int]:
         body, headers = request
+        data = body.encode()
         started = time.perf_counter()
+        connection = HTTPConnection(where.hostname, where.port, timeout=30)
         try:
-            status = requests.post(url, data=body.encode(), headers=headers, timeout=30).status_code
-        except requests.RequestException:
+            connection.request("POST", where.path, body=data, headers=headers)
+            answer = connection.getresponse()
+            answer.read()
+            status = answer.status
+        except (OSError, HTTPException):
             status = 0
+        finally:
+            connection.close()
         return (time.perf_counter() - started) * 1000, status
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -276,13 +309,16 @@ def run_ack(
             ("app", APP_TARGET),
             ("floor", FLOOR_TARGET),
             ("floor-b", FLOOR_TARGET),
+            ("floor-mw", MIDDLEWARE_FLOOR_TARGET),
         )
     }
     workers: list[subprocess.Popen[bytes]] = []
     try:
         for name, (_, url) in servers.items():
             wait_booted(procs, f"gunicorn-{name}", url)
-        app_url, floor_url, control_url = (f"{url}/slack/events" for _, url in servers.values())
+        app_url, floor_url, control_url, mw_url = (
+            f"{url}/slack/events" for _, url in servers.values()
+        )
         pids = {name: children_of(proc.pid) for name, (proc, _) in servers.items()}
         counter = iter(range(1, 1_000_000))
 
@@ -291,7 +327,7 @@ def run_ack(
 
         # Warm each: Bolt's first request in each process calls auth.test, once.
         # The floor never changes a case, so it can take the same clicks.
-        for url in (app_url, floor_url, control_url):
+        for url in (app_url, floor_url, control_url, mw_url):
             fire(url, batch(warm), concurrency)
         recorded = [click_inbox.waiting(desk.rt.redis)]
 
@@ -302,10 +338,12 @@ def run_ack(
         desk.zendesk.reset_requests()
         app_lat, floor_lat = Latency("soporte", [], 0), Latency("floor", [], 0)
         control = Latency("floor, second server", [], 0)
+        mw_floor = Latency("floor answering from a middleware", [], 0)
         sides = [
             Side(floor_url, floor_lat, pids=pids["floor"]),
             Side(app_url, app_lat, queued, pids["app"]),
             Side(control_url, control, pids=pids["floor-b"]),
+            Side(mw_url, mw_floor, pids=pids["floor-mw"]),
         ]
         _interleaved(sides, batch, alone, concurrency)
         app_lat.zendesk_calls = desk.zendesk.count()
@@ -346,6 +384,7 @@ def run_ack(
         app_lat,
         floor_lat,
         control,
+        mw_floor,
         app_beside,
         floor_beside,
         to_decided,
@@ -381,6 +420,7 @@ def open_new_cases(desk: Desk, count: int) -> None:
 # What `python -m bench.ack` lists run by run at the end.
 RUN_SERIES: dict[str, Callable[[AckResult], float]] = {
     "p99 ratios": lambda r: r.p99_ratio,
+    "p99 soporte / floor answering from a middleware": lambda r: r.p99_ratio_same_path,
     "control (floor / same floor)": lambda r: r.control_ratio,
     "CPU per click, soporte / floor": lambda r: r.cpu_ratio,
     "p99 ratios beside 2 RQ workers": lambda r: r.p99_ratio_beside_workers,

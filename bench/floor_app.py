@@ -1,20 +1,23 @@
-"""The floor for ack latency: a Bolt app whose only listener acks the Spam button.
+"""The floors for ack latency: Bolt apps that only ack the Spam button.
 
+The bare-Bolt floor acks it in a listener, as a Bolt app is written; the second floor answers
+it from a global middleware, as soporte answers the buttons that take their step at once
+(handlers/clicks.py), so that soporte / that floor is the desk's own work on the same path.
 Built like `app.create_app` (same signing secret, same Slack client pointed at the same
-API, `process_before_response=False`, same listener executor, same logging) so the
-difference from soporte is the desk's own work.
-Served by gunicorn exactly like the app: `gunicorn 'bench.floor_app:wsgi_from_env()'`.
+API, `process_before_response=False`, same listener executor, same logging).
+Served by gunicorn exactly like the app: `gunicorn 'bench.floor_app:wsgi_from_env()'`
+(`wsgi_from_env(in_middleware=True)` for the second floor).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from blocks import ids
@@ -22,7 +25,7 @@ from bot.adapters.settings import load_settings
 from bot.composition import slack_client
 
 
-def create_floor_app(env: Mapping[str, str]) -> App:
+def create_floor_app(env: Mapping[str, str], in_middleware: bool = False) -> App:
     settings = load_settings(env)
     app = App(
         signing_secret=settings.slack_signing_secret,
@@ -31,14 +34,25 @@ def create_floor_app(env: Mapping[str, str]) -> App:
         listener_executor=ThreadPoolExecutor(max_workers=16),
     )
 
-    @app.action(ids.Action.SPAM)
-    def ack_only(ack: Ack) -> None:
-        ack()
+    if in_middleware:
+
+        @app.use
+        def answer_spam(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+            if (body.get("actions") or [{}])[0].get("action_id") == ids.Action.SPAM:
+                return BoltResponse(status=200, body="")
+            next()
+            return None
+
+    else:
+
+        @app.action(ids.Action.SPAM)
+        def ack_only(ack: Ack) -> None:
+            ack()
 
     return app
 
 
-def wsgi_from_env() -> Any:
-    """For gunicorn: the floor app's WSGI callable, configured from the environment."""
+def wsgi_from_env(in_middleware: bool = False) -> Any:
+    """For gunicorn: a floor app's WSGI callable, configured from the environment."""
     logging.basicConfig(level=logging.INFO)
-    return SlackRequestHandler(create_floor_app(os.environ))
+    return SlackRequestHandler(create_floor_app(os.environ, in_middleware))

@@ -4,7 +4,8 @@ The button (or modal) stands for steps of the case (blocks/ids.py); bot/domain/o
 which roles do those steps: agents only, maintainers of the case's product (or members of its
 channel), or the case's Mantenedor. Someone without the role is told so privately (a modal:
 under its first field) and the listener never runs. Whether the case allows the step now is
-the listener's to say, with the same offers().
+the listener's to say, with the same offers() (for the buttons handlers/clicks.py answers,
+the worker's that takes the click).
 
 All of it happens before the ack, from the catalogue and one read of the case, except for
 someone outside the catalogue taking a case: only Slack knows whether they are in the

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from redis import Redis, RedisError
@@ -43,7 +43,7 @@ class Click:
     response_url: str | None
 
     def to_json(self) -> str:
-        return json.dumps({**asdict(self), "at": self.at.isoformat()})
+        return json.dumps({**vars(self), "at": self.at.isoformat()})  # asdict deep-copies
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> Click:
