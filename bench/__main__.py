@@ -15,14 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from bench import business_time
-from bench.ack import (
-    GUNICORN_THREADS,
-    GUNICORN_WORKERS,
-    AckResult,
-    Latency,
-    ack_failures,
-    run_ack,
-)
+from bench.ack import AckResult, Latency, Versus, ack_failures, run_ack
 from bench.ack import main as ack_main
 from bench.dashboard import run_dashboard_bench
 from bench.desk import BenchError, Processes, open_desk
@@ -30,6 +23,7 @@ from bench.intake import IntakeResult, run_intake
 from bench.memory import RQ, WEB, MemoryWatch, memory_row
 from bench.reply import reply_row, run_reply
 from bench.resilience import resilience_rows, run_resilience
+from bench.serve import GUNICORN_THREADS, GUNICORN_WORKERS
 from bot.adapters.embedded_redis import EmbeddedRedis
 
 LABEL = 40
@@ -104,12 +98,10 @@ def _latency_row(label: str, lat: Latency) -> str:
     return _row(label, *fields)
 
 
-def _cpu_row(label: str, ratio: float, app: Latency, floor: Latency) -> str:
-    return _row(
-        label,
-        f"{ratio:.2f}×   ({app.cpu_per_click_ms or 0:.2f} / {floor.cpu_per_click_ms or 0:.2f} ms"
-        ", the gunicorn workers' user + system time)",
-    )
+def _cpu_row(label: str, v: Versus) -> str:
+    mine, theirs = v.mine.cpu_per_click_ms or 0, v.theirs.cpu_per_click_ms or 0
+    spent = f"({mine:.2f} / {theirs:.2f} ms, the gunicorn workers' user + system time)"
+    return _row(label, f"{v.cpu:.2f}×   {spent}")
 
 
 def _ack_rows(r: AckResult) -> list[str]:
@@ -117,26 +109,16 @@ def _ack_rows(r: AckResult) -> list[str]:
     return [
         _latency_row(f"ack soporte ({shape})", r.app),
         _latency_row("ack floor (Bolt, ack only)", r.floor),
-        _row("ack p99 soporte / floor", f"{r.p99_ratio:.2f}×"),
-        _row("  control: floor / same floor", f"{r.control_ratio:.2f}×   (a second floor server)"),
-        _cpu_row("CPU per click, soporte / floor", r.cpu_ratio, r.app, r.floor),
+        _row("ack p99 soporte / floor", f"{r.vs_floor.p99:.2f}×"),
+        _row("  control: floor / same floor", f"{r.vs_control.p99:.2f}×   (a second floor server)"),
+        _cpu_row("CPU per click, soporte / floor", r.vs_floor),
         _latency_row("ack floor answering from a middleware", r.middleware_floor),
-        _row("ack p99 soporte / that floor", f"{r.p99_ratio_same_path:.2f}×"),
-        _cpu_row(
-            "CPU per click, soporte / that floor",
-            r.cpu_ratio_same_path,
-            r.app,
-            r.middleware_floor,
-        ),
+        _row("ack p99 soporte / that floor", f"{r.vs_middleware_floor.p99:.2f}×"),
+        _cpu_row("CPU per click, soporte / that floor", r.vs_middleware_floor),
         _latency_row("ack soporte, beside 2 RQ workers", r.app_beside_workers),
         _latency_row("ack floor, beside 2 RQ workers", r.floor_beside_workers),
-        _row("ack p99 ratio, beside the workers", f"{r.p99_ratio_beside_workers:.2f}×"),
-        _cpu_row(
-            "CPU per click, beside the workers",
-            r.cpu_ratio_beside_workers,
-            r.app_beside_workers,
-            r.floor_beside_workers,
-        ),
+        _row("ack p99 ratio, beside the workers", f"{r.beside_workers.p99:.2f}×"),
+        _cpu_row("CPU per click, beside the workers", r.beside_workers),
         _latency_row(f"  click → decided, rounds of {r.concurrency}", r.click_to_decided),
         _latency_row("ack soporte, Zendesk answers +5 s", r.app_zendesk_slow),
     ]

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.client import HTTPConnection, HTTPException
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from bench.desk import (
     BenchError,
@@ -24,12 +20,11 @@ from bench.desk import (
     percentile,
     start_workers,
     wait_for,
-    wait_http,
 )
+from bench.serve import Request, fire, start_gunicorn, wait_booted
 from blocks import ids
 from bot.adapters import click_inbox, keys
-from bot.adapters.embedded_redis import EmbeddedRedis, free_port
-from bot.adapters.supervision import read_procfile
+from bot.adapters.embedded_redis import EmbeddedRedis
 from bot.domain.case import CaseRecord
 from bot.domain.lifecycle import Case, State
 from bot.services.transitions import open_case
@@ -37,21 +32,10 @@ from testkit.desk_process import children_of, cpu_seconds
 from testkit.example_desk import AGENT, AGENTS_CHANNEL
 from testkit.slack_requests import click_payload, interactive_body, signed_headers
 
-
-def _web_option(name: str) -> str:
-    """An option of the Procfile's `web` line (gunicorn), so the bench serves as it does."""
-    words = shlex.split(read_procfile()["web"])
-    return words[words.index(name) + 1]
-
-
-GUNICORN_WORKERS = int(_web_option("--workers"))
-GUNICORN_THREADS = int(_web_option("--threads"))
 APP_TARGET = "app:wsgi_from_env()"
 FLOOR_TARGET = "bench.floor_app:wsgi_from_env()"
 MIDDLEWARE_FLOOR_TARGET = "bench.floor_app:wsgi_from_env(in_middleware=True)"
 DESK_WORKER = "workers.worker.DeskWorker"  # the Procfile's `rq worker -w`
-
-Request = tuple[str, dict[str, str]]
 
 
 @dataclass
@@ -86,39 +70,39 @@ class AckResult:
     app_zendesk_slow: Latency
 
     @property
-    def p99_ratio(self) -> float:
-        return self.app.p(99) / self.floor.p(99)
+    def vs_floor(self) -> Versus:
+        return Versus(self.app, self.floor)
 
     @property
-    def p99_ratio_same_path(self) -> float:
+    def vs_middleware_floor(self) -> Versus:
         """soporte / the floor that answers from a middleware: the desk's own work."""
-        return self.app.p(99) / self.middleware_floor.p(99)
+        return Versus(self.app, self.middleware_floor)
 
     @property
-    def cpu_ratio_same_path(self) -> float:
-        return _cpu_ratio(self.app, self.middleware_floor)
+    def vs_control(self) -> Versus:
+        return Versus(self.control, self.floor)
 
     @property
-    def control_ratio(self) -> float:
-        return self.control.p(99) / self.floor.p(99)
+    def beside_workers(self) -> Versus:
+        return Versus(self.app_beside_workers, self.floor_beside_workers)
+
+
+@dataclass(frozen=True)
+class Versus:
+    """One server's clicks against another's: p99 and CPU per click (the cost the p99 ratio
+    measures through the noise)."""
+
+    mine: Latency
+    theirs: Latency
 
     @property
-    def p99_ratio_beside_workers(self) -> float:
-        return self.app_beside_workers.p(99) / self.floor_beside_workers.p(99)
+    def p99(self) -> float:
+        return self.mine.p(99) / self.theirs.p(99)
 
     @property
-    def cpu_ratio(self) -> float:
-        """CPU per click, soporte / floor: the cost the p99 ratio measures through the noise."""
-        return _cpu_ratio(self.app, self.floor)
-
-    @property
-    def cpu_ratio_beside_workers(self) -> float:
-        return _cpu_ratio(self.app_beside_workers, self.floor_beside_workers)
-
-
-def _cpu_ratio(app: Latency, floor: Latency) -> float:
-    mine, theirs = app.cpu_per_click_ms, floor.cpu_per_click_ms
-    return mine / theirs if mine and theirs else float("nan")
+    def cpu(self) -> float:
+        mine, theirs = self.mine.cpu_per_click_ms, self.theirs.cpu_per_click_ms
+        return mine / theirs if mine and theirs else float("nan")
 
 
 def signed_click(desk: Desk, ticket_id: int, n: int) -> Request:
@@ -136,70 +120,6 @@ def signed_click(desk: Desk, ticket_id: int, n: int) -> Request:
     )
     body = interactive_body(payload)
     return body, signed_headers(body, "application/x-www-form-urlencoded")
-
-
-def fire(url: str, batch: list[Request], concurrency: int) -> tuple[list[float], int]:
-    """POST every request with `concurrency` clients; (latencies in ms, non-200 answers).
-
-    Each click is one plain http.client request on a connection of its own, as Slack's are:
-    the clients share the machine's two cores with the servers, and a requests.Session per
-    click spent more CPU in the client than the servers spend answering (its share of the
-    cores went into every latency as noise)."""
-    where = urlsplit(url)
-
-    def one(request: Request) -> tuple[float, int]:
-        body, headers = request
-        data = body.encode()
-        started = time.perf_counter()
-        connection = HTTPConnection(where.hostname, where.port, timeout=30)
-        try:
-            connection.request("POST", where.path, body=data, headers=headers)
-            answer = connection.getresponse()
-            answer.read()
-            status = answer.status
-        except (OSError, HTTPException):
-            status = 0
-        finally:
-            connection.close()
-        return (time.perf_counter() - started) * 1000, status
-
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        answers = list(pool.map(one, batch))
-    return [ms for ms, _ in answers], sum(status != 200 for _, status in answers)
-
-
-def start_gunicorn(
-    desk: Desk, procs: Processes, name: str, target: str, env: dict[str, str] | None = None
-) -> tuple[subprocess.Popen[bytes], str]:
-    """gunicorn as the Procfile runs it (`env` overrides settings, e.g. SLACK_CHANNEL_RATE)."""
-    port = free_port()
-    args = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(GUNICORN_WORKERS),
-        "--threads",
-        str(GUNICORN_THREADS),
-        "--no-control-socket",  # gunicorn 27 would share ~/.gunicorn/gunicorn.ctl between both
-        target,
-    ]
-    proc = procs.start(name, args, {**desk.process_env(), **(env or {})})
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def wait_booted(procs: Processes, name: str, url: str) -> None:
-    """Both gunicorn workers booted and the port answering."""
-    wait_for(
-        f"{name} workers to boot",
-        lambda: procs.log_tail(name, 200).count("Booting worker") >= GUNICORN_WORKERS,
-        timeout=30,
-        interval=0.1,
-        check=procs.check_alive,
-    )
-    wait_http(f"{url}/healthz", timeout=30, check=procs.check_alive)
 
 
 def _decided(desk: Desk, tickets: list[int]) -> int:
@@ -419,11 +339,11 @@ def open_new_cases(desk: Desk, count: int) -> None:
 
 # What `python -m bench.ack` lists run by run at the end.
 RUN_SERIES: dict[str, Callable[[AckResult], float]] = {
-    "p99 ratios": lambda r: r.p99_ratio,
-    "p99 soporte / floor answering from a middleware": lambda r: r.p99_ratio_same_path,
-    "control (floor / same floor)": lambda r: r.control_ratio,
-    "CPU per click, soporte / floor": lambda r: r.cpu_ratio,
-    "p99 ratios beside 2 RQ workers": lambda r: r.p99_ratio_beside_workers,
+    "p99 ratios": lambda r: r.vs_floor.p99,
+    "p99 soporte / floor answering from a middleware": lambda r: r.vs_middleware_floor.p99,
+    "control (floor / same floor)": lambda r: r.vs_control.p99,
+    "CPU per click, soporte / floor": lambda r: r.vs_floor.cpu,
+    "p99 ratios beside 2 RQ workers": lambda r: r.beside_workers.p99,
 }
 
 
