@@ -11,12 +11,10 @@ from typing import Any
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
-    HeaderBlock,
     MarkdownTextObject,
-    PlainTextObject,
 )
 
-from blocks.layout import section
+from blocks.layout import header, section
 from bot.domain import mrkdwn as t
 from bot.domain.calibration import Calibration, Records, calibration_lines, record_line_of
 from bot.domain.catalog import Catalog
@@ -76,8 +74,8 @@ def calibration_message(
     maintainers: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """`/soporte calibración`."""
-    header = HeaderBlock(text=PlainTextObject(text="Calibración de las estimaciones"))
-    blocks = [header, *calibration_blocks(records, catalog, products, maintainers)]
+    title = header("Calibración de las estimaciones")
+    blocks = [title, *calibration_blocks(records, catalog, products, maintainers)]
     if len(blocks) > MESSAGE_BLOCKS_MAX:
         blocks = [*blocks[: MESSAGE_BLOCKS_MAX - 1], blocks[-1]]
     return {
@@ -98,7 +96,7 @@ def home_calibration_blocks(records: Records, catalog: Catalog, user: str) -> li
         if key in records.products
     ]
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text="Tus estimaciones")),
+        header("Tus estimaciones"),
         section(f"📐 {record_line_of(mine)}"),
     ]
     if lines:

@@ -11,7 +11,6 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
     ContextBlock,
     DividerBlock,
-    HeaderBlock,
     MarkdownTextObject,
     Option,
     PlainTextObject,
@@ -23,10 +22,10 @@ from slack_sdk.models.views import View
 from blocks import ids
 from blocks.buttons import button, step_buttons
 from blocks.diagnosis import diagnosis_estimate_echo, diagnosis_text
+from blocks.layout import header
 from blocks.limits import (
     CONTEXT_TEXT_MAX,
     FALLBACK_TEXT_MAX,
-    HEADER_TEXT_MAX,
     SECTION_TEXT_MAX,
 )
 from blocks.targets import countdown_line
@@ -426,11 +425,7 @@ def card_detail_blocks(
     subject = ticket_subject(record)
     received = f"{t.slack_date(ticket.created_at)} ({t.ago(ticket.created_at)})"
     blocks: list[Block] = [
-        HeaderBlock(
-            text=PlainTextObject(
-                text=t.truncate(f"#{ticket.id} · {subject}", HEADER_TEXT_MAX), emoji=True
-            )
-        ),
+        header(f"#{ticket.id} · {subject}"),
         _first_line_block(record, countdown, claimed_by),
     ]
     if _returning_words(record):

@@ -15,9 +15,7 @@ from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
     DividerBlock,
-    HeaderBlock,
     MarkdownTextObject,
-    PlainTextObject,
     SectionBlock,
 )
 
@@ -28,7 +26,8 @@ from blocks.diagnosis import (
     diagnosis_text,
     estimate_echo,
 )
-from blocks.limits import FALLBACK_TEXT_MAX, HEADER_TEXT_MAX, SECTION_TEXT_MAX
+from blocks.layout import header
+from blocks.limits import FALLBACK_TEXT_MAX, SECTION_TEXT_MAX
 from blocks.targets import countdown_line
 from blocks.ticket_lines import (
     attachments_line,
@@ -160,10 +159,9 @@ def escalation_message(
     """The message for chat.postMessage / chat.update in the product's channel; `now`
     (default: the clock) dates the countdown of the next target, the diagnosis first."""
     ticket = record.ticket
-    header = f"Caso escalado #{ticket.id} · {ticket_subject(record)}"
     product = t.escape_mrkdwn(_product_name(record, catalog))
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=t.truncate(header, HEADER_TEXT_MAX), emoji=True)),
+        header(f"Caso escalado #{ticket.id} · {ticket_subject(record)}"),
         SectionBlock(
             fields=[
                 MarkdownTextObject(text=requester_field(record)),

@@ -17,13 +17,10 @@ from typing import Any
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
-    HeaderBlock,
     MarkdownTextObject,
-    PlainTextObject,
 )
 
-from blocks.layout import section
-from blocks.limits import HEADER_TEXT_MAX
+from blocks.layout import header, section
 from blocks.targets import figure_lines
 from bot.domain import mrkdwn as t
 from bot.domain.business_time import BusinessCalendar
@@ -123,7 +120,7 @@ def weekly_summary(
     local = since.astimezone(calendar.tz)
     title = f"Resumen semanal de soporte · semana del {local.day}/{local.month}"
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=t.truncate(title, HEADER_TEXT_MAX))),
+        header(title),
         section(cases_in(summaries, since, until)),
         section("\n".join(figure_lines(figures))),
         section(open_escalations(summaries, catalog, until)),
