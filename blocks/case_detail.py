@@ -28,13 +28,12 @@ from blocks.layout import (
 from blocks.limits import (
     FALLBACK_TEXT_MAX,
     FIELDS_MAX,
-    HEADER_TEXT_MAX,
     MESSAGE_BLOCKS_MAX,
     MESSAGE_TEXT_BUDGET,
     SECTION_FIELD_MAX,
 )
 from blocks.soporte_answers import card_url, product_name
-from blocks.ticket_lines import NO_SUBJECT
+from blocks.ticket_lines import organization_name, ticket_subject
 from bot.domain import dashboard as d
 from bot.domain import glossary
 from bot.domain import mrkdwn as t
@@ -93,7 +92,7 @@ def case_message(
     """`/soporte estado 1234`: where the case stands, what `viewer` can do about it now, and
     its whole timeline."""
     ticket, case = record.ticket, record.case
-    title = " ".join((ticket.subject or "").split()) or NO_SUBJECT
+    subject = ticket_subject(record)
     requester = t.escape_mrkdwn((ticket.requester_name or "").strip() or "(sin nombre)")
     if show_email and ticket.requester_email:
         requester += f"\n{t.escape_mrkdwn(ticket.requester_email)}"
@@ -107,7 +106,7 @@ def case_message(
     fields = [
         _field("Estado", state_line),
         _field("Solicitante", requester),
-        _field("Organización", t.escape_mrkdwn(ticket.organization_name or "Sin organización")),
+        _field("Organización", organization_name(record, catalog)),
         _field("Producto", product_name(product, catalog)),
         _field(glossary.MAINTAINER_LABEL, t.user_mention(maintainer) if maintainer else "—"),
         _field("Recibido", t.slack_date(ticket.created_at)),
@@ -118,7 +117,7 @@ def case_message(
         left = d.window_phrase(case.window_deadline.timestamp(), now)
         fields.append(_field("Plazo de cierre", f"{t.slack_date(case.window_deadline)} ({left})"))
     blocks: list[Block] = [
-        header(t.truncate(f"#{ticket.id} · {title}", HEADER_TEXT_MAX)),
+        header(f"#{ticket.id} · {subject}"),
         SectionBlock(fields=fields[:FIELDS_MAX]),
     ]
     diagnosis = escalation.diagnosis if escalation else None
@@ -153,6 +152,6 @@ def case_message(
         if len(shown) < len(lines):
             blocks.append(context(EARLIER_STEPS.format(n=len(lines) - len(shown))))
     fallback = t.truncate(
-        f"#{ticket.id} · {d.STATE_LABELS[case.state]} · {title}", FALLBACK_TEXT_MAX
+        f"#{ticket.id} · {d.STATE_LABELS[case.state]} · {subject}", FALLBACK_TEXT_MAX
     )
     return {"text": fallback, "blocks": render(blocks)}

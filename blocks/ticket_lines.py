@@ -33,14 +33,19 @@ def requester_field(record: CaseRecord) -> str:
     return t.truncate_mrkdwn("\n".join(lines), SECTION_FIELD_MAX)
 
 
-def organization_field(record: CaseRecord, catalog: Catalog) -> str:
-    """The "Organización" field: Zendesk's name for it, else the catalogue's."""
+def organization_name(record: CaseRecord, catalog: Catalog) -> str:
+    """The ticket's organisation (escaped): Zendesk's name for it, else the catalogue's."""
     ticket = record.ticket
     name = ticket.organization_name
     if not name and ticket.organization_id is not None:
         org = catalog.organization(ticket.organization_id)
         name = org.name if org else None
-    shown = t.escape_mrkdwn(name) if name else "Sin organización"
+    return t.escape_mrkdwn(name) if name else "Sin organización"
+
+
+def organization_field(record: CaseRecord, catalog: Catalog) -> str:
+    """The "Organización" field of the card and the escalation message."""
+    shown = organization_name(record, catalog)
     return t.truncate_mrkdwn(f"*Organización*\n{shown}", SECTION_FIELD_MAX)
 
 

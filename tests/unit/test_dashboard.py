@@ -544,6 +544,20 @@ def test_case_message_shows_the_whole_case():
     assert_within_limits(message["blocks"], 50)
 
 
+def test_case_message_names_the_ticket_in_its_notification_text():
+    record = synthetic_record(558, State.IN_PROGRESS, NOW - timedelta(days=2))
+    message = case_detail.case_message(record, CATALOG, NOW)
+    assert message["text"] == f"#558 · en curso · {record.ticket.subject}"
+
+
+def test_case_message_organisation_from_the_catalogue_when_zendesk_gave_no_name():
+    record = synthetic_record(559, State.NEW, NOW - timedelta(hours=1), escalated=False)
+    ticket = dataclasses.replace(record.ticket, organization_name=None)
+    message = case_detail.case_message(dataclasses.replace(record, ticket=ticket), CATALOG, NOW)
+    [org] = [f["text"] for f in message["blocks"][1]["fields"] if "Organización" in f["text"]]
+    assert org == "*Organización*\nMunicipalidad de Ejemplo"
+
+
 def test_case_message_window_deadline():
     record = synthetic_record(
         556, State.AWAITING_CONFIRMATION, NOW - timedelta(days=1), escalated=False
