@@ -1,4 +1,4 @@
-"""Ack latency: signed Spam-button clicks against the app under gunicorn, and against a floor."""
+"""Ack latency: signed Spam-button clicks against the app under gunicorn, and against floors."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from bench.desk import (
     start_workers,
     wait_for,
 )
-from bench.serve import Request, fire, start_gunicorn, wait_booted
+from bench.serve import APP_TARGET, Request, fire, start_gunicorn, wait_booted
 from blocks import ids
 from bot.adapters import click_inbox, keys
 from bot.adapters.embedded_redis import EmbeddedRedis
@@ -32,7 +32,6 @@ from testkit.desk_process import children_of, cpu_seconds
 from testkit.example_desk import AGENT, AGENTS_CHANNEL
 from testkit.slack_requests import click_payload, interactive_body, signed_headers
 
-APP_TARGET = "app:wsgi_from_env()"
 FLOOR_TARGET = "bench.floor_app:wsgi_from_env()"
 MIDDLEWARE_FLOOR_TARGET = "bench.floor_app:wsgi_from_env(in_middleware=True)"
 DESK_WORKER = "workers.worker.DeskWorker"  # the Procfile's `rq worker -w`

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 import requests
 from rq.registry import ScheduledJobRegistry
 
-from bench.ack import APP_TARGET
 from bench.desk import BenchError, Desk, Processes, percentile, start_workers, wait_for
-from bench.serve import Request, fire, start_gunicorn, wait_booted
+from bench.serve import APP_TARGET, Request, fire, start_gunicorn, wait_booted
 from blocks import ids
 from bot.domain.button_values import ModalContext
 from bot.domain.lifecycle import Event, State

@@ -15,15 +15,16 @@ from bench.desk import Desk, Processes, wait_for, wait_http
 from bot.adapters.embedded_redis import free_port
 from bot.adapters.supervision import read_procfile
 
+WEB = shlex.split(read_procfile()["web"])  # the Procfile's gunicorn line, as the bench serves
+
 
 def _web_option(name: str) -> str:
-    """An option of the Procfile's `web` line (gunicorn), so the bench serves as it does."""
-    words = shlex.split(read_procfile()["web"])
-    return words[words.index(name) + 1]
+    return WEB[WEB.index(name) + 1]
 
 
 GUNICORN_WORKERS = int(_web_option("--workers"))
 GUNICORN_THREADS = int(_web_option("--threads"))
+APP_TARGET = WEB[-1]  # app:wsgi_from_env()
 
 Request = tuple[str, dict[str, str]]
 
